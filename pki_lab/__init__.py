@@ -1,0 +1,77 @@
+"""PKI Lab: build, break and repair real certificates.
+
+The helper package of the PKI Lab course. Real cryptography goes through
+``cryptography``; the lab adds a fixed clock (:mod:`pki_lab.clock`), keys derived
+from names (:mod:`pki_lab.keys`), a certificate authority (:mod:`pki_lab.ca`),
+forgiving loaders with readable errors (:mod:`pki_lab.loading`), a field-by-field
+:func:`describe`, the course's real-world data (:mod:`pki_lab.data`) and
+self-checked exercises (:mod:`pki_lab.exercises`).
+
+Names are imported lazily, so ``import pki_lab`` is fast and heavy libraries
+(matplotlib, networkx, ipywidgets) load only when a chapter needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "PkiLabError": "errors",
+    "MalformedInputError": "errors",
+    "WrongTypeError": "errors",
+    "ParameterError": "errors",
+    "PolicyError": "errors",
+    "named_key": "keys",
+    "key_summary": "keys",
+    "CertificateAuthority": "ca",
+    "demo_hierarchy": "ca",
+    "make_csr": "ca",
+    "load_certificate": "loading",
+    "load_certificates": "loading",
+    "load_csr": "loading",
+    "load_crl": "loading",
+    "load_private_key": "loading",
+    "load_public_key": "loading",
+    "load_objects": "loading",
+    "to_pem": "loading",
+    "to_der": "loading",
+    "describe": "describe",
+    "thumbprint": "describe",
+    "certificate_state": "lifecycle",
+}
+_SUBMODULES = {"clock", "data", "exercises", "keys", "ca", "loading", "describe", "names", "oids",
+               "lifecycle", "errors", "widgets"}
+
+__all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'pki_lab' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
+    from . import ca, clock, data, describe, exercises, keys, lifecycle, loading, names, oids, widgets  # noqa: F401
+    from .ca import CertificateAuthority, demo_hierarchy, make_csr  # noqa: F401
+    from .describe import describe, thumbprint  # noqa: F401, F811
+    from .errors import MalformedInputError, ParameterError, PkiLabError, PolicyError, WrongTypeError  # noqa: F401
+    from .keys import key_summary, named_key  # noqa: F401
+    from .lifecycle import certificate_state  # noqa: F401
+    from .loading import (  # noqa: F401
+        load_certificate, load_certificates, load_crl, load_csr, load_objects,
+        load_private_key, load_public_key, to_der, to_pem,
+    )

@@ -1,0 +1,433 @@
+"""The lab certificate authority: roots, intermediates and end-entity certificates.
+
+A :class:`CertificateAuthority` holds a CA certificate and its private key and
+issues certificates from a *profile* (``"server"``, ``"client"``, ``"device"``,
+``"intermediate"``), which sets the extensions a real CA would set:
+
+=============  ==================  ========================================  ================
+profile        basicConstraints    keyUsage (critical)                       extendedKeyUsage
+=============  ==================  ========================================  ================
+root           CA:TRUE             keyCertSign, cRLSign                      (none)
+intermediate   CA:TRUE, pathlen 0  keyCertSign, cRLSign                      (none)
+server         CA:FALSE            digitalSignature (+keyEncipherment, RSA)  serverAuth
+client         CA:FALSE            digitalSignature                          clientAuth
+device         CA:FALSE            digitalSignature                          clientAuth
+=============  ==================  ========================================  ================
+
+Every certificate also gets a subjectKeyIdentifier and (unless self-signed) an
+authorityKeyIdentifier equal to its issuer's subjectKeyIdentifier (RFC 5280
+4.2.1.1-2). Everything is deterministic: keys come from
+:func:`pki_lab.keys.named_key`, validity starts at the lab clock's
+:func:`~pki_lab.clock.now`, and serial numbers are hashes of the issuer, an
+issuance counter and the subject, so the same calls give the same bytes on every
+run.
+
+    >>> from pki_lab.ca import CertificateAuthority
+    >>> root = CertificateAuthority.create_root("Lab Root CA")
+    >>> issuing = root.create_intermediate("Lab Issuing CA")
+    >>> cert = issuing.issue("www.example.com", profile="server")
+    >>> cert.subject.rfc4514_string()
+    'CN=www.example.com'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from . import clock
+from .errors import ParameterError, PolicyError, WrongTypeError
+from .keys import named_key, public_key_of, signing_hash
+from .names import common_name, make_name, make_san
+
+__all__ = [
+    "Profile",
+    "PROFILES",
+    "CertificateAuthority",
+    "Hierarchy",
+    "demo_hierarchy",
+    "make_csr",
+    "sign_with",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """What kind of certificate to issue: its constraints, key usages and default lifetime."""
+
+    name: str
+    is_ca: bool
+    key_cert_sign: bool
+    extended_key_usages: tuple[x509.ObjectIdentifier, ...]
+    default_days: int
+    path_length: int | None = None
+    needs_san: bool = False
+
+
+PROFILES: dict[str, Profile] = {
+    "root": Profile("root", True, True, (), 3650),
+    "intermediate": Profile("intermediate", True, True, (), 1825, path_length=0),
+    "server": Profile("server", False, False, (ExtendedKeyUsageOID.SERVER_AUTH,), 90, needs_san=True),
+    "client": Profile("client", False, False, (ExtendedKeyUsageOID.CLIENT_AUTH,), 365),
+    "device": Profile("device", False, False, (ExtendedKeyUsageOID.CLIENT_AUTH,), 1095),
+}
+
+
+def _profile(name: object) -> Profile:
+    if isinstance(name, Profile):
+        return name
+    if name not in PROFILES or name == "root":
+        choices = ", ".join(p for p in PROFILES if p != "root")
+        raise ParameterError(f"Unknown profile {name!r}; choose one of: {choices}.")
+    return PROFILES[name]
+
+
+_RSA_DEFAULTS = {"root": "root-ca", "intermediate": "intermediate-ca", "server": "server",
+                 "client": "client", "device": "device"}
+
+
+def _key(key: Any, fallback_name: str, key_kind: str, role: str = "server") -> Any:
+    """The key to use: the one given, the named key it names, or one named after the subject.
+
+    RSA keys cannot be derived from arbitrary names, so for ``key_kind="rsa"`` the
+    default is the shipped test-only key for the role ("root-ca", "server", ...).
+    """
+    if key is None:
+        if key_kind == "rsa":
+            return named_key(_RSA_DEFAULTS.get(role, "server"), "rsa")
+        return named_key(fallback_name, key_kind)
+    if isinstance(key, str):
+        return named_key(key, key_kind)
+    if not hasattr(key, "sign"):
+        raise WrongTypeError(
+            f"`key` must be a private key or a key name, not {type(key).__name__}."
+        )
+    return key
+
+
+def sign_with(builder: Any, key: Any) -> Any:
+    """Sign a cryptography builder with ``key`` deterministically (RFC 6979 for ECDSA)."""
+    algorithm = signing_hash(key)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return builder.sign(key, algorithm, ecdsa_deterministic=True)
+    return builder.sign(key, algorithm)
+
+
+def _days(days: object, default: int) -> _dt.timedelta:
+    if days is None:
+        return _dt.timedelta(days=default)
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
+        raise ParameterError(f"`days` must be a positive number of days, not {days!r}.")
+    return _dt.timedelta(days=days)
+
+
+def make_csr(key: Any, subject: object, names: Iterable[object] = ()) -> x509.CertificateSigningRequest:
+    """A certificate signing request for ``subject``, signed by ``key`` (proof of possession).
+
+    ``names`` become a subjectAltName extension in the request, if given.
+    """
+    builder = x509.CertificateSigningRequestBuilder().subject_name(make_name(subject))
+    names = list(names)
+    if names:
+        builder = builder.add_extension(make_san(names), critical=False)
+    if key is None:
+        raise ParameterError("make_csr needs the requester's private key, for example named_key('device-1').")
+    return sign_with(builder, _key(key, "", "ec"))
+
+
+class CertificateAuthority:
+    """A CA: a certificate, its private key, and the chain above it.
+
+    Make one with :meth:`create_root`, then :meth:`create_intermediate`; issue
+    end-entity certificates with :meth:`issue`.
+    """
+
+    def __init__(
+        self,
+        certificate: x509.Certificate,
+        key: Any,
+        parent: CertificateAuthority | None = None,
+    ) -> None:
+        if not isinstance(certificate, x509.Certificate):
+            raise WrongTypeError(
+                f"`certificate` must be an x509.Certificate, not {type(certificate).__name__}."
+            )
+        if public_key_of(key) != certificate.public_key():
+            raise ParameterError(
+                "The private key does not belong to the certificate's public key; "
+                "a CA can only sign with the key its certificate names."
+            )
+        self.certificate = certificate
+        self._key = key
+        self.parent = parent
+        self._issued = 0
+
+    # -- construction -------------------------------------------------------------
+
+    @classmethod
+    def create_root(
+        cls,
+        name: object = "PKI Lab Root CA",
+        *,
+        key: Any = None,
+        key_kind: str = "ec",
+        days: float | None = None,
+        path_length: int | None = None,
+        organization: str | None = "PKI Lab",
+    ) -> CertificateAuthority:
+        """A self-signed root CA, valid from the lab clock's now for ``days`` (default 10 years).
+
+        ``key`` is a private key or a key name; by default the key is named after the CA.
+        """
+        subject = make_name(name, organization=organization)
+        private = _key(key, common_name(subject) or subject.rfc4514_string(), key_kind, "root")
+        ski = x509.SubjectKeyIdentifier.from_public_key(public_key_of(private))
+        builder = cls._base_builder(subject, subject, public_key_of(private), days, PROFILES["root"])
+        builder = builder.serial_number(_serial(b"root", ski.digest, 0, subject))
+        builder = _ca_extensions(builder, path_length)
+        builder = builder.add_extension(ski, critical=False)
+        return cls(sign_with(builder, private), private)
+
+    def create_intermediate(
+        self,
+        name: object,
+        *,
+        key: Any = None,
+        key_kind: str = "ec",
+        days: float | None = None,
+        path_length: int | None = 0,
+        organization: str | None = "PKI Lab",
+    ) -> CertificateAuthority:
+        """A subordinate CA signed by this one (pathLenConstraint 0 by default: it may only issue leaves)."""
+        subject = make_name(name, organization=organization)
+        private = _key(key, common_name(subject) or subject.rfc4514_string(), key_kind, "intermediate")
+        cert = self._issue(subject, public_key_of(private), PROFILES["intermediate"], days, (),
+                           path_length=path_length, extra=())
+        return CertificateAuthority(cert, private, parent=self)
+
+    @staticmethod
+    def _base_builder(subject, issuer, public_key, days, profile) -> x509.CertificateBuilder:
+        start = clock.now().replace(microsecond=0)
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(public_key)
+            .not_valid_before(start)
+            .not_valid_after(start + _days(days, profile.default_days))
+        )
+
+    # -- properties --------------------------------------------------------------------
+
+    @property
+    def name(self) -> x509.Name:
+        """The CA's distinguished name (the subject of its certificate)."""
+        return self.certificate.subject
+
+    @property
+    def public_key(self):
+        """The CA's public key (the one in its certificate)."""
+        return self.certificate.public_key()
+
+    @property
+    def private_key(self):
+        """The CA's private key. A real CA keeps this in an HSM; the lab keeps it in memory."""
+        return self._key
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        """This CA's certificate and every CA certificate above it, ending with the root."""
+        out, ca = [], self
+        while ca is not None:
+            out.append(ca.certificate)
+            ca = ca.parent
+        return out
+
+    @property
+    def root(self) -> CertificateAuthority:
+        """The root CA at the top of this CA's hierarchy."""
+        ca = self
+        while ca.parent is not None:
+            ca = ca.parent
+        return ca
+
+    def __repr__(self) -> str:
+        return f"<CertificateAuthority {self.name.rfc4514_string()!r}, depth {len(self.chain) - 1}>"
+
+    # -- issuance -------------------------------------------------------------------
+
+    def issue(
+        self,
+        subject: object,
+        *,
+        profile: str | Profile = "server",
+        names: Sequence[object] | None = None,
+        key: Any = None,
+        key_kind: str = "ec",
+        days: float | None = None,
+        extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
+    ) -> x509.Certificate:
+        """Issue an end-entity certificate.
+
+        Args:
+            subject: a name (str or x509.Name, see :mod:`pki_lab.names`), a CSR
+                (its signature is checked first), or a public key (the subject is then
+                taken from ``names``).
+            profile: ``"server"``, ``"client"``, ``"device"`` or ``"intermediate"``.
+            names: subject alternative names; default: the CSR's SANs, or the common
+                name for a server certificate.
+            key: the subject's key (private or public) or key name, when ``subject``
+                is a name. Default: a named key called after the common name.
+            days: lifetime from the lab clock's now; default from the profile.
+            extensions: extra ``(extension, critical)`` pairs, added as they are.
+
+        Raises:
+            PolicyError: the CSR's signature does not verify.
+            ParameterError: a server certificate without any name to put in its SAN.
+        """
+        prof = _profile(profile)
+        public, csr_names = None, ()
+        if isinstance(subject, x509.CertificateSigningRequest):
+            if not subject.is_signature_valid:
+                raise PolicyError(
+                    "The CSR's signature does not verify with the public key inside it, so the "
+                    "requester has not proven it holds the private key; the CA refuses to issue."
+                )
+            public = subject.public_key()
+            try:
+                csr_names = tuple(
+                    subject.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+                )
+            except x509.ExtensionNotFound:
+                csr_names = ()
+            subject_name = subject.subject
+        elif _is_public_key(subject):
+            public = subject
+            if not names:
+                raise ParameterError("When issuing for a bare public key, give `names` (the SAN entries).")
+            subject_name = x509.Name([])
+        else:
+            subject_name = make_name(subject)
+        if public is None and key is not None and _is_public_key(key):
+            public = key
+        if public is None:
+            private = _key(key, common_name(subject_name) or subject_name.rfc4514_string(), key_kind,
+                           prof.name)
+            public = public_key_of(private)
+        san = list(names) if names else list(csr_names)
+        if not san and prof.needs_san and common_name(subject_name):
+            san = [common_name(subject_name)]
+        if prof.needs_san and not san:
+            raise ParameterError(
+                "A server certificate must name its host in the subjectAltName (RFC 6125, CA/B "
+                "Forum BR 7.1.2.7.12); pass names=['www.example.com']."
+            )
+        return self._issue(subject_name, public, prof, days, san, path_length=prof.path_length,
+                           extra=tuple(extensions))
+
+    def _issue(self, subject, public, prof, days, san, *, path_length, extra) -> x509.Certificate:
+        self._issued += 1
+        issuer_ski = self.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        builder = self._base_builder(subject, self.name, public, days, prof)
+        builder = builder.serial_number(_serial(b"issue", issuer_ski.digest, self._issued, subject, public))
+        if prof.is_ca:
+            builder = _ca_extensions(builder, path_length)
+        else:
+            builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            builder = builder.add_extension(_leaf_key_usage(public), critical=True)
+        if prof.extended_key_usages:
+            builder = builder.add_extension(x509.ExtendedKeyUsage(list(prof.extended_key_usages)), critical=False)
+        if san:
+            # RFC 5280 4.2.1.6: the SAN is critical when the subject name is empty.
+            builder = builder.add_extension(make_san(san), critical=len(subject) == 0)
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False
+        )
+        for ext, critical in extra:
+            builder = builder.add_extension(ext, critical=critical)
+        return sign_with(builder, self._key)
+
+
+def _is_public_key(obj: object) -> bool:
+    return hasattr(obj, "public_bytes") and not hasattr(obj, "sign") and not isinstance(
+        obj, (x509.Certificate, x509.CertificateSigningRequest)
+    )
+
+
+def _ca_extensions(builder: x509.CertificateBuilder, path_length: int | None) -> x509.CertificateBuilder:
+    if path_length is not None and (isinstance(path_length, bool) or not isinstance(path_length, int) or path_length < 0):
+        raise ParameterError(f"`path_length` must be None or a whole number >= 0, not {path_length!r}.")
+    builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+    return builder.add_extension(
+        x509.KeyUsage(
+            digital_signature=False, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+            encipher_only=False, decipher_only=False,
+        ),
+        critical=True,
+    )
+
+
+def _leaf_key_usage(public: Any) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False,
+        key_encipherment=isinstance(public, rsa.RSAPublicKey),
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )
+
+
+def _serial(kind: bytes, issuer_id: bytes, counter: int, subject: x509.Name, public: Any = None) -> int:
+    """A positive serial of at most 159 bits, derived from the issuance's inputs (RFC 5280 4.1.2.2).
+
+    CA/B Forum BR 7.1 asks for at least 64 unpredictable bits; a hash of the inputs
+    gives the lab repeatable serials of the same size as real ones.
+    """
+    h = hashlib.sha256(b"pki-lab/serial/" + kind + issuer_id + counter.to_bytes(8, "big"))
+    h.update(subject.public_bytes())
+    if public is not None:
+        h.update(x509.SubjectKeyIdentifier.from_public_key(public).digest)
+    return (int.from_bytes(h.digest()[:20], "big") >> 1) or 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Hierarchy:
+    """A demo three-tier PKI: root CA -> issuing CA -> leaf, as :func:`demo_hierarchy` makes it."""
+
+    root: CertificateAuthority
+    intermediate: CertificateAuthority
+    leaf: x509.Certificate
+    leaf_key: Any
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        """What a server sends: the leaf, then the intermediate (not the root)."""
+        return [self.leaf, self.intermediate.certificate]
+
+    @property
+    def trust_anchors(self) -> list[x509.Certificate]:
+        """What a client trusts: the root certificate."""
+        return [self.root.certificate]
+
+
+def demo_hierarchy(
+    host: str = "www.example.com",
+    *,
+    key_kind: str = "ec",
+    prefix: str = "PKI Lab",
+    profile: str = "server",
+) -> Hierarchy:
+    """One call to a root, an issuing CA and a leaf for ``host``, all at the lab clock's now."""
+    root = CertificateAuthority.create_root(f"{prefix} Root CA", key_kind=key_kind)
+    issuing = root.create_intermediate(f"{prefix} Issuing CA", key_kind=key_kind)
+    leaf_key = _key(None, host, key_kind, profile)
+    leaf = issuing.issue(host, profile=profile, key=leaf_key)
+    return Hierarchy(root, issuing, leaf, leaf_key)

@@ -1,0 +1,95 @@
+"""The lab clock: the course's fixed "now".
+
+Certificates are all about time (notBefore, notAfter, thisUpdate, ...). If the
+course read the real clock, every notebook would print different dates each
+run, and the certificates it made would expire while the course sits on a
+shelf. So the lab has its own clock, stopped at one documented instant,
+:data:`LAB_EPOCH`, **2026-03-15 12:00:00 UTC**. It was chosen so that the real
+certificate chains shipped in :mod:`pki_lab.data` from 2026 (facebook.com,
+microsoft.com, stackoverflow.com) are all inside their validity windows.
+
+Every helper that needs a time calls :func:`now`. Lifecycle demos travel in
+time inside a ``with`` block, and the clock comes back when the block ends::
+
+    >>> from pki_lab import clock
+    >>> clock.now().isoformat()
+    '2026-03-15T12:00:00+00:00'
+    >>> with clock.travel(days=400):
+    ...     clock.now().date().isoformat()
+    '2027-04-19'
+    >>> clock.now().isoformat()
+    '2026-03-15T12:00:00+00:00'
+
+The clock is process-wide (a helper thread sees the same time as the notebook).
+Chapters about real TLS are the one exception: the ``ssl`` module checks
+certificates against the real clock, so those chapters issue around the real
+present and print verdicts, not dates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import threading
+from collections.abc import Iterator
+
+from .errors import ParameterError
+
+__all__ = ["LAB_EPOCH", "now", "travel", "travel_to", "require_aware"]
+
+UTC = _dt.timezone.utc
+
+#: The course's "now": the instant the lab clock shows when no one travels.
+LAB_EPOCH = _dt.datetime(2026, 3, 15, 12, 0, 0, tzinfo=UTC)
+
+_lock = threading.Lock()
+_stack: list[_dt.datetime] = []
+
+
+def require_aware(value: object, name: str = "at") -> _dt.datetime:
+    """Return ``value`` in UTC, or raise a readable error if it is not an aware datetime.
+
+    A naive datetime (one without a time zone) is refused rather than guessed at:
+    the same wall-clock time means different instants in different places, and
+    certificates always speak UTC.
+    """
+    if not isinstance(value, _dt.datetime):
+        raise ParameterError(
+            f"`{name}` must be a timezone-aware datetime, not {type(value).__name__}; "
+            "for example datetime(2026, 3, 15, tzinfo=timezone.utc)."
+        )
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ParameterError(
+            f"`{name}` must be a timezone-aware datetime, not a naive one; "
+            "add tzinfo=timezone.utc (certificates always use UTC)."
+        )
+    return value.astimezone(UTC)
+
+
+def now() -> _dt.datetime:
+    """The lab's current instant (aware, UTC, whole seconds)."""
+    with _lock:
+        return _stack[-1] if _stack else LAB_EPOCH
+
+
+@contextlib.contextmanager
+def travel_to(when: _dt.datetime) -> Iterator[_dt.datetime]:
+    """Set the lab clock to ``when`` inside a ``with`` block.
+
+    Raises :class:`~pki_lab.errors.ParameterError` if ``when`` is naive.
+    """
+    instant = require_aware(when, "when").replace(microsecond=0)
+    with _lock:
+        _stack.append(instant)
+        depth = len(_stack)
+    try:
+        yield instant
+    finally:
+        with _lock:
+            del _stack[depth - 1 :]
+
+
+def travel(*, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0):
+    """Move the lab clock by an offset (forwards or backwards) inside a ``with`` block."""
+    delta = _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    return travel_to(now() + delta)

@@ -1,0 +1,240 @@
+"""``describe(cert)``: a certificate's fields in reading order, each with what it means.
+
+The description renders as an HTML table in a notebook and as aligned text in a
+terminal. Values are shown in forms that do not change with library releases
+(RFC 4514 names, ISO 8601 UTC dates, hex), so notebook outputs stay the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from .errors import WrongTypeError
+from .keys import key_summary
+from .oids import oid_name
+
+__all__ = ["describe", "thumbprint", "Description", "summarize_extension", "format_hex"]
+
+
+def format_hex(data: bytes, sep: str = ":", limit: int | None = None) -> str:
+    """Uppercase hex of ``data``; with ``limit``, the first ``limit`` bytes and the total."""
+    shown = data if limit is None else data[:limit]
+    text = sep.join(f"{b:02X}" for b in shown)
+    if limit is not None and len(data) > limit:
+        text += f"{sep}... ({len(data)} bytes)"
+    return text
+
+
+def thumbprint(cert: x509.Certificate, algorithm: str = "sha256", sep: str = "") -> str:
+    """The hash of the certificate's whole DER encoding, in uppercase hex.
+
+    This is what Windows calls the *thumbprint* and OpenSSL the *fingerprint*. Azure
+    IoT Hub registers self-signed device certificates by their SHA-1 or SHA-256
+    thumbprint. It identifies one exact certificate: re-issuing the same key and
+    names gives a different thumbprint.
+    """
+    _require_cert(cert)
+    if algorithm not in ("sha1", "sha256", "sha384", "sha512"):
+        from .errors import ParameterError
+
+        raise ParameterError(f"`algorithm` must be 'sha1', 'sha256', 'sha384' or 'sha512', not {algorithm!r}.")
+    from cryptography.hazmat.primitives import serialization
+
+    digest = hashlib.new(algorithm, cert.public_bytes(serialization.Encoding.DER)).digest()
+    return format_hex(digest, sep)
+
+
+def _require_cert(cert: object) -> None:
+    if not isinstance(cert, x509.Certificate):
+        raise WrongTypeError(
+            f"Expected an x509.Certificate, not {type(cert).__name__}; "
+            "load one with pki_lab.load_certificate(...)."
+        )
+
+
+_KU_FIELDS = (
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+)
+
+_EXT_MEANING = {
+    ExtensionOID.BASIC_CONSTRAINTS: "Is the subject a CA, and how many CAs may follow it in a chain.",
+    ExtensionOID.KEY_USAGE: "What the subject's key may be used for.",
+    ExtensionOID.EXTENDED_KEY_USAGE: "Which applications the certificate is for (TLS server, TLS client, ...).",
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME: "The identities the certificate is for; TLS checks host names here.",
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER: "A short identifier of the subject's public key.",
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER: "Identifies the issuer's key, to find the issuer's certificate.",
+    ExtensionOID.CRL_DISTRIBUTION_POINTS: "Where to download the issuer's certificate revocation list.",
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS: "Where to ask about revocation (OCSP) and fetch the issuer's certificate.",
+    ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS: "Promises from certificate transparency logs to publish this certificate.",
+    ExtensionOID.CERTIFICATE_POLICIES: "The policies the CA issued the certificate under (e.g. domain validated).",
+    ExtensionOID.NAME_CONSTRAINTS: "Which names certificates below this CA may (or may not) hold.",
+    ExtensionOID.POLICY_CONSTRAINTS: "Constraints on certificate policies further down the chain.",
+    ExtensionOID.INHIBIT_ANY_POLICY: "Whether anyPolicy stops counting further down the chain.",
+    ExtensionOID.TLS_FEATURE: "TLS features the server must offer (e.g. OCSP must-staple).",
+}
+
+
+def summarize_extension(ext: x509.Extension) -> str:
+    """A one-line, release-stable summary of an extension's value."""
+    value = ext.value
+    if isinstance(value, x509.BasicConstraints):
+        if not value.ca:
+            return "CA:FALSE"
+        return "CA:TRUE" + ("" if value.path_length is None else f", pathlen:{value.path_length}")
+    if isinstance(value, x509.KeyUsage):
+        used = [label for attr, label in _KU_FIELDS if getattr(value, attr)]
+        if value.key_agreement:
+            used += [label for attr, label in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly"))
+                     if getattr(value, attr)]
+        return ", ".join(used) or "(none)"
+    if isinstance(value, x509.ExtendedKeyUsage):
+        return ", ".join(oid_name(oid) for oid in value)
+    if isinstance(value, (x509.SubjectAlternativeName, x509.IssuerAlternativeName)):
+        return ", ".join(general_name_text(g) for g in value)
+    if isinstance(value, x509.SubjectKeyIdentifier):
+        return format_hex(value.digest)
+    if isinstance(value, x509.AuthorityKeyIdentifier):
+        return format_hex(value.key_identifier) if value.key_identifier else "(issuer name and serial only)"
+    if isinstance(value, x509.CRLDistributionPoints):
+        urls = [general_name_text(n) for dp in value for n in (dp.full_name or [])]
+        return ", ".join(urls) or "(relative names only)"
+    if isinstance(value, x509.AuthorityInformationAccess):
+        parts = [f"{oid_name(d.access_method)}: {general_name_text(d.access_location)}" for d in value]
+        return "; ".join(parts)
+    if isinstance(value, x509.PrecertificateSignedCertificateTimestamps):
+        logs = ", ".join(format_hex(s.log_id[:4], "") for s in value)
+        return f"{len(value)} SCTs (log IDs starting {logs})"
+    if isinstance(value, x509.CertificatePolicies):
+        return ", ".join(oid_name(p.policy_identifier) for p in value)
+    if isinstance(value, x509.NameConstraints):
+        parts = []
+        if value.permitted_subtrees:
+            parts.append("permitted: " + ", ".join(general_name_text(g) for g in value.permitted_subtrees))
+        if value.excluded_subtrees:
+            parts.append("excluded: " + ", ".join(general_name_text(g) for g in value.excluded_subtrees))
+        return "; ".join(parts)
+    if isinstance(value, x509.UnrecognizedExtension):
+        return format_hex(value.value, limit=16)
+    return type(value).__name__
+
+
+def general_name_text(name: x509.GeneralName) -> str:
+    """``DNS:www.example.com``, ``IP:192.0.2.1``, ``email:...``, ``URI:...``, ``DirName:...``."""
+    if isinstance(name, x509.DNSName):
+        return f"DNS:{name.value}"
+    if isinstance(name, x509.IPAddress):
+        return f"IP:{name.value}"
+    if isinstance(name, x509.RFC822Name):
+        return f"email:{name.value}"
+    if isinstance(name, x509.UniformResourceIdentifier):
+        return f"URI:{name.value}"
+    if isinstance(name, x509.DirectoryName):
+        return f"DirName:{name.value.rfc4514_string()}"
+    if isinstance(name, x509.RegisteredID):
+        return f"RID:{name.value.dotted_string}"
+    if isinstance(name, x509.OtherName):
+        return f"othername:{name.type_id.dotted_string}"
+    return str(name)  # pragma: no cover
+
+
+def _name_text(name: x509.Name) -> str:
+    return name.rfc4514_string() or "(empty)"
+
+
+def _when(dt: Any) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@dataclasses.dataclass(frozen=True)
+class Description:
+    """The rows of a certificate description: (field, value, meaning)."""
+
+    title: str
+    rows: tuple[tuple[str, str, str], ...]
+
+    def value(self, field: str) -> str:
+        """The value shown for ``field`` (e.g. ``"Subject"``)."""
+        for name, value, _ in self.rows:
+            if name == field:
+                return value
+        raise KeyError(field)
+
+    def __str__(self) -> str:
+        width = max(len(f) for f, _, _ in self.rows)
+        lines = [self.title, "=" * len(self.title)]
+        for field, value, meaning in self.rows:
+            lines.append(f"{field:<{width}}  {value}")
+            lines.append(f"{'':<{width}}  -> {meaning}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(f)}</th>"
+            f"<td style='text-align:left;font-family:monospace;word-break:break-all'>{html.escape(v)}</td>"
+            f"<td style='text-align:left'>{html.escape(m)}</td></tr>"
+            for f, v, m in self.rows
+        )
+        return (
+            f"<table><caption style='text-align:left'><b>{html.escape(self.title)}</b></caption>"
+            "<thead><tr><th>Field</th><th>Value</th><th>What it means</th></tr></thead>"
+            f"<tbody>{cells}</tbody></table>"
+        )
+
+
+def describe(cert: x509.Certificate) -> Description:
+    """Describe a certificate: each field in the order it appears, with a one-line meaning.
+
+    Raises:
+        WrongTypeError: ``cert`` is not an ``x509.Certificate``.
+    """
+    _require_cert(cert)
+    version = cert.version.value + 1
+    rows: list[tuple[str, str, str]] = [
+        ("Version", f"v{version}", "v3 is the version that allows extensions; nearly every certificate today is v3."),
+        ("Serial number", format_hex(cert.serial_number.to_bytes((cert.serial_number.bit_length() + 8) // 8, "big")),
+         "Chosen by the issuer; unique among the certificates it issues."),
+        ("Signature algorithm", oid_name(cert.signature_algorithm_oid),
+         "How the issuer signed: a hash and a signature scheme together."),
+        ("Issuer", _name_text(cert.issuer), "Who vouches for this certificate (the CA that signed it)."),
+        ("Not before", _when(cert.not_valid_before_utc), "Not valid before this instant."),
+        ("Not after", _when(cert.not_valid_after_utc), "Not valid after this instant (the expiry)."),
+        ("Subject", _name_text(cert.subject), "Who the certificate is about."),
+        ("Subject public key", _key_text(cert), "The subject's public key; its private half never appears here."),
+    ]
+    for ext in cert.extensions:
+        critical = " [critical]" if ext.critical else ""
+        meaning = _EXT_MEANING.get(ext.oid, "An extension this table does not explain.")
+        rows.append((f"Extension: {oid_name(ext.oid)}", summarize_extension(ext) + critical, meaning))
+    rows.append(("Signature", format_hex(cert.signature, limit=8),
+                 "The issuer's signature over all the fields above (the to-be-signed part)."))
+    rows.append(("SHA-1 thumbprint", thumbprint(cert, "sha1"),
+                 "Hash of the whole certificate; identifies this exact certificate (legacy)."))
+    rows.append(("SHA-256 thumbprint", thumbprint(cert, "sha256"),
+                 "Hash of the whole certificate; identifies this exact certificate."))
+    title = f"Certificate for {_name_text(cert.subject)}"
+    return Description(title, tuple(rows))
+
+
+def _key_text(cert: x509.Certificate) -> str:
+    try:
+        key = cert.public_key()
+    except Exception:  # noqa: BLE001 - unsupported algorithms still get a description
+        return oid_name(cert.public_key_algorithm_oid)
+    from cryptography.hazmat.primitives import serialization
+
+    spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return f"{key_summary(key)}, SPKI SHA-256 {format_hex(hashlib.sha256(spki).digest()[:8], '')}..."

@@ -1,0 +1,205 @@
+"""Self-checked exercises: ``check(answer)``, ``hint()``, ``solution()``.
+
+An exercise is data: a prompt, a function that *computes* the expected answer
+with the lab (never a hard-coded byte string), a comparison, hints in order and
+a worked solution. ``check`` has four outcomes (after Kaggle's learntools):
+
+* **correct**;
+* **incorrect**, with a message that coaches without giving the answer away;
+* **not attempted**, while the answer is still the placeholder ``...``;
+* **cannot check**, when the answer has a type the exercise cannot compare.
+
+Instructors can hide worked solutions for an assessed session by setting the
+environment variable ``PKI_LAB_HIDE_SOLUTIONS=1`` before starting Jupyter.
+
+Exercises live in one module per chapter (``pki_lab.exercises.ch00``, ...) and
+are fetched by id::
+
+    >>> from pki_lab import exercises
+    >>> ex = exercises.get("00.1")
+    >>> ex.check(...).status
+    'not attempted'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import ParameterError
+
+__all__ = ["Exercise", "CheckResult", "Solution", "get", "chapter", "register", "normalize_hex"]
+
+CORRECT, INCORRECT, NOT_ATTEMPTED, CANNOT_CHECK = "correct", "incorrect", "not attempted", "cannot check"
+_ICONS = {CORRECT: "✅", INCORRECT: "❌", NOT_ATTEMPTED: "✏️", CANNOT_CHECK: "⚠️"}
+_COLOURS = {CORRECT: "#1a7f37", INCORRECT: "#cf222e", NOT_ATTEMPTED: "#57606a", CANNOT_CHECK: "#9a6700"}
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def normalize_hex(value: Any) -> str:
+    """Hex text without separators or case: ``"ab:CD 01"`` -> ``"ABCD01"``; bytes become hex."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex().upper()
+    return "".join(ch for ch in str(value) if ch not in ": \n\t-").upper()
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """The outcome of a check: a status (one of four) and a message."""
+
+    exercise_id: str
+    status: str
+    message: str
+
+    @property
+    def correct(self) -> bool:
+        return self.status == CORRECT
+
+    def __repr__(self) -> str:
+        return f"{_ICONS[self.status]} Exercise {self.exercise_id}: {self.status}. {self.message}"
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<div style='border-left:4px solid {_COLOURS[self.status]};padding:4px 8px'>"
+            f"{_ICONS[self.status]} <b>Exercise {html.escape(self.exercise_id)}: {self.status}.</b> "
+            f"{html.escape(self.message)}</div>"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Solution:
+    """A worked solution: the code and a sentence on why it works."""
+
+    exercise_id: str
+    code: str
+    explanation: str
+
+    def __repr__(self) -> str:
+        return f"Solution to exercise {self.exercise_id}:\n\n{self.code}\n\n{self.explanation}"
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<b>Solution to exercise {html.escape(self.exercise_id)}</b>"
+            f"<pre>{html.escape(self.code)}</pre><p>{html.escape(self.explanation)}</p>"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Hidden:
+    """What ``solution()`` shows when solutions are hidden for an assessed session."""
+
+    exercise_id: str
+
+    def __repr__(self) -> str:
+        return (f"The solution to exercise {self.exercise_id} is hidden for this session "
+                "(PKI_LAB_HIDE_SOLUTIONS is set); hint() still works.")
+
+
+@dataclasses.dataclass
+class Exercise:
+    """One self-checked exercise.
+
+    Args:
+        id: ``"<chapter>.<n>"``, e.g. ``"00.1"``.
+        prompt: what to do, in a sentence or two.
+        expected: a function of no arguments that computes the expected answer with the lab.
+        hints: hints in order, from a nudge to nearly the answer.
+        solution_code: code that produces the answer (unit tests run it and check it).
+        explanation: why the solution works.
+        compare: ``(answer, expected) -> bool``; default: equality after ``normalize``.
+        normalize: applied to both sides before the default comparison.
+        accepts: the types an answer may have; others get "cannot check".
+        coach: ``(answer, expected) -> str | None``: a message for a wrong answer.
+    """
+
+    id: str
+    prompt: str
+    expected: Callable[[], Any]
+    hints: Sequence[str]
+    solution_code: str
+    explanation: str
+    compare: Callable[[Any, Any], bool] | None = None
+    normalize: Callable[[Any], Any] | None = None
+    accepts: tuple[type, ...] | None = None
+    coach: Callable[[Any, Any], str | None] | None = None
+    _hints_given: int = dataclasses.field(default=0, repr=False)
+
+    def __repr__(self) -> str:
+        return f"Exercise {self.id}: {self.prompt}"
+
+    def check(self, answer: Any = ...) -> CheckResult:
+        """Check ``answer`` against the computed expected answer."""
+        if answer is ... or answer is None:
+            return CheckResult(self.id, NOT_ATTEMPTED,
+                               "Replace ... with your answer and run the cell again.")
+        if self.accepts is not None and not isinstance(answer, self.accepts):
+            names = " or ".join(t.__name__ for t in self.accepts)
+            return CheckResult(self.id, CANNOT_CHECK,
+                               f"Your answer is a {type(answer).__name__}; this exercise expects a {names}.")
+        expected = self.expected()
+        try:
+            if self.compare is not None:
+                ok = self.compare(answer, expected)
+            else:
+                norm = self.normalize or (lambda v: v)
+                ok = norm(answer) == norm(expected)
+        except Exception as exc:  # noqa: BLE001 - a learner's odd answer must not crash the check
+            return CheckResult(self.id, CANNOT_CHECK, f"Could not compare your answer: {exc}.")
+        if ok:
+            return CheckResult(self.id, CORRECT, "Well done.")
+        message = (self.coach(answer, expected) if self.coach else None) or "Not yet; try hint()."
+        return CheckResult(self.id, INCORRECT, message)
+
+    def hint(self) -> str:
+        """The next hint (each call gives one more, then repeats the last)."""
+        if not self.hints:
+            return "This exercise has no hints."
+        index = min(self._hints_given, len(self.hints) - 1)
+        self._hints_given = min(self._hints_given + 1, len(self.hints))
+        return _HintText(f"Hint {index + 1} of {len(self.hints)}: {self.hints[index]}")
+
+    def solution(self) -> Solution | Hidden:
+        """The worked solution, unless solutions are hidden for an assessed session."""
+        if os.environ.get("PKI_LAB_HIDE_SOLUTIONS", "").strip() not in ("", "0", "false", "no"):
+            return Hidden(self.id)
+        return Solution(self.id, self.solution_code.strip(), self.explanation)
+
+
+class _HintText(str):
+    """A hint that prints without quotes in a notebook."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry (chapter modules call this)."""
+    if exercise.id in _REGISTRY:
+        raise ParameterError(f"Exercise {exercise.id} is registered twice.")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def chapter(number: str) -> list[Exercise]:
+    """Every exercise of a chapter (``"00"``), in order."""
+    try:
+        importlib.import_module(f"{__name__}.ch{number}")
+    except ModuleNotFoundError:
+        raise ParameterError(f"Chapter {number!r} has no exercises.") from None
+    return [ex for key, ex in sorted(_REGISTRY.items()) if key.split(".")[0] == number]
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise with this id, e.g. ``"00.1"``."""
+    if not isinstance(exercise_id, str) or "." not in exercise_id:
+        raise ParameterError(f"An exercise id looks like '00.1', not {exercise_id!r}.")
+    chapter(exercise_id.split(".")[0])
+    try:
+        return _REGISTRY[exercise_id]
+    except KeyError:
+        raise ParameterError(f"There is no exercise {exercise_id!r}.") from None

@@ -1,0 +1,321 @@
+"""Loading certificates, CSRs, CRLs and keys from PEM or DER, with errors a learner can read.
+
+Every loader accepts the same three forms of ``source``:
+
+* ``bytes`` (or ``bytearray``/``memoryview``): PEM text or raw DER;
+* ``str``: PEM text if it contains ``-----BEGIN``, otherwise a path to a file;
+* a path (``pathlib.Path`` or any ``os.PathLike``).
+
+Bad input never escapes as a bare traceback from deep inside a parser: it
+raises :class:`~pki_lab.errors.MalformedInputError` (cannot be parsed),
+:class:`~pki_lab.errors.WrongTypeError` (parsed, but it is something else, such
+as a private key where a certificate was expected) or
+:class:`~pki_lab.errors.ParameterError` (for example, no such file).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+from pathlib import Path
+from typing import Any, Union
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from .errors import MalformedInputError, ParameterError, WrongTypeError
+
+__all__ = [
+    "Source",
+    "read_source",
+    "load_certificate",
+    "load_certificates",
+    "load_csr",
+    "load_crl",
+    "load_private_key",
+    "load_public_key",
+    "load_objects",
+    "to_pem",
+    "to_der",
+]
+
+Source = Union[bytes, bytearray, memoryview, str, os.PathLike]
+
+_PEM_RE = re.compile(
+    rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL
+)
+_BEGIN_RE = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
+
+# PEM label -> the kind of object it holds.
+_LABELS = {
+    b"CERTIFICATE": "certificate",
+    b"X509 CERTIFICATE": "certificate",
+    b"CERTIFICATE REQUEST": "csr",
+    b"NEW CERTIFICATE REQUEST": "csr",
+    b"X509 CRL": "crl",
+    b"PRIVATE KEY": "private key",
+    b"RSA PRIVATE KEY": "private key",
+    b"EC PRIVATE KEY": "private key",
+    b"ENCRYPTED PRIVATE KEY": "private key",
+    b"PUBLIC KEY": "public key",
+    b"RSA PUBLIC KEY": "public key",
+}
+
+_ARTICLE = {
+    "certificate": "a certificate",
+    "csr": "a certificate signing request (CSR)",
+    "crl": "a certificate revocation list (CRL)",
+    "private key": "a private key",
+    "public key": "a public key",
+}
+
+
+def _describe_source(source: object) -> str:
+    if isinstance(source, (str, os.PathLike)) and not (
+        isinstance(source, str) and "-----BEGIN" in source
+    ):
+        return f"the file {os.fspath(source)!s}"
+    return "the input"
+
+
+def read_source(source: Source) -> bytes:
+    """Return the bytes behind ``source`` (bytes, PEM text, or a path), refusing empty input."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, str) and "-----BEGIN" in source:
+        data = source.encode("utf-8")
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ParameterError(
+                f"There is no file at {str(path)!r}. If you meant to pass PEM text, it must "
+                "contain a '-----BEGIN ...-----' line; for DER, pass bytes."
+            ) from None
+        except IsADirectoryError:
+            raise ParameterError(f"{str(path)!r} is a folder, not a file.") from None
+        except OSError as exc:
+            raise ParameterError(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
+    else:
+        raise WrongTypeError(
+            "Expected PEM or DER as bytes, PEM text as str, or a path to a file, "
+            f"not {type(source).__name__}."
+        )
+    if not data.strip():
+        raise MalformedInputError(f"{_describe_source(source).capitalize()} is empty.")
+    return data
+
+
+def _pem_blocks(data: bytes, where: str) -> list[tuple[str, bytes]]:
+    """Split PEM text into (kind, DER) pairs, checking base64 and BEGIN/END pairing."""
+    blocks = []
+    for match in _PEM_RE.finditer(data):
+        label, body = match.group(1), match.group(2)
+        if b"Proc-Type:" in body:
+            raise MalformedInputError(
+                f"{where.capitalize()} holds an old-style encrypted PEM block; "
+                "decrypt it first (openssl pkey -in key.pem -out plain.pem)."
+            )
+        try:
+            der = base64.b64decode(b"".join(body.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise MalformedInputError(
+                f"The {label.decode()} block in {where} is not valid base64; "
+                "the PEM text was probably damaged when it was copied."
+            ) from None
+        if not der:
+            raise MalformedInputError(f"The {label.decode()} block in {where} is empty.")
+        blocks.append((_LABELS.get(label, label.decode()), der))
+    if not blocks:
+        begins = _BEGIN_RE.findall(data)
+        if begins:
+            raise MalformedInputError(
+                f"{where.capitalize()} has a '-----BEGIN {begins[0].decode()}-----' line "
+                "without its matching END line; the PEM text looks cut short."
+            )
+    return blocks
+
+
+def _der_shape_problem(der: bytes) -> str | None:
+    """Explain why DER bytes are not one well-formed outer SEQUENCE, or return None."""
+    if len(der) < 2 or der[0] != 0x30:
+        return "it does not start with a DER SEQUENCE (byte 0x30), so it is neither DER nor PEM"
+    first = der[1]
+    if first < 0x80:
+        length, header = first, 2
+    elif first == 0x80:
+        return "it uses an indefinite length, which DER forbids"
+    else:
+        count = first & 0x7F
+        if count > 4 or len(der) < 2 + count:
+            return "its length field is damaged"
+        length, header = int.from_bytes(der[2 : 2 + count], "big"), 2 + count
+    if header + length > len(der):
+        return (
+            f"it is truncated: its header announces {header + length:,} bytes "
+            f"but only {len(der):,} are present"
+        )
+    if header + length < len(der):
+        return f"it has {len(der) - header - length:,} unexpected bytes after the end of the structure"
+    return None
+
+
+def _parse_der(kind: str, der: bytes, password: bytes | None = None) -> Any:
+    if kind == "certificate":
+        return x509.load_der_x509_certificate(der)
+    if kind == "csr":
+        return x509.load_der_x509_csr(der)
+    if kind == "crl":
+        return x509.load_der_x509_crl(der)
+    if kind == "private key":
+        return serialization.load_der_private_key(der, password=password)
+    if kind == "public key":
+        return serialization.load_der_public_key(der)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _sniff_der(der: bytes) -> str | None:
+    """Which kind of object these DER bytes hold, if any."""
+    for kind in ("certificate", "csr", "crl", "private key", "public key"):
+        try:
+            _parse_der(kind, der)
+        except Exception:  # noqa: BLE001 - any parser failure means "not this kind"
+            continue
+        return kind
+    return None
+
+
+def _load_der(kind: str, der: bytes, where: str, password: bytes | None = None) -> Any:
+    try:
+        return _parse_der(kind, der, password)
+    except TypeError as exc:  # password problems
+        raise ParameterError(f"Cannot load the private key in {where}: {exc}.") from None
+    except Exception:  # noqa: BLE001 - turned into a readable error below
+        pass
+    other = _sniff_der(der)
+    if other is not None and other != kind:
+        raise WrongTypeError(
+            f"Expected {_ARTICLE[kind]} but {where} holds {_ARTICLE[other]}."
+        ) from None
+    problem = _der_shape_problem(der)
+    if problem:
+        raise MalformedInputError(
+            f"{where.capitalize()} is not a valid DER-encoded {kind}: {problem}."
+        ) from None
+    raise MalformedInputError(
+        f"{where.capitalize()} is well-formed DER but not a valid {kind}: "
+        "one of its fields has the wrong type or value."
+    ) from None
+
+
+def _load_all(source: Source, kind: str, password: bytes | None = None) -> list[Any]:
+    where = _describe_source(source)
+    data = read_source(source)
+    if b"-----BEGIN" in data:
+        blocks = _pem_blocks(data, where)
+        wanted = [der for k, der in blocks if k == kind]
+        if not wanted:
+            found = sorted({k for k, _ in blocks})
+            names = ", ".join(_ARTICLE.get(k, f"a '{k}' block") for k in found)
+            raise WrongTypeError(f"Expected {_ARTICLE[kind]} but {where} holds {names}.")
+        return [_load_der(kind, der, where, password) for der in wanted]
+    return [_load_der(kind, data, where, password)]
+
+
+def _load_one(source: Source, kind: str, plural_hint: str, password: bytes | None = None) -> Any:
+    objects = _load_all(source, kind, password)
+    if len(objects) > 1:
+        raise ParameterError(
+            f"{_describe_source(source).capitalize()} holds {len(objects)} {kind}s, "
+            f"not one; use {plural_hint} to load them all."
+        )
+    return objects[0]
+
+
+def load_certificate(source: Source) -> x509.Certificate:
+    """Load exactly one X.509 certificate from PEM or DER.
+
+    Raises:
+        MalformedInputError: the bytes are not a certificate (truncated, damaged, empty).
+        WrongTypeError: the input holds something else, such as a private key or a CSR.
+        ParameterError: there is no such file, or the input holds several certificates.
+    """
+    return _load_one(source, "certificate", "load_certificates()")
+
+
+def load_certificates(source: Source) -> list[x509.Certificate]:
+    """Load every certificate of a PEM bundle or chain (in file order), or one DER certificate."""
+    return _load_all(source, "certificate")
+
+
+def load_csr(source: Source) -> x509.CertificateSigningRequest:
+    """Load one certificate signing request (PKCS #10) from PEM or DER."""
+    return _load_one(source, "csr", "a loop over the PEM blocks")
+
+
+def load_crl(source: Source) -> x509.CertificateRevocationList:
+    """Load one certificate revocation list from PEM or DER."""
+    return _load_one(source, "crl", "a loop over the PEM blocks")
+
+
+def load_private_key(source: Source, password: bytes | None = None):
+    """Load one private key (PKCS #8, or the older RSA/EC formats) from PEM or DER."""
+    return _load_one(source, "private key", "a loop over the PEM blocks", password)
+
+
+def load_public_key(source: Source):
+    """Load one SubjectPublicKeyInfo public key from PEM or DER."""
+    return _load_one(source, "public key", "a loop over the PEM blocks")
+
+
+def load_objects(source: Source) -> list[Any]:
+    """Load every object in the input, whatever its kind (certificates, CSRs, CRLs, keys).
+
+    PEM input may hold many blocks of different kinds; DER input holds one object,
+    whose kind is detected.
+    """
+    where = _describe_source(source)
+    data = read_source(source)
+    if b"-----BEGIN" in data:
+        blocks = _pem_blocks(data, where)
+        unknown = [k for k, _ in blocks if k not in _ARTICLE]
+        if unknown:
+            raise WrongTypeError(
+                f"{where.capitalize()} holds a '{unknown[0]}' PEM block, which the lab "
+                "does not read (it reads certificates, CSRs, CRLs and keys)."
+            )
+        return [_load_der(k, der, where) for k, der in blocks]
+    kind = _sniff_der(data)
+    if kind is None:
+        problem = _der_shape_problem(data) or "it is not a certificate, CSR, CRL or key"
+        raise MalformedInputError(f"{where.capitalize()} cannot be read: {problem}.")
+    return [_parse_der(kind, data)]
+
+
+def to_der(obj: Any) -> bytes:
+    """DER bytes of a certificate, CSR, CRL, public key or (unencrypted PKCS #8) private key."""
+    return _encode(obj, serialization.Encoding.DER)
+
+
+def to_pem(obj: Any) -> str:
+    """PEM text of a certificate, CSR, CRL, public key or (unencrypted PKCS #8) private key."""
+    return _encode(obj, serialization.Encoding.PEM).decode("ascii")
+
+
+def _encode(obj: Any, encoding: serialization.Encoding) -> bytes:
+    if isinstance(
+        obj, (x509.Certificate, x509.CertificateSigningRequest, x509.CertificateRevocationList)
+    ):
+        return obj.public_bytes(encoding)
+    if hasattr(obj, "private_bytes"):
+        return obj.private_bytes(
+            encoding, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    if hasattr(obj, "public_bytes"):
+        return obj.public_bytes(encoding, serialization.PublicFormat.SubjectPublicKeyInfo)
+    raise WrongTypeError(
+        f"Cannot encode a {type(obj).__name__}; expected a certificate, CSR, CRL or key."
+    )

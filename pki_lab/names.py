@@ -1,0 +1,94 @@
+"""Distinguished names and subject alternative names from the forms a learner types.
+
+Accepted forms, everywhere the lab asks for a *name*:
+
+* an :class:`x509.Name`, used as it is;
+* a string with ``=`` in it, read as an RFC 4514 string: ``"CN=Lab Root,O=PKI Lab"``;
+* any other string, used as the common name alone: ``"Lab Root"``.
+
+And for each entry of a subject alternative name (SAN) list:
+
+* ``"www.example.com"`` or ``"*.example.com"``: a DNS name;
+* ``"192.0.2.10"`` or ``"2001:db8::1"``: an IP address;
+* ``"email:ada@example.com"`` (or any string with ``@``): an RFC 822 e-mail address;
+* ``"uri:spiffe://example.com/device"``: a URI;
+* an :class:`x509.GeneralName`, used as it is.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from .errors import ParameterError
+
+__all__ = ["make_name", "make_general_name", "make_san", "common_name"]
+
+
+def make_name(value: object, *, organization: str | None = None) -> x509.Name:
+    """Build an :class:`x509.Name` from an ``x509.Name``, an RFC 4514 string or a bare common name."""
+    if isinstance(value, x509.Name):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(
+            f"A name must be a non-empty string such as 'Lab Root CA' or 'CN=Lab Root CA,O=PKI Lab', "
+            f"or an x509.Name, not {value!r}."
+        )
+    if "=" in value:
+        try:
+            return x509.Name.from_rfc4514_string(value)
+        except ValueError as exc:
+            raise ParameterError(f"{value!r} is not a valid RFC 4514 name: {exc}.") from None
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, value)]
+    if organization:
+        attributes.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    return x509.Name(attributes)
+
+
+def common_name(name: x509.Name) -> str | None:
+    """The (last) common name of a distinguished name, or None if it has none."""
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[-1].value) if values else None
+
+
+def make_general_name(value: object) -> x509.GeneralName:
+    """One SAN entry from a string (see the module docstring for the accepted forms)."""
+    if isinstance(value, x509.GeneralName):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(f"A subject alternative name must be a non-empty string, not {value!r}.")
+    text = value.strip()
+    lower = text.lower()
+    if lower.startswith("email:"):
+        return x509.RFC822Name(text[6:])
+    if lower.startswith("uri:"):
+        return x509.UniformResourceIdentifier(text[4:])
+    if lower.startswith("dns:"):
+        return x509.DNSName(text[4:])
+    if lower.startswith("ip:"):
+        text = text[3:]
+    try:
+        return x509.IPAddress(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    if "@" in text:
+        return x509.RFC822Name(text)
+    if " " in text or "/" in text:
+        raise ParameterError(
+            f"{value!r} is not a DNS name, IP address, e-mail address or URI; "
+            "prefix URIs with 'uri:' and e-mail addresses with 'email:'."
+        )
+    return x509.DNSName(text)
+
+
+def make_san(values: Iterable[object]) -> x509.SubjectAlternativeName:
+    """A SubjectAlternativeName extension value from a list of SAN entries."""
+    if isinstance(values, (str, bytes)):
+        values = [values]
+    entries = [make_general_name(v) for v in values]
+    if not entries:
+        raise ParameterError("A subject alternative name list must have at least one entry.")
+    return x509.SubjectAlternativeName(entries)
