@@ -64,6 +64,15 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
+def _install_ipython_display() -> None:
+    from . import _ipython
+
+    _ipython.install()
+
+
+if "IPython" in __import__("sys").modules:
+    _install_ipython_display()
+
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from . import ca, clock, data, describe, exercises, keys, lifecycle, loading, names, oids, widgets  # noqa: F401
     from .ca import CertificateAuthority, demo_hierarchy, make_csr  # noqa: F401

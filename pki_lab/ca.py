@@ -326,7 +326,7 @@ class CertificateAuthority:
             san = [common_name(subject_name)]
         if prof.needs_san and not san:
             raise ParameterError(
-                "A server certificate must name its host in the subjectAltName (RFC 6125, CA/B "
+                "A server certificate must name its host in the subjectAltName (RFC 9525, CA/B "
                 "Forum BR 7.1.2.7.12); pass names=['www.example.com']."
             )
         return self._issue(subject_name, public, prof, days, san, path_length=prof.path_length,
@@ -416,6 +416,10 @@ class Hierarchy:
     def trust_anchors(self) -> list[x509.Certificate]:
         """What a client trusts: the root certificate."""
         return [self.root.certificate]
+
+    def __repr__(self) -> str:
+        names = [self.root.name, self.intermediate.name, self.leaf.subject]
+        return "Hierarchy: " + " -> ".join(common_name(n) or n.rfc4514_string() for n in names)
 
 
 def demo_hierarchy(

@@ -115,6 +115,8 @@ class Exercise:
         normalize: applied to both sides before the default comparison.
         accepts: the types an answer may have; others get "cannot check".
         coach: ``(answer, expected) -> str | None``: a message for a wrong answer.
+        setup_code: the notebook code that defines the names ``solution_code`` uses
+            (unit tests run setup, then solution, and check the result).
     """
 
     id: str
@@ -127,6 +129,7 @@ class Exercise:
     normalize: Callable[[Any], Any] | None = None
     accepts: tuple[type, ...] | None = None
     coach: Callable[[Any, Any], str | None] | None = None
+    setup_code: str = ""
     _hints_given: int = dataclasses.field(default=0, repr=False)
 
     def __repr__(self) -> str:

@@ -7,6 +7,13 @@ from ..describe import thumbprint
 from ..names import common_name
 from . import Exercise, normalize_hex, register
 
+# What the notebook defines before its exercises (the unit tests run it too).
+SETUP = """
+from pki_lab import demo_hierarchy, thumbprint
+hierarchy = demo_hierarchy("www.example.com")
+leaf = hierarchy.leaf
+"""
+
 
 def _leaf():
     return demo_hierarchy().leaf
@@ -35,6 +42,7 @@ register(Exercise(
     solution_code="(leaf.not_valid_after_utc - leaf.not_valid_before_utc).days",
     explanation="Subtracting the two validity instants gives a timedelta; its .days is the lifetime.",
     coach=_coach_days,
+    setup_code=SETUP,
 ))
 
 
@@ -60,6 +68,7 @@ register(Exercise(
                 "not the root.",
     coach=lambda a, e: "That is the root CA; the leaf was signed by the CA below it."
     if "root" in str(a).casefold() else None,
+    setup_code=SETUP,
 ))
 
 
@@ -82,4 +91,5 @@ register(Exercise(
                 "certificate changes it.",
     coach=lambda a, e: "That looks like the leaf's or the intermediate's thumbprint; hash the root."
     if len(normalize_hex(a)) == 64 else "A SHA-256 thumbprint has 64 hex digits.",
+    setup_code=SETUP,
 ))
