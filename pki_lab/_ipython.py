@@ -15,7 +15,11 @@ _NOTE = "(PKI Lab shows its own errors in short; run %tb for the full traceback.
 
 
 def _short_traceback(shell, etype, value, tb, tb_offset=None):
-    return [_NOTE, *shell.InteractiveTB.get_exception_only(etype, value)]
+    # Keep what %tb needs, then show the sentence. IPython 9 ignores a handler's return
+    # value, so the handler displays the error itself (as an "error" output in Jupyter).
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+    shell._showtraceback(etype, value, [_NOTE, *shell.InteractiveTB.get_exception_only(etype, value)])
+    return None
 
 
 def install() -> None:

@@ -1,0 +1,83 @@
+import re
+
+import pytest
+
+from pki_lab import data
+from pki_lab.describe import describe, thumbprint
+from pki_lab.errors import ParameterError, WrongTypeError
+
+
+def _provenance_fingerprints() -> dict[str, str]:
+    """SHA-256 fingerprints that `openssl x509 -fingerprint` printed, as recorded in PROVENANCE.md."""
+    text = data.provenance()
+    out = {}
+    for match in re.finditer(r"### `((?:roots|intermediates)/[^`]+)`.*?sha256 Fingerprint=([0-9A-F:]+)", text, re.S):
+        out[match.group(1)] = match.group(2).replace(":", "")
+    return out
+
+
+def test_thumbprints_match_openssl_fingerprints_recorded_in_provenance():
+    fingerprints = _provenance_fingerprints()
+    assert len(fingerprints) >= 15
+    for name, expected in fingerprints.items():
+        assert thumbprint(data.certificate(name)) == expected, name
+
+
+def test_thumbprint_separator_and_algorithms(hierarchy):
+    plain = thumbprint(hierarchy.leaf, "sha1")
+    assert len(plain) == 40 and plain.isupper()
+    assert thumbprint(hierarchy.leaf, "sha1", sep=":").replace(":", "") == plain
+    with pytest.raises(ParameterError, match="'md5'"):
+        thumbprint(hierarchy.leaf, "md5")
+    with pytest.raises(WrongTypeError, match="load_certificate"):
+        thumbprint(b"bytes")
+
+
+def test_fields_appear_in_certificate_order(hierarchy):
+    fields = [row[0] for row in describe(hierarchy.leaf).rows]
+    assert fields[:8] == ["Version", "Serial number", "Signature algorithm", "Issuer", "Not before",
+                          "Not after", "Subject", "Subject public key"]
+    assert fields[-3:] == ["Signature", "SHA-1 thumbprint", "SHA-256 thumbprint"]
+    assert "Extension: subjectAltName" in fields
+
+
+def test_values_of_the_lab_leaf(hierarchy):
+    d = describe(hierarchy.leaf)
+    assert d.value("Version") == "v3"
+    assert d.value("Issuer") == "CN=PKI Lab Issuing CA,O=PKI Lab"
+    assert d.value("Not before") == "2026-03-15 12:00:00 UTC"
+    assert d.value("Extension: basicConstraints") == "CA:FALSE [critical]"
+    assert d.value("Extension: subjectAltName") == "DNS:www.example.com"
+    assert d.value("SHA-256 thumbprint") == thumbprint(hierarchy.leaf)
+    assert d.value("Subject public key").startswith("EC P-256, SPKI SHA-256 ")
+
+
+def test_a_real_leaf_shows_scts_policies_and_revocation_pointers():
+    d = describe(data.chain("stackoverflow.com").leaf)
+    assert d.value("Extension: signedCertificateTimestampList").startswith("2 SCTs")
+    assert d.value("Extension: certificatePolicies") == "CA/B Forum domain validated"
+    assert d.value("Extension: cRLDistributionPoints") == "URI:http://e8.c.lencr.org/4.crl"
+    assert d.value("Signature algorithm") == "ecdsa-with-SHA384"
+
+
+def test_text_and_html_forms(hierarchy):
+    d = describe(hierarchy.leaf)
+    text = str(d)
+    assert text.splitlines()[0] == "Certificate for CN=www.example.com"
+    assert "-> Who vouches for this certificate" in text
+    html = d._repr_html_()
+    assert html.count("<tr>") == len(d.rows) + 1
+    assert "<th style='text-align:left'>Issuer</th>" in html
+
+
+def test_every_shipped_certificate_can_be_described():
+    for name in data.files("roots") + data.files("intermediates"):
+        assert describe(data.certificate(name)).value("Version") == "v3"
+    for chain in data.chains():
+        for cert in chain.certificates:
+            describe(cert)
+
+
+def test_describe_refuses_other_objects():
+    with pytest.raises(WrongTypeError):
+        describe("a string")
