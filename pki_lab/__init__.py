@@ -81,6 +81,13 @@ if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from .keys import key_summary, named_key  # noqa: F401
     from .lifecycle import certificate_state  # noqa: F401
     from .loading import (  # noqa: F401
-        load_certificate, load_certificates, load_crl, load_csr, load_objects,
-        load_private_key, load_public_key, to_der, to_pem,
+        load_certificate,
+        load_certificates,
+        load_crl,
+        load_csr,
+        load_objects,
+        load_private_key,
+        load_public_key,
+        to_der,
+        to_pem,
     )

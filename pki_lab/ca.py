@@ -363,7 +363,8 @@ def _is_public_key(obj: object) -> bool:
 
 
 def _ca_extensions(builder: x509.CertificateBuilder, path_length: int | None) -> x509.CertificateBuilder:
-    if path_length is not None and (isinstance(path_length, bool) or not isinstance(path_length, int) or path_length < 0):
+    bad = isinstance(path_length, bool) or not isinstance(path_length, int) or path_length < 0
+    if path_length is not None and bad:
         raise ParameterError(f"`path_length` must be None or a whole number >= 0, not {path_length!r}.")
     builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
     return builder.add_extension(

@@ -37,7 +37,7 @@ from .errors import ParameterError
 
 __all__ = ["LAB_EPOCH", "now", "travel", "travel_to", "require_aware"]
 
-UTC = _dt.timezone.utc
+UTC = _dt.UTC
 
 #: The course's "now": the instant the lab clock shows when no one travels.
 LAB_EPOCH = _dt.datetime(2026, 3, 15, 12, 0, 0, tzinfo=UTC)

@@ -76,8 +76,10 @@ _EXT_MEANING = {
     ExtensionOID.SUBJECT_KEY_IDENTIFIER: "A short identifier of the subject's public key.",
     ExtensionOID.AUTHORITY_KEY_IDENTIFIER: "Identifies the issuer's key, to find the issuer's certificate.",
     ExtensionOID.CRL_DISTRIBUTION_POINTS: "Where to download the issuer's certificate revocation list.",
-    ExtensionOID.AUTHORITY_INFORMATION_ACCESS: "Where to ask about revocation (OCSP) and fetch the issuer's certificate.",
-    ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS: "Promises from certificate transparency logs to publish this certificate.",
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS:
+        "Where to ask about revocation (OCSP) and fetch the issuer's certificate.",
+    ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS:
+        "Promises from certificate transparency logs to publish this certificate.",
     ExtensionOID.CERTIFICATE_POLICIES: "The policies the CA issued the certificate under (e.g. domain validated).",
     ExtensionOID.NAME_CONSTRAINTS: "Which names certificates below this CA may (or may not) hold.",
     ExtensionOID.POLICY_CONSTRAINTS: "Constraints on certificate policies further down the chain.",

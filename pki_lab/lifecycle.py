@@ -20,16 +20,13 @@ from .errors import ParameterError, WrongTypeError
 __all__ = ["State", "CertificateState", "certificate_state"]
 
 
-class State(str, enum.Enum):
+class State(enum.StrEnum):
     """The stages of a certificate's life, as the lab names them."""
 
     NOT_YET_VALID = "not yet valid"
     VALID = "valid"
     RENEW = "valid, due for renewal"
     EXPIRED = "expired"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclasses.dataclass(frozen=True)

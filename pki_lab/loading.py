@@ -20,7 +20,7 @@ import binascii
 import os
 import re
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -41,7 +41,7 @@ __all__ = [
     "to_der",
 ]
 
-Source = Union[bytes, bytearray, memoryview, str, os.PathLike]
+Source = bytes | bytearray | memoryview | str | os.PathLike
 
 _PEM_RE = re.compile(
     rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL

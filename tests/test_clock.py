@@ -6,7 +6,7 @@ import pytest
 from pki_lab import clock
 from pki_lab.errors import ParameterError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_now_is_the_documented_epoch():

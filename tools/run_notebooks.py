@@ -20,7 +20,6 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 

@@ -1,0 +1,90 @@
+"""Every chapter follows the notebook conventions (notebooks/README.md) and is stored executed."""
+
+import json
+import re
+import tomllib
+from urllib.parse import quote
+
+import pytest
+
+from .conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+REPO_URL = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+OWNER_REPO = REPO_URL.removeprefix("https://github.com/")
+
+
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def _src(cell):
+    return "".join(cell["source"])
+
+
+def test_there_are_notebooks_and_names_are_lowercase_numbered():
+    assert NOTEBOOKS, "no chapter notebooks found"
+    for path in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+    assert NOTEBOOKS[0].name == "00_start_here.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_title_cell_has_objectives_and_badges_for_this_notebook(path):
+    title = _src(_cells(path)[0])
+    number = path.name[:2]
+    assert title.startswith(f"# {number} · ")
+    binder = f"https://mybinder.org/v2/gh/{OWNER_REPO}/HEAD?labpath={quote('notebooks/' + path.name, safe='')}"
+    colab = f"https://colab.research.google.com/github/{OWNER_REPO}/blob/main/notebooks/{path.name}"
+    links = re.findall(r"\]\((https://[^)]+)\)", title)
+    badge_targets = [link for link in links if "badge" not in link and "colab-badge" not in link]
+    assert binder in badge_targets and colab in badge_targets, badge_targets
+    assert "In this chapter you will" in title
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_install_cell_is_guarded(path):
+    cell = _cells(path)[1]
+    assert cell["cell_type"] == "code"
+    source = _src(cell)
+    assert 'if "google.colab" in sys.modules:' in source
+    assert f"git+{REPO_URL}" in source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lesson_parts_are_present(path):
+    text = "\n".join(_src(c) for c in _cells(path) if c["cell_type"] == "markdown")
+    for heading in ("## Try it", "## Exercises", "## Recap", "## Further reading"):
+        assert heading in text, f"{path.name} lacks a '{heading}' section"
+    code = "\n".join(_src(c) for c in _cells(path) if c["cell_type"] == "code")
+    assert ".check(" in code and "exercises.get(" in code
+    assert "pki_lab.widgets" in code
+    assert text.index("## Recap") < text.index("## Further reading")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_executed_with_no_unexpected_errors_or_warnings(path):
+    counts = []
+    for index, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "code" or not _src(cell).strip():
+            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        assert "nbval-skip" not in tags, f"cell {index} is skipped"
+        assert cell["execution_count"] is not None, f"cell {index} of {path.name} was not executed"
+        counts.append(cell["execution_count"])
+        for output in cell["outputs"]:
+            if output["output_type"] == "error":
+                assert "raises-exception" in tags, f"cell {index} of {path.name} has an unexpected error"
+                assert output["ename"] != "PkiLabError" or output["evalue"]
+            if output["output_type"] == "stream" and output["name"] == "stderr":
+                assert "Warning" not in "".join(output["text"]), f"a warning reached cell {index} of {path.name}"
+    assert counts == list(range(1, len(counts) + 1)), "run the notebook from a clean kernel (make notebooks)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_tagged_to_raise_do_raise_a_lab_error_with_a_sentence(path):
+    for cell in _cells(path):
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+            assert errors, "a cell tagged raises-exception did not raise"
+            assert errors[0]["evalue"].endswith("."), errors[0]["evalue"]
