@@ -181,10 +181,12 @@ class CertificateAuthority:
         days: float | None = None,
         path_length: int | None = None,
         organization: str | None = "PKI Lab",
+        extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
     ) -> CertificateAuthority:
         """A self-signed root CA, valid from the lab clock's now for ``days`` (default 10 years).
 
         ``key`` is a private key or a key name; by default the key is named after the CA.
+        ``extensions`` are extra ``(extension, critical)`` pairs (name constraints, say).
         """
         subject = make_name(name, organization=organization)
         private = _key(key, common_name(subject) or subject.rfc4514_string(), key_kind, "root")
@@ -193,6 +195,8 @@ class CertificateAuthority:
         builder = builder.serial_number(_serial(b"root", ski.digest, 0, subject))
         builder = _ca_extensions(builder, path_length)
         builder = builder.add_extension(ski, critical=False)
+        for ext, critical in extensions:
+            builder = builder.add_extension(ext, critical=critical)
         return cls(sign_with(builder, private), private)
 
     def create_intermediate(
@@ -204,13 +208,35 @@ class CertificateAuthority:
         days: float | None = None,
         path_length: int | None = 0,
         organization: str | None = "PKI Lab",
+        extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
     ) -> CertificateAuthority:
-        """A subordinate CA signed by this one (pathLenConstraint 0 by default: it may only issue leaves)."""
+        """A subordinate CA signed by this one (pathLenConstraint 0 by default: it may only issue leaves).
+
+        ``extensions`` are extra ``(extension, critical)`` pairs (name constraints, say).
+        """
         subject = make_name(name, organization=organization)
         private = _key(key, common_name(subject) or subject.rfc4514_string(), key_kind, "intermediate")
         cert = self._issue(subject, public_key_of(private), PROFILES["intermediate"], days, (),
-                           path_length=path_length, extra=())
+                           path_length=path_length, extra=tuple(extensions))
         return CertificateAuthority(cert, private, parent=self)
+
+    def cross_sign(
+        self,
+        other: CertificateAuthority,
+        *,
+        days: float | None = None,
+        path_length: int | None = None,
+    ) -> x509.Certificate:
+        """Certify another CA's name and key with this CA's signature: a *cross-certificate*.
+
+        The result has the other CA's subject and public key but this CA as issuer, so
+        certificates the other CA issued chain to this CA too (how a new root gains
+        trust on old devices, as ISRG Root X1 did through DST Root CA X3).
+        """
+        if not isinstance(other, CertificateAuthority):
+            raise WrongTypeError(f"`other` must be a CertificateAuthority, not {type(other).__name__}.")
+        return self._issue(other.name, other.public_key, PROFILES["intermediate"], days, (),
+                           path_length=path_length, extra=())
 
     @staticmethod
     def _base_builder(subject, issuer, public_key, days, profile) -> x509.CertificateBuilder:

@@ -197,3 +197,23 @@ def test_chain_and_root_navigation(hierarchy):
     assert hierarchy.intermediate.root is hierarchy.root
     assert hierarchy.chain == [hierarchy.leaf, hierarchy.intermediate.certificate]
     assert repr(hierarchy) == "Hierarchy: PKI Lab Root CA -> PKI Lab Issuing CA -> www.example.com"
+
+
+def test_cross_signed_ca_has_the_other_ca_name_and_key(hierarchy):
+    old_root = CertificateAuthority.create_root("Old Root CA")
+    cross = old_root.cross_sign(hierarchy.root)
+    assert cross.subject == hierarchy.root.name and cross.issuer == old_root.name
+    assert cross.public_key() == hierarchy.root.public_key
+    cross.verify_directly_issued_by(old_root.certificate)
+    # The issuing CA's certificate now chains to the old root as well.
+    store = v.Store([old_root.certificate])
+    verifier = v.PolicyBuilder().store(store).time(clock.now()).build_server_verifier(v.DNSName("www.example.com"))
+    path = verifier.verify(hierarchy.leaf, [hierarchy.intermediate.certificate, cross])
+    assert path[-1] == old_root.certificate
+
+
+def test_extra_extensions_on_a_ca(hierarchy):
+    nc = x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.com")], excluded_subtrees=None)
+    ca = hierarchy.root.create_intermediate("Constrained CA", extensions=[(nc, True)])
+    ext = _ext(ca.certificate, x509.NameConstraints)
+    assert ext.critical and ext.value == nc

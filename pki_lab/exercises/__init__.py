@@ -117,6 +117,8 @@ class Exercise:
         coach: ``(answer, expected) -> str | None``: a message for a wrong answer.
         setup_code: the notebook code that defines the names ``solution_code`` uses
             (unit tests run setup, then solution, and check the result).
+        wrong_example: a plausible wrong answer; unit tests check that it is marked
+            incorrect (needed when ``accepts`` is not int, float, str or bytes).
     """
 
     id: str
@@ -130,6 +132,7 @@ class Exercise:
     accepts: tuple[type, ...] | None = None
     coach: Callable[[Any, Any], str | None] | None = None
     setup_code: str = ""
+    wrong_example: Any = None
     _hints_given: int = dataclasses.field(default=0, repr=False)
 
     def __repr__(self) -> str:
