@@ -1,0 +1,37 @@
+"""Certification path building and validation that explain themselves (chapter 04).
+
+The package is split by responsibility, after wbond/certvalidator:
+
+* :mod:`.registry`: candidate issuers of a certificate, by name and key identifiers;
+* :mod:`.building`: candidate paths from a leaf to a trust anchor, with a work budget;
+* :mod:`.checks`: the RFC 5280 section 6.1 steps and the CA/Browser Forum rules, one path at a time;
+* :mod:`.names`: subjectAltName matching and name constraints;
+* :mod:`.crl`: one certificate against one CRL (RFC 5280 6.3);
+* :mod:`.report`: the :class:`ValidationReport` a learner reads (text, HTML, graph).
+
+The front door is :func:`validate_chain`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "validate_chain": "api",
+    "ValidationReport": "report",
+    "Step": "report",
+    "CrlCheck": "crl",
+    "check_crl": "crl",
+    "make_crl": "crl",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,297 @@
+"""Checking one certificate against one CRL, along RFC 5280 section 6.3.
+
+A certificate revocation list (CRL) is a signed, dated list of the serial numbers
+a CA has revoked (RFC 5280 section 5). A relying party may only believe a CRL
+about a certificate if the CRL comes from the certificate's issuer, is signed with
+that issuer's key, the issuer may sign CRLs (keyUsage cRLSign), the CRL is fresh
+(thisUpdate <= now <= nextUpdate), it is well formed (it has a CRL number) and its
+scope covers the certificate (issuingDistributionPoint). Only then does looking up
+the serial number mean anything. :func:`check_crl` walks those steps in that order
+and answers with a :class:`CrlCheck`: ``"good"``, ``"revoked"`` or ``"unknown"``
+(the CRL cannot be used for this certificate, and the sentence says why).
+
+Left out, on purpose (the status is then ``"unknown"``, never a guess):
+indirect CRLs (RFC 5280 5.2.5 indirectCRL, 5.3.3 certificateIssuer), delta CRLs
+(5.2.4), CRLs partitioned by reason (onlySomeReasons) and CRLs for attribute
+certificates.
+
+    >>> from pki_lab import clock
+    >>> from pki_lab.ca import demo_hierarchy
+    >>> from pki_lab.validation.crl import check_crl, make_crl
+    >>> h = demo_hierarchy()
+    >>> crl = make_crl(h.intermediate, revoked=[(h.leaf, "keyCompromise")])
+    >>> check_crl(h.leaf, h.intermediate.certificate, crl, clock.now()).status
+    'revoked'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from collections.abc import Iterable
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
+
+from .. import clock
+from ..errors import ParameterError, WrongTypeError
+
+__all__ = ["CrlCheck", "check_crl", "make_crl", "crl_applies_to"]
+
+GOOD, REVOKED, UNKNOWN = "good", "revoked", "unknown"
+
+# CRL extensions this module understands (RFC 5280 5.2); any other critical one makes the CRL unusable.
+_KNOWN_CRL_EXTENSIONS = {
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER,  # 5.2.1
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME,  # 5.2.2
+    ExtensionOID.CRL_NUMBER,  # 5.2.3
+    ExtensionOID.ISSUING_DISTRIBUTION_POINT,  # 5.2.5
+    ExtensionOID.FRESHEST_CRL,  # 5.2.6
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS,  # 5.2.7
+}
+# CRL entry extensions (RFC 5280 5.3) understood here; certificateIssuer (5.3.3) is not (indirect CRLs).
+_KNOWN_ENTRY_EXTENSIONS = {CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE}
+
+
+@dataclasses.dataclass(frozen=True)
+class CrlCheck:
+    """What one CRL says about one certificate.
+
+    Attributes:
+        status: ``"good"`` (the CRL applies and does not list the serial), ``"revoked"``
+            (it lists it) or ``"unknown"`` (the CRL cannot be used for this certificate).
+        reason: a whole sentence saying why.
+        revocation_date: when the CA says it revoked the certificate (aware, UTC), or None.
+        revocation_reason: the CRL entry's reason code, e.g. ``"keyCompromise"``, or None.
+        rule: the RFC 5280 section the verdict rests on, e.g. ``"RFC 5280 6.3.3 (g)"``.
+    """
+
+    status: str
+    reason: str
+    revocation_date: _dt.datetime | None = None
+    revocation_reason: str | None = None
+    rule: str = "RFC 5280 6.3.3"
+
+    @property
+    def ok(self) -> bool:
+        """True only for ``"good"``: the CRL applies and does not list the certificate."""
+        return self.status == GOOD
+
+    def __repr__(self) -> str:
+        return f"CrlCheck({self.status}: {self.reason} [{self.rule}])"
+
+
+def _unknown(reason: str, rule: str) -> CrlCheck:
+    return CrlCheck(UNKNOWN, reason, rule=rule)
+
+
+def _name(name: x509.Name) -> str:
+    return name.rfc4514_string() or "(empty name)"
+
+
+def _require(value: object, kind: type, what: str) -> None:
+    if not isinstance(value, kind):
+        raise WrongTypeError(f"`{what}` must be an {kind.__module__.split('.')[-1]}.{kind.__name__}, "
+                             f"not {type(value).__name__}; load it with pki_lab.loading first.")
+
+
+def _ext(obj: Any, cls: type) -> Any:
+    try:
+        return obj.extensions.get_extension_for_class(cls)
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    bc = _ext(cert, x509.BasicConstraints)
+    return bool(bc and bc.value.ca)
+
+
+def crl_applies_to(cert: x509.Certificate, crl: x509.CertificateRevocationList) -> bool:
+    """True when ``crl`` claims to speak for ``cert``'s issuer (same issuer name, RFC 5280 6.3.3 (b)(1))."""
+    return crl.issuer == cert.issuer
+
+
+def _scope_problem(cert: x509.Certificate, crl: x509.CertificateRevocationList) -> CrlCheck | None:
+    """RFC 5280 5.2.5 and 6.3.3 (b)(2): does the CRL's issuingDistributionPoint cover ``cert``?"""
+    cdp = _ext(cert, x509.CRLDistributionPoints)
+    if cdp is not None and any(dp.crl_issuer for dp in cdp.value):
+        return _unknown("The certificate names a separate CRL issuer (an indirect CRL), which this lab "
+                        "validator does not support.", "RFC 5280 6.3.3 (b)(1)")
+    idp_ext = _ext(crl, x509.IssuingDistributionPoint)
+    if idp_ext is None:
+        return None  # a complete CRL for everything the issuer issued
+    idp = idp_ext.value
+    if idp.indirect_crl:
+        return _unknown("The CRL is an indirect CRL (issuingDistributionPoint indirectCRL), which this lab "
+                        "validator does not support.", "RFC 5280 5.2.5")
+    if idp.only_contains_attribute_certs:
+        return _unknown("The CRL only covers attribute certificates, not public-key certificates.",
+                        "RFC 5280 6.3.3 (b)(2)(iv)")
+    if idp.only_contains_user_certs and _is_ca(cert):
+        return _unknown("The CRL only covers end-entity certificates (onlyContainsUserCerts), but this is a "
+                        "CA certificate.", "RFC 5280 6.3.3 (b)(2)(ii)")
+    if idp.only_contains_ca_certs and not _is_ca(cert):
+        return _unknown("The CRL only covers CA certificates (onlyContainsCACerts), but this is an "
+                        "end-entity certificate.", "RFC 5280 6.3.3 (b)(2)(iii)")
+    if idp.only_some_reasons:
+        return _unknown("The CRL only covers some revocation reasons (onlySomeReasons), so it cannot say "
+                        "the certificate is good; a CRL for all reasons is needed.", "RFC 5280 6.3.3 (d)")
+    if idp.full_name:
+        wanted = set(idp.full_name)
+        offered = {n for dp in (cdp.value if cdp else []) for n in (dp.full_name or [])}
+        if not wanted & offered:
+            return _unknown("The CRL's issuingDistributionPoint names a distribution point the certificate's "
+                            "cRLDistributionPoints does not list, so this CRL partition does not cover it.",
+                            "RFC 5280 6.3.3 (b)(2)(i)")
+    return None
+
+
+def check_crl(
+    cert: x509.Certificate,
+    issuer: x509.Certificate,
+    crl: x509.CertificateRevocationList,
+    at: _dt.datetime | None = None,
+) -> CrlCheck:
+    """Check ``cert`` against ``crl``, which ``issuer`` (the certificate's issuer) should have signed.
+
+    Args:
+        cert: the certificate whose status is wanted.
+        issuer: the certificate of the CA that issued ``cert`` (its key must verify the CRL).
+        crl: the CRL.
+        at: the instant of the check (aware); default: the lab clock's now.
+
+    Returns:
+        A :class:`CrlCheck`; it never raises for a bad CRL, it says ``"unknown"`` and why.
+
+    Raises:
+        WrongTypeError: an argument is not a certificate or a CRL.
+        ParameterError: ``at`` is a naive datetime.
+    """
+    _require(cert, x509.Certificate, "cert")
+    _require(issuer, x509.Certificate, "issuer")
+    _require(crl, x509.CertificateRevocationList, "crl")
+    at = clock.now() if at is None else clock.require_aware(at, "at")
+
+    # 6.3.3 (b)(1): the CRL must come from the certificate's issuer.
+    if crl.issuer != cert.issuer:
+        return _unknown(f"The CRL was issued by {_name(crl.issuer)}, not by the certificate's issuer "
+                        f"{_name(cert.issuer)}, so it says nothing about this certificate.",
+                        "RFC 5280 6.3.3 (b)(1)")
+    if crl.issuer != issuer.subject:
+        return _unknown(f"The issuer certificate given is {_name(issuer.subject)}, not the CRL's issuer "
+                        f"{_name(crl.issuer)}.", "RFC 5280 6.3.3 (f)")
+    # 6.3.3 (f) and 4.2.1.3: the CRL issuer's key must be allowed to sign CRLs.
+    ku = _ext(issuer, x509.KeyUsage)
+    if ku is not None and not ku.value.crl_sign:
+        return _unknown("The issuer's keyUsage does not include cRLSign, so its key may not sign CRLs.",
+                        "RFC 5280 6.3.3 (f)")
+    # 6.3.3 (g): the CRL's signature, with the issuer's public key.
+    try:
+        signed = crl.is_signature_valid(issuer.public_key())
+    except (TypeError, ValueError):
+        signed = False
+    if not signed:
+        return _unknown("The CRL's signature does not verify with the public key of the certificate's "
+                        "issuer, so anyone could have written it.", "RFC 5280 6.3.3 (g)")
+    # RFC 5280 5.2: a critical extension the application cannot process makes the CRL unusable.
+    for ext in crl.extensions:
+        if ext.oid == ExtensionOID.DELTA_CRL_INDICATOR:
+            return _unknown("The CRL is a delta CRL, which this lab validator does not support; give the "
+                            "complete CRL.", "RFC 5280 5.2.4")
+        if ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS:
+            return _unknown(f"The CRL has a critical extension this validator does not know "
+                            f"({ext.oid.dotted_string}), so it must not be used.", "RFC 5280 5.2")
+    # 5.2.3: the CRL number is mandatory and MUST be non-critical.
+    number = _ext(crl, x509.CRLNumber)
+    if number is None:
+        return _unknown("The CRL has no CRL number, which every CRL must carry.", "RFC 5280 5.2.3")
+    if number.critical:
+        return _unknown("The CRL marks its CRL number critical, which the standard forbids.", "RFC 5280 5.2.3")
+    # 5.1.2.4, 5.1.2.5, 6.3.3 (a): freshness.
+    this_update, next_update = crl.last_update_utc, crl.next_update_utc
+    if at < this_update:
+        return _unknown(f"The CRL's thisUpdate ({this_update.isoformat()}) is after the time of the check "
+                        f"({at.isoformat()}).", "RFC 5280 5.1.2.4")
+    if next_update is None:
+        return _unknown("The CRL has no nextUpdate, so there is no way to tell whether it is stale.",
+                        "RFC 5280 5.1.2.5")
+    if at > next_update:
+        return _unknown(f"The CRL is stale: its nextUpdate ({next_update.isoformat()}) has passed at "
+                        f"{at.isoformat()}; fetch a fresh one.", "RFC 5280 6.3.3 (a)")
+    problem = _scope_problem(cert, crl)
+    if problem is not None:
+        return problem
+    # 6.3.3 (j): look up the serial number.
+    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+    if entry is None:
+        return CrlCheck(GOOD, f"The CRL (number {number.value.crl_number}) does not list serial "
+                              f"{cert.serial_number:x}, so the certificate is not revoked.", rule="RFC 5280 6.3.3 (j)")
+    for ext in entry.extensions:
+        if ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
+            return _unknown(f"The CRL entry for this serial has a critical extension this validator does not "
+                            f"know ({ext.oid.dotted_string}).", "RFC 5280 5.3")
+    reason_ext = _ext(entry, x509.CRLReason)
+    reason = reason_ext.value.reason.value if reason_ext is not None else None
+    if reason == "removeFromCRL":  # 5.3.1: only meaningful in delta CRLs; the certificate is not revoked
+        return CrlCheck(GOOD, "The CRL lists the serial only to remove it (removeFromCRL).",
+                        rule="RFC 5280 5.3.1")
+    when = entry.revocation_date_utc
+    because = f" because of {reason}" if reason else ""
+    return CrlCheck(REVOKED, f"The CRL lists serial {cert.serial_number:x} as revoked on "
+                             f"{when.date().isoformat()}{because}.", when, reason, "RFC 5280 6.3.3 (j)")
+
+
+def make_crl(
+    ca: Any,
+    revoked: Iterable[Any] = (),
+    *,
+    number: int = 1,
+    this_update: _dt.datetime | None = None,
+    days: float = 7,
+    extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
+    include_number: bool = True,
+) -> x509.CertificateRevocationList:
+    """A CRL signed by ``ca`` (a :class:`pki_lab.ca.CertificateAuthority`), deterministic like the lab CA.
+
+    Args:
+        ca: the issuing CA (its key signs the CRL).
+        revoked: certificates or serial numbers, or ``(cert_or_serial, reason)`` pairs where
+            ``reason`` is a reason-code name such as ``"keyCompromise"``.
+        number: the CRL number (RFC 5280 5.2.3).
+        this_update: default the lab clock's now; ``nextUpdate`` is ``days`` later.
+        extensions: extra ``(extension, critical)`` pairs (an issuingDistributionPoint, say).
+        include_number: set False to build the malformed CRL without a CRL number (for the failure gallery).
+    """
+    from ..ca import sign_with
+
+    start = clock.now() if this_update is None else clock.require_aware(this_update, "this_update")
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
+        raise ParameterError(f"`days` must be a positive number of days, not {days!r}.")
+    issuer = ca.certificate
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
+               .last_update(start).next_update(start + _dt.timedelta(days=days)))
+    for item in revoked:
+        target, reason = (item if isinstance(item, tuple) else (item, None))
+        serial = target.serial_number if isinstance(target, x509.Certificate) else target
+        if isinstance(serial, bool) or not isinstance(serial, int):
+            raise WrongTypeError(f"A revoked entry must be a certificate or a serial number, not {serial!r}.")
+        entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(start)
+        if reason is not None:
+            try:
+                flag = x509.ReasonFlags(reason)
+            except ValueError:
+                names = ", ".join(f.value for f in x509.ReasonFlags)
+                raise ParameterError(f"Unknown revocation reason {reason!r}; choose one of: {names}.") from None
+            entry = entry.add_extension(x509.CRLReason(flag), critical=False)
+        builder = builder.add_revoked_certificate(entry.build())
+    ski = _ext(issuer, x509.SubjectKeyIdentifier)
+    if ski is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski.value), critical=False)
+    if include_number:
+        builder = builder.add_extension(x509.CRLNumber(number), critical=False)
+    for ext, critical in extensions:
+        builder = builder.add_extension(ext, critical=critical)
+    return sign_with(builder, ca.private_key)
