@@ -1,0 +1,427 @@
+"""Real TLS on loopback with Python's ``ssl``: a lab server, a client, and failures explained.
+
+:func:`tls_server` runs a TLS server on ``127.0.0.1`` (a free port, a background
+thread) that presents a lab chain; it is a context manager that always closes the
+socket and joins the thread. :func:`tls_connect` is a client that trusts a given list
+of roots and reports what the handshake negotiated (protocol version, cipher suite,
+key exchange group, the chain the server sent and the one the client built), or why
+it failed, in a sentence: unknown CA, missing intermediate, hostname mismatch,
+expired certificate, client certificate required but missing.
+
+The ``ssl`` module checks certificates against the **real** clock, so
+:func:`lab_tls_pki` issues its certificates around the real present (the one place
+the lab clock travels to the real now). Outputs meant for notebooks name verdicts
+and certificates, never bytes, dates, timings or ports.
+
+Keys are the lab's named EC P-256 keys; the PEM files ``ssl`` needs are written to a
+temporary folder that is removed as soon as the context has loaded them.
+
+Python 3.11's ``ssl`` module cannot report the key exchange group. The lab server
+therefore offers exactly one group (P-256, ``prime256v1``), so a completed handshake
+used that group; :attr:`Handshake.group_source` says whether the group was reported
+by ``ssl`` or inferred that way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import os
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from . import clock
+from .ca import CertificateAuthority
+from .errors import ParameterError, WrongTypeError
+from .keys import named_key
+from .names import common_name
+
+__all__ = [
+    "TlsPki",
+    "lab_tls_pki",
+    "Handshake",
+    "ServerRecord",
+    "LabTlsServer",
+    "tls_server",
+    "tls_connect",
+    "run_case",
+    "CASES",
+]
+
+_TIMEOUT = 5.0
+_GREETING = b"hello from the lab server\n"
+_GROUP = "prime256v1"
+
+
+# -- certificates around the real present ----------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TlsPki:
+    """Certificates and keys for the TLS demos, issued around the real present."""
+
+    host: str
+    root: x509.Certificate
+    issuing: x509.Certificate
+    server_cert: x509.Certificate
+    server_key: Any
+    expired_server_cert: x509.Certificate
+    device_cert: x509.Certificate
+    device_key: Any
+    other_root: x509.Certificate
+
+    @property
+    def server_chain(self) -> list[x509.Certificate]:
+        """What the server should send: leaf and intermediate, not the root (RFC 8446 4.4.2)."""
+        return [self.server_cert, self.issuing]
+
+
+def lab_tls_pki(host: str = "hub.pki-lab.test") -> TlsPki:
+    """A root, an issuing CA, a server certificate for ``host``, a device (client) certificate.
+
+    Also an *expired* server certificate (same key) and an unrelated root, for the
+    failure demos. Everything is valid from one hour before the real now, because the
+    ``ssl`` module checks validity against the real clock.
+    """
+    if not isinstance(host, str) or "." not in host:
+        raise ParameterError(f"`host` must be a DNS name such as 'hub.pki-lab.test', not {host!r}.")
+    real_now = _dt.datetime.now(_dt.UTC)
+    with clock.travel_to(real_now - _dt.timedelta(days=30)):
+        root = CertificateAuthority.create_root("PKI Lab TLS Root CA", key="tls-root")
+        issuing = root.create_intermediate("PKI Lab TLS Issuing CA", key="tls-issuing")
+        other = CertificateAuthority.create_root("Some Other Root CA", key="tls-other-root")
+        expired = issuing.issue(host, key="tls-server", days=1)
+    with clock.travel_to(real_now - _dt.timedelta(hours=1)):
+        server_cert = issuing.issue(host, key="tls-server", days=2)
+        device_cert = issuing.issue("device-0042", profile="device", key="tls-device-0042", days=2)
+    return TlsPki(host, root.certificate, issuing.certificate, server_cert, named_key("tls-server"),
+                  expired, device_cert, named_key("tls-device-0042"), other.certificate)
+
+
+# -- contexts ------------------------------------------------------------------------------
+
+
+def _pem(certs: Sequence[x509.Certificate]) -> str:
+    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
+
+
+def _load_identity(context: ssl.SSLContext, chain: Sequence[x509.Certificate], key: Any) -> None:
+    """Load a certificate chain and its key into ``context`` via a temporary folder that is then removed."""
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    with tempfile.TemporaryDirectory(prefix="pki-lab-tls-") as folder:
+        cert_path, key_path = os.path.join(folder, "chain.pem"), os.path.join(folder, "key.pem")
+        with open(cert_path, "w") as f:
+            f.write(_pem(chain))
+        with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+            f.write(key_pem)
+        context.load_cert_chain(cert_path, key_path)
+
+
+def _check_chain(chain: object, what: str) -> list[x509.Certificate]:
+    if isinstance(chain, x509.Certificate):
+        chain = [chain]
+    certs = list(chain) if isinstance(chain, (list, tuple)) else None
+    if not certs or not all(isinstance(c, x509.Certificate) for c in certs):
+        raise WrongTypeError(f"`{what}` must be a non-empty list of x509.Certificate objects (leaf first).")
+    return certs
+
+
+def _der(cert: Any) -> bytes:
+    return cert.public_bytes(ssl._ssl.ENCODING_DER) if hasattr(cert, "public_bytes") else bytes(cert)
+
+
+def _chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[x509.Certificate, ...]:
+    """The peer's chain: public in Python 3.13+, a private method of the SSL object before."""
+    name = "get_verified_chain" if verified else "get_unverified_chain"
+    getter = getattr(sock, name, None) or getattr(getattr(sock, "_sslobj", None), name, None)
+    if getter is None:  # pragma: no cover - every supported Python has one of the two
+        return ()
+    return tuple(x509.load_der_x509_certificate(_der(c)) for c in (getter() or ()))
+
+
+# -- the server --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerRecord:
+    """What the server saw of one connection: success, the client's certificate, or the error."""
+
+    ok: bool
+    client_subject: str | None
+    error: str | None
+
+    def __str__(self) -> str:
+        if not self.ok:
+            return f"server: handshake failed ({self.error})"
+        who = f"client certificate {self.client_subject}" if self.client_subject else "no client certificate"
+        return f"server: handshake completed, {who}"
+
+
+class LabTlsServer:
+    """A TLS server on 127.0.0.1 in a background thread; use it through :func:`tls_server`."""
+
+    def __init__(self, chain, key, *, client_roots=None, require_client_cert=False) -> None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ecdh_curve(_GROUP)  # one group only, so the negotiated group is known (see module doc)
+        _load_identity(context, _check_chain(chain, "chain"), key)
+        if client_roots:
+            context.load_verify_locations(cadata=_pem(_check_chain(client_roots, "client_roots")))
+            context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
+        elif require_client_cert:
+            raise ParameterError("A server that requires client certificates needs `client_roots` to check them.")
+        self._context = context
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self.address: tuple[str, int] = self._listener.getsockname()[:2]
+        self.records: list[ServerRecord] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="pki-lab-tls-server", daemon=True)
+
+    @property
+    def thread(self) -> threading.Thread:
+        """The background thread (tests check it has stopped)."""
+        return self._thread
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            with conn:
+                conn.settimeout(_TIMEOUT)
+                self.records.append(self._handle(conn))
+
+    def _handle(self, conn: socket.socket) -> ServerRecord:
+        try:
+            with self._context.wrap_socket(conn, server_side=True) as tls:
+                peer = tls.getpeercert(binary_form=True)
+                subject = None
+                if peer:
+                    subject = x509.load_der_x509_certificate(peer).subject.rfc4514_string()
+                tls.sendall(_GREETING)
+                with contextlib.suppress(OSError):
+                    tls.recv(1)  # wait for the client to close, so it reads the greeting first
+                return ServerRecord(True, subject, None)
+        except (ssl.SSLError, OSError) as exc:
+            return ServerRecord(False, None, getattr(exc, "reason", None) or type(exc).__name__)
+
+    def start(self) -> LabTlsServer:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop accepting, close the listening socket and join the thread."""
+        self._stop.set()
+        self._thread.join(timeout=2 * _TIMEOUT)
+        self._listener.close()
+
+
+@contextlib.contextmanager
+def tls_server(chain, key, *, client_roots=None, require_client_cert=False) -> Iterator[LabTlsServer]:
+    """Run a lab TLS server presenting ``chain`` (leaf first) with ``key``; always closed on exit.
+
+    With ``client_roots`` the server asks for a client certificate issued under them;
+    ``require_client_cert=True`` makes it mandatory (mutual TLS).
+    """
+    server = LabTlsServer(chain, key, client_roots=client_roots, require_client_cert=require_client_cert)
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+# -- the client --------------------------------------------------------------------------------
+
+
+def _names(certs: Sequence[x509.Certificate]) -> tuple[str, ...]:
+    return tuple(common_name(c.subject) or c.subject.rfc4514_string() for c in certs)
+
+
+@dataclasses.dataclass(frozen=True)
+class Handshake:
+    """The outcome of one client connection: what was negotiated, or why it failed."""
+
+    ok: bool
+    failure: str | None
+    reason: str
+    protocol: str | None = None
+    cipher: str | None = None
+    group: str | None = None
+    group_source: str | None = None
+    sent_chain: tuple[str, ...] = ()
+    built_chain: tuple[str, ...] = ()
+    client_cert_sent: bool = False
+
+    def __str__(self) -> str:
+        if not self.ok:
+            return f"FAILED ({self.failure}): {self.reason}"
+        lines = [
+            f"connected: {self.reason}",
+            f"  protocol:       {self.protocol}",
+            f"  cipher suite:   {self.cipher}",
+            f"  key exchange:   ephemeral ECDHE, group {self.group}",
+            f"  server sent:    {' -> '.join(self.sent_chain)}",
+            f"  client built:   {' -> '.join(self.built_chain)}",
+        ]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+_GROUP_NAMES = {"prime256v1": "P-256", "secp256r1": "P-256", "secp384r1": "P-384", "x25519": "X25519"}
+
+
+def _negotiated_group(sock: ssl.SSLSocket) -> tuple[str, str]:
+    reporter = getattr(sock, "group", None)
+    if callable(reporter):  # pragma: no cover - newer Python versions only
+        name = reporter()
+        if name:
+            return _GROUP_NAMES.get(name.lower(), name), "reported by ssl"
+    return _GROUP_NAMES[_GROUP], "inferred: the lab server offers only this group"
+
+
+def _diagnose_unverified(address, host, trust) -> str:
+    """After 'unable to get issuer', look at what the server sent to tell the two causes apart."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(address, timeout=_TIMEOUT) as raw, \
+            context.wrap_socket(raw, server_hostname=host) as tls:
+        sent = _chain_of(tls, verified=False)
+    subjects = {c.subject for c in sent}
+    top = sent[-1] if sent else None
+    if top is not None and top.issuer not in subjects and top.issuer not in {r.subject for r in trust}:
+        if len(sent) == 1 and top.issuer != top.subject:
+            return "missing intermediate"
+    return "unknown CA"
+
+
+_REASONS = {
+    "unknown CA": "the server's chain leads to a root that is not in the client's trust store",
+    "missing intermediate": "the server sent only its leaf certificate, and the client cannot find the "
+                            "intermediate CA that issued it (the server must send leaf + intermediates)",
+    "hostname mismatch": "the server's certificate does not name the host the client asked for",
+    "expired certificate": "the server's certificate has expired (ssl checks against the real clock)",
+    "client certificate required": "the server requires a client certificate (mutual TLS) and the client "
+                                   "sent none",
+    "client certificate rejected": "the server does not trust the client's certificate",
+}
+
+
+def _classify(exc: Exception, address, host, trust) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        code = exc.verify_code
+        if code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+            return "expired certificate"
+        if code == 62:  # X509_V_ERR_HOSTNAME_MISMATCH
+            return "hostname mismatch"
+        if code == 20:  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+            return _diagnose_unverified(address, host, trust)
+        if code in (18, 19, 2):  # self-signed leaf / self-signed root in chain / issuer not found
+            return "unknown CA"
+        return "certificate verification failed"
+    reason = getattr(exc, "reason", "") or ""
+    if reason in ("TLSV13_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_HANDSHAKE_FAILURE"):
+        return "client certificate required"
+    if reason in ("TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_BAD_CERTIFICATE"):
+        return "client certificate rejected"
+    return "connection failed"
+
+
+def tls_connect(
+    address: tuple[str, int],
+    *,
+    trust: Sequence[x509.Certificate],
+    host: str,
+    client_chain: Sequence[x509.Certificate] | None = None,
+    client_key: Any = None,
+    max_version: str | None = None,
+) -> Handshake:
+    """Connect to ``address``, trusting only ``trust`` (root certificates), expecting ``host``.
+
+    With ``client_chain`` and ``client_key`` the client presents a certificate (mutual
+    TLS). ``max_version="TLSv1.2"`` caps the protocol, to compare with TLS 1.3. Returns a
+    :class:`Handshake`; failures are classified, never raised.
+    """
+    trust = _check_chain(trust, "trust")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the chain and the host name
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if max_version is not None:
+        versions = {"TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
+        if max_version not in versions:
+            raise ParameterError(f"`max_version` must be 'TLSv1.2' or 'TLSv1.3', not {max_version!r}.")
+        context.maximum_version = versions[max_version]
+    context.load_verify_locations(cadata=_pem(trust))
+    if client_chain is not None:
+        if client_key is None:
+            raise ParameterError("A client certificate needs its private key: pass client_key=... too.")
+        _load_identity(context, _check_chain(client_chain, "client_chain"), client_key)
+    try:
+        with socket.create_connection(address, timeout=_TIMEOUT) as raw, \
+                context.wrap_socket(raw, server_hostname=host) as tls:
+            # In TLS 1.3 the server checks the client's certificate after the client's handshake
+            # has finished, so its verdict arrives with the first read.
+            greeting = b""
+            while not greeting.endswith(b"\n"):
+                chunk = tls.recv(64)
+                if not chunk:
+                    break
+                greeting += chunk
+            if greeting != _GREETING:
+                return Handshake(False, "connection failed", "the server closed the connection without a greeting")
+            group, source = _negotiated_group(tls)
+            sent, built = _chain_of(tls, verified=False), _chain_of(tls, verified=True)
+            root = common_name(built[-1].subject) if built else "?"
+            return Handshake(
+                True, None, f"the server's chain validates to {root!r} and names {host!r}",
+                protocol=tls.version(), cipher=tls.cipher()[0], group=group, group_source=source,
+                sent_chain=_names(sent), built_chain=_names(built), client_cert_sent=client_chain is not None,
+            )
+    except (ssl.SSLError, ConnectionError) as exc:
+        failure = _classify(exc, address, host, trust)
+        reason = _REASONS.get(failure, "the TLS connection failed")
+        return Handshake(False, failure, reason, client_cert_sent=client_chain is not None)
+
+
+# -- the chapter's cases --------------------------------------------------------------------------
+
+#: The demo cases of chapter 10, in order.
+CASES = ("ok", "unknown CA", "missing intermediate", "hostname mismatch", "expired certificate",
+         "mutual TLS", "client certificate missing")
+
+
+def run_case(case: str, pki: TlsPki | None = None) -> tuple[Handshake, ServerRecord | None]:
+    """Run one of :data:`CASES` over a real loopback connection: ``(client's view, server's view)``."""
+    if case not in CASES:
+        raise ParameterError(f"Unknown case {case!r}; choose one of: {', '.join(CASES)}.")
+    pki = pki or lab_tls_pki()
+    chain, trust, host = pki.server_chain, [pki.root], pki.host
+    server_opts: dict[str, Any] = {}
+    client_opts: dict[str, Any] = {}
+    if case == "unknown CA":
+        trust = [pki.other_root]
+    elif case == "missing intermediate":
+        chain = [pki.server_cert]
+    elif case == "hostname mismatch":
+        host = "other." + pki.host
+    elif case == "expired certificate":
+        chain = [pki.expired_server_cert, pki.issuing]
+    if case in ("mutual TLS", "client certificate missing"):
+        server_opts = {"client_roots": [pki.root], "require_client_cert": True}
+    if case == "mutual TLS":
+        client_opts = {"client_chain": [pki.device_cert, pki.issuing], "client_key": pki.device_key}
+    with tls_server(chain, pki.server_key, **server_opts) as server:
+        result = tls_connect(server.address, trust=trust, host=host, **client_opts)
+    record = server.records[0] if server.records else None
+    return result, record
