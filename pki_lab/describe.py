@@ -19,7 +19,8 @@ from .errors import WrongTypeError
 from .keys import key_summary
 from .oids import oid_name
 
-__all__ = ["describe", "thumbprint", "Description", "summarize_extension", "format_hex"]
+__all__ = ["describe", "describe_csr", "describe_crl", "thumbprint", "Description", "summarize_extension",
+           "format_hex"]
 
 
 def format_hex(data: bytes, sep: str = ":", limit: int | None = None) -> str:
@@ -240,3 +241,58 @@ def _key_text(cert: x509.Certificate) -> str:
 
     spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return f"{key_summary(key)}, SPKI SHA-256 {format_hex(hashlib.sha256(spki).digest()[:8], '')}..."
+
+
+def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
+    """A certificate signing request's fields (RFC 2986), each with what it means."""
+    if not isinstance(csr, x509.CertificateSigningRequest):
+        raise WrongTypeError(f"Expected an x509.CertificateSigningRequest, not {type(csr).__name__}; "
+                             "load one with pki_lab.load_csr(...).")
+    try:
+        key = key_summary(csr.public_key())
+    except Exception:  # noqa: BLE001 - unsupported algorithms still get a description
+        key = oid_name(csr.public_key_algorithm_oid)
+    rows: list[tuple[str, str, str]] = [
+        ("Subject", _name_text(csr.subject), "The name the requester asks the CA to certify."),
+        ("Subject public key", key, "The public key to certify; the private key stays with the requester."),
+        ("Signature algorithm", oid_name(csr.signature_algorithm_oid),
+         "How the requester signed the request: a hash and a signature scheme together."),
+        ("Signature valid", "yes" if csr.is_signature_valid else "NO",
+         "Signed with the private key of the public key inside: proof that the requester holds it."),
+    ]
+    for ext in csr.extensions:
+        critical = " [critical]" if ext.critical else ""
+        meaning = _EXT_MEANING.get(ext.oid, "An extension this table does not explain.")
+        rows.append((f"Requested extension: {oid_name(ext.oid)}", summarize_extension(ext) + critical, meaning))
+    return Description(f"Certificate signing request for {_name_text(csr.subject)}", tuple(rows))
+
+
+def describe_crl(crl: x509.CertificateRevocationList, *, limit: int = 5) -> Description:
+    """A certificate revocation list's fields (RFC 5280 5.1), with its first ``limit`` revoked serials."""
+    if not isinstance(crl, x509.CertificateRevocationList):
+        raise WrongTypeError(f"Expected an x509.CertificateRevocationList, not {type(crl).__name__}; "
+                             "load one with pki_lab.load_crl(...).")
+    next_update = crl.next_update_utc
+    rows: list[tuple[str, str, str]] = [
+        ("Issuer", _name_text(crl.issuer), "The CA that publishes (and signs) this list."),
+        ("This update", _when(crl.last_update_utc), "When this list was issued."),
+        ("Next update", _when(next_update) if next_update else "(none)",
+         "When the next list is due; after it, this one is stale."),
+        ("Signature algorithm", oid_name(crl.signature_algorithm_oid),
+         "How the CA signed the list: a hash and a signature scheme together."),
+        ("Revoked certificates", str(len(crl)), "How many certificates this list revokes."),
+    ]
+    for index, entry in enumerate(crl):
+        if index >= limit:
+            rows.append(("...", f"{len(crl) - limit} more", "Not shown."))
+            break
+        serial = entry.serial_number
+        rows.append((f"Revoked serial {index + 1}", format_hex(serial.to_bytes((serial.bit_length() + 8) // 8, "big")),
+                     f"Revoked at {_when(entry.revocation_date_utc)}."))
+    for ext in crl.extensions:
+        try:
+            value = str(ext.value.crl_number) if isinstance(ext.value, x509.CRLNumber) else summarize_extension(ext)
+        except Exception:  # noqa: BLE001 - CRL extensions the summary does not know
+            value = "(present)"
+        rows.append((f"Extension: {oid_name(ext.oid)}", value, "A CRL extension (RFC 5280 5.2)."))
+    return Description(f"Certificate revocation list from {_name_text(crl.issuer)}", tuple(rows))

@@ -1,0 +1,428 @@
+"""A DER reader for teaching: walk the tag-length-value (TLV) bytes of any DER blob into a tree.
+
+Real parsers (the one inside ``cryptography``) turn DER straight into objects and
+hide the bytes. This reader keeps them: every :class:`Node` knows its offset, its
+header (tag and length bytes), its tag class and number, its length and a short
+preview of its value, so a learner can point at byte 347 and ask "what is this?".
+For certificates, CSRs and CRLs, :mod:`pki_lab.x509paths` adds the field path of
+each node (``tbsCertificate.validity.notAfter``).
+
+It is strict, as DER is (X.690 section 10): bad bytes never hang it or crash it;
+truncated input, lengths longer than the data, indefinite lengths (allowed in BER,
+forbidden in DER), lengths not in their shortest form, nesting deeper than
+``max_depth`` and bytes after the outer element each raise
+:class:`~pki_lab.errors.MalformedInputError` naming the offset. Because only one
+encoding is accepted, :func:`encode` rebuilds exactly the bytes that were read.
+
+    >>> from pki_lab.der import parse
+    >>> tree = parse(bytes.fromhex("3006020101020102"))
+    >>> print(tree)
+       0+2  SEQUENCE (2 elements)
+       2+2    INTEGER 1
+       5+2    INTEGER 2
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from .errors import MalformedInputError, WrongTypeError
+from .oids import oid_name
+
+__all__ = ["Node", "DerTree", "parse", "tree_of", "encode", "parse_content", "MAX_DEPTH", "tag_name",
+           "PRINTABLE_CHARACTERS"]
+
+MAX_DEPTH = 64
+_CLASSES = ("universal", "application", "context", "private")
+_UNIVERSAL = {
+    1: "BOOLEAN", 2: "INTEGER", 3: "BIT STRING", 4: "OCTET STRING", 5: "NULL", 6: "OBJECT IDENTIFIER",
+    10: "ENUMERATED", 12: "UTF8String", 16: "SEQUENCE", 17: "SET", 18: "NumericString", 19: "PrintableString",
+    20: "T61String", 22: "IA5String", 23: "UTCTime", 24: "GeneralizedTime", 26: "VisibleString",
+    28: "UniversalString", 30: "BMPString",
+}
+# X.690 10.2: DER encodes these universal types in primitive form only; SEQUENCE and SET are constructed.
+_MUST_BE_PRIMITIVE = {1, 2, 3, 4, 5, 6, 9, 10, 12, 13, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}
+_MUST_BE_CONSTRUCTED = {16, 17}
+# X.680 41.4, Table 10: the PrintableString character set. No "_", "@", "*", "&" or non-ASCII letters.
+PRINTABLE_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?"
+)
+_TEXT = {12: "utf-8", 18: "ascii", 19: "ascii", 20: "latin-1", 22: "ascii", 26: "ascii",
+         28: "utf-32-be", 30: "utf-16-be"}
+
+
+def tag_name(tag_class: str, tag_number: int) -> str:
+    """``SEQUENCE``, ``INTEGER``, ``[0]`` (context-specific), ``[APPLICATION 1]``, ``[UNIVERSAL 99]``."""
+    if tag_class == "universal":
+        return _UNIVERSAL.get(tag_number, f"[UNIVERSAL {tag_number}]")
+    if tag_class == "context":
+        return f"[{tag_number}]"
+    return f"[{tag_class.upper()} {tag_number}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class Node:
+    """One TLV element: where it is, what its tag says, and its content (or its children).
+
+    ``content`` holds the raw content bytes of primitive elements (also of an OCTET
+    STRING or BIT STRING whose content is itself DER, then shown as ``children``
+    with ``encapsulated`` set); constructed elements keep only their children.
+    """
+
+    offset: int
+    header_length: int
+    length: int
+    tag_class: str
+    constructed: bool
+    tag_number: int
+    depth: int
+    content: bytes = b""
+    children: tuple[Node, ...] = ()
+    encapsulated: bool = False
+    path: str = ""
+
+    @property
+    def end(self) -> int:
+        """The offset just past this element."""
+        return self.offset + self.header_length + self.length
+
+    @property
+    def content_offset(self) -> int:
+        """The offset of the first content byte (after the tag and length bytes)."""
+        return self.offset + self.header_length
+
+    @property
+    def tag(self) -> str:
+        return tag_name(self.tag_class, self.tag_number)
+
+    @property
+    def is_universal(self) -> bool:
+        return self.tag_class == "universal"
+
+    def walk(self) -> Iterator[Node]:
+        """This node and all nodes below it, in byte order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    @property
+    def value(self) -> str:
+        """A short, release-stable preview of the value (OIDs with their names, times in ISO form)."""
+        return _preview(self)
+
+    def __str__(self) -> str:
+        path = f"  {self.path}" if self.path else ""
+        return f"{self.offset:>4}+{self.header_length}  {'  ' * self.depth}{self.tag} {self.value}".rstrip() + path
+
+
+@dataclasses.dataclass(frozen=True)
+class DerTree:
+    """The parsed bytes and the root node; ``kind`` is "certificate", "csr", "crl" or "der"."""
+
+    data: bytes
+    root: Node
+    kind: str = "der"
+
+    def nodes(self) -> tuple[Node, ...]:
+        """Every node, in byte order."""
+        return tuple(self.root.walk())
+
+    def at(self, offset: int) -> Node:
+        """The deepest node whose bytes (header or content) include ``offset``."""
+        if not isinstance(offset, int) or not 0 <= offset < len(self.data):
+            raise MalformedInputError(
+                f"Offset {offset!r} is outside the data, which has {len(self.data)} bytes (offsets 0 to "
+                f"{len(self.data) - 1})."
+            )
+        node = self.root
+        while True:
+            inner = [c for c in node.children if c.offset <= offset < c.end]
+            if not inner:
+                return node
+            node = inner[0]
+
+    def find(self, path: str) -> Node:
+        """The first (outermost) node with this field path, e.g. ``"tbsCertificate.validity.notAfter"``."""
+        for node in self.root.walk():
+            if node.path == path:
+                return node
+        known = ", ".join(dict.fromkeys(n.path for n in self.root.walk() if n.path and n.depth <= 2))
+        raise MalformedInputError(f"No field has the path {path!r}; paths near the top are: {known}.")
+
+    def in_header(self, offset: int) -> bool:
+        """Whether ``offset`` is a tag or length byte (rather than a content byte) of its node."""
+        node = self.at(offset)
+        return offset < node.content_offset
+
+    def __str__(self) -> str:
+        return "\n".join(str(n) for n in self.root.walk())
+
+    __repr__ = __str__
+
+
+def _fail(message: str) -> MalformedInputError:
+    return MalformedInputError(message)
+
+
+def _read_header(data: bytes, offset: int, limit: int) -> tuple[str, bool, int, int, int]:
+    """Read a tag and a length at ``offset``: (class, constructed, number, header length, content length)."""
+    if offset >= limit:
+        raise _fail(f"The DER data ends at offset {offset}, where an element's tag was expected.")
+    first = data[offset]
+    tag_class, constructed, number = _CLASSES[first >> 6], bool(first & 0x20), first & 0x1F
+    pos = offset + 1
+    if number == 0x1F:  # X.690 8.1.2.4: high tag number form, base 128
+        number = 0
+        for count in range(5):
+            if pos >= limit:
+                raise _fail(f"The DER data ends inside the tag that starts at offset {offset}.")
+            byte = data[pos]
+            pos += 1
+            if count == 0 and byte == 0x80:
+                raise _fail(f"The tag at offset {offset} has a leading zero in its number, which DER forbids.")
+            number = (number << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        else:
+            raise _fail(f"The tag at offset {offset} has a tag number longer than 4 bytes; this is not DER.")
+        if number < 31:
+            raise _fail(f"The tag at offset {offset} uses the long form for a small tag number ({number}), "
+                        "which DER forbids.")
+    if tag_class == "universal" and number == 0:
+        raise _fail(f"Offset {offset} holds tag 0x00, the end-of-contents marker that only BER's indefinite "
+                    "lengths use; DER forbids it.")
+    if pos >= limit:
+        raise _fail(f"The DER data ends at offset {pos}, inside the header of the element at offset {offset} "
+                    "(its length byte is missing).")
+    size = data[pos]
+    pos += 1
+    if size < 0x80:  # X.690 8.1.3.4: short form
+        length = size
+    elif size == 0x80:
+        raise _fail(f"The element at offset {offset} uses an indefinite length (0x80), which BER allows but "
+                    "DER forbids; re-encode it as DER.")
+    elif size == 0xFF:
+        raise _fail(f"The length byte at offset {pos - 1} is 0xFF, a value X.690 reserves; the data is damaged.")
+    else:
+        count = size & 0x7F
+        if pos + count > limit:
+            raise _fail(f"The DER data ends inside the {count}-byte length of the element at offset {offset}.")
+        length = int.from_bytes(data[pos:pos + count], "big")
+        if data[pos] == 0 or length < 0x80:  # X.690 10.1: the shortest form only
+            raise _fail(f"The length of the element at offset {offset} is not in its shortest form, which DER "
+                        "forbids.")
+        pos += count
+    return tag_class, constructed, number, pos - offset, length
+
+
+def _element(data: bytes, offset: int, limit: int, depth: int, max_depth: int) -> Node:
+    if depth > max_depth:
+        raise _fail(f"The element at offset {offset} is nested more than {max_depth} levels deep; the lab "
+                    "stops there (real certificates use about 10).")
+    tag_class, constructed, number, header, length = _read_header(data, offset, limit)
+    start, end = offset + header, offset + header + length
+    if end > limit:
+        where = "the data" if limit == len(data) else "its parent element"
+        raise _fail(f"The element at offset {offset} announces {length:,} content bytes, but {where} has only "
+                    f"{max(limit - start, 0):,} left: it is truncated or its length is wrong.")
+    if tag_class == "universal":
+        if constructed and number in _MUST_BE_PRIMITIVE:
+            raise _fail(f"The {tag_name(tag_class, number)} at offset {offset} is in constructed form; DER "
+                        "encodes it in primitive form only.")
+        if not constructed and number in _MUST_BE_CONSTRUCTED:
+            raise _fail(f"The {tag_name(tag_class, number)} at offset {offset} is in primitive form; it must "
+                        "be constructed.")
+    if not constructed:
+        return Node(offset, header, length, tag_class, False, number, depth, data[start:end])
+    children = _elements(data, start, end, depth + 1, max_depth)
+    return Node(offset, header, length, tag_class, True, number, depth, b"", children)
+
+
+def _elements(data: bytes, start: int, end: int, depth: int, max_depth: int) -> tuple[Node, ...]:
+    children, pos = [], start
+    while pos < end:
+        child = _element(data, pos, end, depth, max_depth)
+        children.append(child)
+        pos = child.end
+    return tuple(children)
+
+
+def parse_content(data: bytes, node: Node, max_depth: int = MAX_DEPTH) -> Node:
+    """``node`` with its content read as DER (an OCTET STRING or BIT STRING that encapsulates DER).
+
+    Used for extension values (RFC 5280 4.1: ``extnValue`` is an OCTET STRING holding
+    DER), RSA public keys and ECDSA signatures (BIT STRINGs holding a SEQUENCE).
+    Returns ``node`` unchanged when the content is not exactly one or more whole DER
+    elements.
+    """
+    if node.constructed or not node.is_universal or node.tag_number not in (3, 4) or not node.content:
+        return node
+    start = node.content_offset
+    if node.tag_number == 3:
+        if node.content[0] != 0 or len(node.content) < 2:
+            return node
+        start += 1
+    try:
+        children = _elements(data, start, node.end, node.depth + 1, max_depth)
+    except MalformedInputError:
+        return node
+    return dataclasses.replace(node, children=children, encapsulated=True)
+
+
+def parse(data: bytes | bytearray | memoryview, *, max_depth: int = MAX_DEPTH, x509: bool = True) -> DerTree:
+    """Parse one DER element (and everything inside it) into a :class:`DerTree`.
+
+    Args:
+        data: the DER bytes.
+        max_depth: the deepest nesting accepted (a guard against hostile input).
+        x509: when the bytes are a certificate, CSR or CRL, add field paths (and open
+            the DER inside extension values, RSA keys and ECDSA signatures).
+
+    Raises:
+        MalformedInputError: the bytes are not one well-formed DER element; the message
+            names the offset of the problem.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise WrongTypeError(f"parse() takes DER bytes, not {type(data).__name__}; for a certificate use "
+                             "pki_lab.der.tree_of(cert).")
+    data = bytes(data)
+    if not data:
+        raise _fail("The DER data is empty (0 bytes).")
+    root = _element(data, 0, len(data), 0, max_depth)
+    if root.end < len(data):
+        raise _fail(f"There are {len(data) - root.end:,} unexpected bytes after the end of the outer element, "
+                    f"starting at offset {root.end}.")
+    tree = DerTree(data, root)
+    if x509:
+        from .x509paths import annotate
+
+        tree = annotate(tree, max_depth)
+    return tree
+
+
+def tree_of(source: object, *, max_depth: int = MAX_DEPTH) -> DerTree:
+    """The DER tree of a certificate, CSR or CRL object, or of DER/PEM bytes, PEM text or a file path.
+
+    PEM input must hold one block (its DER is parsed); anything else is read as DER.
+    """
+    from cryptography import x509 as _x509
+
+    from .loading import _pem_blocks, read_source, to_der
+
+    if isinstance(source, (_x509.Certificate, _x509.CertificateSigningRequest, _x509.CertificateRevocationList)):
+        return parse(to_der(source), max_depth=max_depth)
+    data = read_source(source)
+    if b"-----BEGIN" in data:
+        blocks = _pem_blocks(data, "the input")
+        if len(blocks) != 1:
+            raise MalformedInputError(f"The PEM input holds {len(blocks)} blocks; pass one block at a time "
+                                      "(pki_lab.load_certificates reads them all).")
+        data = blocks[0][1]
+    return parse(data, max_depth=max_depth)
+
+
+def _encode_tag(node: Node) -> bytes:
+    first = (_CLASSES.index(node.tag_class) << 6) | (0x20 if node.constructed else 0)
+    if node.tag_number < 31:
+        return bytes([first | node.tag_number])
+    groups, number = [], node.tag_number
+    while True:
+        groups.append(number & 0x7F)
+        number >>= 7
+        if not number:
+            break
+    groups.reverse()
+    return bytes([first | 0x1F] + [g | 0x80 for g in groups[:-1]] + [groups[-1]])
+
+
+def _encode_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def encode(node: Node) -> bytes:
+    """Re-encode a node (and its children) as DER, from its tag, its children and its content.
+
+    For every tree :func:`parse` returns, ``encode(tree.root) == tree.data``.
+    """
+    if node.constructed:
+        content = b"".join(encode(c) for c in node.children)
+    elif node.encapsulated:
+        content = (b"\x00" if node.tag_number == 3 else b"") + b"".join(encode(c) for c in node.children)
+    else:
+        content = node.content
+    return _encode_tag(node) + _encode_length(len(content)) + content
+
+
+def _oid_text(content: bytes) -> str | None:
+    """Dotted form of an OID's content (X.690 8.19), or None if it is not a valid encoding."""
+    if not content or content[-1] & 0x80:
+        return None
+    arcs, value, fresh = [], 0, True
+    for byte in content:
+        if fresh and byte == 0x80:
+            return None  # X.690 8.19.2: no leading 0x80 in a subidentifier
+        value = (value << 7) | (byte & 0x7F)
+        fresh = not byte & 0x80
+        if fresh:
+            arcs.append(value)
+            value = 0
+    first = arcs[0]
+    head = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
+    return ".".join(str(a) for a in head + arcs[1:])
+
+
+def _hex(content: bytes, limit: int = 12) -> str:
+    text = content[:limit].hex(" ").upper()
+    return text + (f" ... ({len(content)} bytes)" if len(content) > limit else "")
+
+
+def _time_text(number: int, text: str) -> str:
+    digits = text.rstrip("Z")
+    if not text.endswith("Z") or not digits.isdigit() or len(digits) != (12 if number == 23 else 14):
+        return f"{text!r} (not in the form RFC 5280 4.1.2.5 requires)"
+    if number == 23:  # RFC 5280 4.1.2.5.1: YY >= 50 means 19YY, else 20YY
+        digits = ("19" if int(digits[:2]) >= 50 else "20") + digits
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]} {digits[8:10]}:{digits[10:12]}:{digits[12:14]} UTC"
+
+
+def _preview(node: Node) -> str:
+    n, content = node.tag_number, node.content
+    count = len(node.children)
+    if node.constructed:
+        return f"({count} element{'s' if count != 1 else ''})"
+    if node.encapsulated:
+        return f"(encapsulates DER: {count} element{'s' if count != 1 else ''})"
+    if not node.is_universal:  # e.g. a dNSName [2] or a URI [6] in a GeneralName: IA5String text
+        printable = content and all(0x20 <= b < 0x7F for b in content)
+        return repr(content.decode("ascii")) if printable else _hex(content)
+    if n == 1:
+        return {b"\xff": "TRUE", b"\x00": "FALSE"}.get(content, f"{_hex(content)} (not a DER BOOLEAN)")
+    if n in (2, 10):
+        if not content:
+            return "(empty: not a valid INTEGER)"
+        value = int.from_bytes(content, "big", signed=True)
+        return str(value) if len(content) <= 8 else _hex(content, 8)
+    if n == 3:
+        return f"{_hex(content[1:])} (unused bits: {content[0]})" if content else "(empty)"
+    if n == 5:
+        return "" if not content else f"{_hex(content)} (a NULL must be empty)"
+    if n == 6:
+        dotted = _oid_text(content)
+        if dotted is None:
+            return f"{_hex(content)} (not a valid OID encoding)"
+        name = oid_name(dotted)
+        return dotted if name == dotted else f"{dotted} ({name})"
+    if n in _TEXT or n in (23, 24):
+        try:
+            text = content.decode(_TEXT.get(n, "ascii"))
+        except UnicodeDecodeError:
+            return f"{_hex(content)} (not valid {tag_name('universal', n)} text)"
+        if n in (23, 24):
+            return _time_text(n, text)
+        bad = "" if n != 19 else "".join(sorted(set(text) - PRINTABLE_CHARACTERS))
+        return repr(text) + (f" (not allowed in a PrintableString: {bad!r})" if bad else "")
+    return _hex(content)

@@ -1,0 +1,220 @@
+"""The tamper lab: change one byte of a certificate and see what breaks.
+
+A certificate's issuer signs the exact bytes of ``tbsCertificate`` (RFC 5280
+4.1.1.3), so changing any one of them (a date, a letter of a name, a bit of the
+public key) makes the signature fail, even when the certificate still parses and
+looks plausible. Changing a byte of a tag or a length usually stops it parsing at
+all. :func:`tamper` flips bits of one byte and reports, in sentences:
+
+1. which field the byte lies in (with :mod:`pki_lab.der`'s field paths);
+2. whether the bytes are still well-formed DER, and still load as a certificate;
+3. whether the signature still verifies with the issuer's public key;
+4. which fields a reader would now see differently (a validity date, a name, ...).
+
+    >>> from pki_lab import demo_hierarchy
+    >>> from pki_lab.tamper import tamper
+    >>> h = demo_hierarchy()
+    >>> report = tamper(h.leaf, 120, issuer=h.intermediate.certificate)
+    >>> report.field, report.signature_valid
+    ('tbsCertificate.validity.notAfter', False)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+
+from .der import DerTree, parse, tree_of
+from .errors import MalformedInputError, ParameterError, WrongTypeError
+from .loading import to_der
+
+_GONE, _ABSENT = "(no longer decodes)", "(absent)"
+
+__all__ = ["TamperReport", "tamper", "flip_byte", "signature_verifies", "visible_fields"]
+
+
+def flip_byte(data: bytes, offset: int, mask: int = 0x01) -> bytes:
+    """``data`` with the byte at ``offset`` XOR-ed with ``mask`` (default: flip its lowest bit)."""
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset < len(data):
+        raise ParameterError(f"`offset` must be a whole number from 0 to {len(data) - 1} (the certificate has "
+                             f"{len(data)} bytes), not {offset!r}.")
+    if isinstance(mask, bool) or not isinstance(mask, int) or not 1 <= mask <= 0xFF:
+        raise ParameterError(f"`mask` must be a whole number from 1 to 255 (the bits to flip), not {mask!r}.")
+    out = bytearray(data)
+    out[offset] ^= mask
+    return bytes(out)
+
+
+def signature_verifies(cert: x509.Certificate, issuer_public_key: object) -> bool:
+    """Whether ``cert``'s signature over its ``tbsCertificate`` bytes verifies with the issuer's key.
+
+    Only the signature is checked (not names, dates or extensions): RSA PKCS #1 v1.5
+    or PSS (RFC 8017), ECDSA (RFC 5758) or EdDSA (RFC 8410), as the certificate's
+    signatureAlgorithm says.
+    """
+    key = issuer_public_key
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            pad = cert.signature_algorithm_parameters
+            if not isinstance(pad, (padding.PKCS1v15, padding.PSS)):
+                pad = padding.PKCS1v15()
+            key.verify(cert.signature, cert.tbs_certificate_bytes, pad, cert.signature_hash_algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+        elif isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+            key.verify(cert.signature, cert.tbs_certificate_bytes)
+        else:
+            raise WrongTypeError(f"Cannot check a signature with a {type(key).__name__}; pass the issuer's RSA, "
+                                 "EC or EdDSA public key (issuer_cert.public_key()).")
+    except (InvalidSignature, ValueError, TypeError) as exc:
+        if isinstance(exc, WrongTypeError):
+            raise
+        return False
+    except Exception:  # noqa: BLE001 - an unsupported or damaged algorithm identifier: it does not verify
+        return False
+    return True
+
+
+def visible_fields(cert: x509.Certificate) -> dict[str, str]:
+    """What a reader sees in each main field, as text (a field that no longer decodes says so)."""
+    from .describe import _name_text, summarize_extension
+    from .oids import oid_name
+
+    readers = {
+        "serial number": lambda: format(cert.serial_number, "X"),
+        "signature algorithm": lambda: oid_name(cert.signature_algorithm_oid),
+        "issuer": lambda: _name_text(cert.issuer),
+        "notBefore": lambda: cert.not_valid_before_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "notAfter": lambda: cert.not_valid_after_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "subject": lambda: _name_text(cert.subject),
+        "public key": lambda: cert.public_key_algorithm_oid.dotted_string + ":" + to_der(cert.public_key()).hex(),
+        "signature": lambda: cert.signature.hex(),
+    }
+    out = {}
+    for name, read in readers.items():
+        try:
+            out[name] = read()
+        except Exception:  # noqa: BLE001 - a damaged field: report it, do not crash
+            out[name] = _GONE
+    try:
+        for ext in cert.extensions:
+            out[f"{oid_name(ext.oid)} extension"] = summarize_extension(ext)
+    except Exception:  # noqa: BLE001 - a damaged extension
+        out["extensions"] = _GONE
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class TamperReport:
+    """What one flipped byte did to a certificate."""
+
+    offset: int
+    old_byte: int
+    new_byte: int
+    field: str
+    in_header: bool
+    tampered: bytes = dataclasses.field(repr=False)
+    parses: bool
+    parse_error: str | None
+    loads: bool
+    signature_valid: bool | None
+    changed: tuple[tuple[str, str, str], ...]  # (field, before, after)
+
+    def sentences(self) -> tuple[str, ...]:
+        """The report as sentences a learner reads from top to bottom."""
+        part = "a tag or length byte" if self.in_header else "a content byte"
+        out = [f"Byte {self.offset} changed from 0x{self.old_byte:02X} to 0x{self.new_byte:02X}; it is {part} "
+               f"of {self.field}."]
+        if not self.parses:
+            out.append(f"The result is no longer well-formed DER: {self.parse_error}")
+        else:
+            out.append("The result is still well-formed DER.")
+        if self.parses and not self.loads:
+            out.append("But it no longer loads as a certificate: the X.509 parser rejects it, or one of its fields "
+                       "no longer decodes.")
+        elif self.loads:
+            out.append("It still loads as a certificate.")
+        if not self.parses or (self.parses and not self.loads and self.signature_valid is None):
+            out.append("Its signature cannot even be checked: a validator rejects it at once.")
+        elif self.signature_valid is True:
+            out.append("The signature still verifies with the issuer's public key.")
+        elif self.signature_valid is False:
+            out.append("The signature no longer verifies with the issuer's public key, so every validator "
+                       "rejects the certificate.")
+        for name, before, after in self.changed:
+            if after == _GONE:
+                out.append(f"The {name} no longer decodes.")
+            elif before == _ABSENT:
+                out.append(f"A {name} appeared: {after}.")
+            elif after == _ABSENT:
+                out.append(f"The {name} disappeared.")
+            elif len(before) > 60 or len(after) > 60:
+                out.append(f"The {name} changed.")
+            else:
+                out.append(f"The {name} changed from {before} to {after}.")
+        if self.loads and not self.changed:
+            out.append("No field a reader sees changed.")
+        return tuple(out)
+
+    def __str__(self) -> str:
+        return "\n".join(self.sentences())
+
+    __repr__ = __str__
+
+
+def _tree(cert: object) -> DerTree:
+    if isinstance(cert, x509.Certificate):
+        return tree_of(cert)
+    if isinstance(cert, (bytes, bytearray, memoryview)):
+        return parse(bytes(cert))
+    raise WrongTypeError(f"tamper() takes an x509.Certificate or its DER bytes, not {type(cert).__name__}.")
+
+
+def tamper(cert: object, offset: int, *, mask: int = 0x01, issuer: object = None) -> TamperReport:
+    """Flip the bits ``mask`` of the byte at ``offset`` of ``cert`` and report what breaks.
+
+    Args:
+        cert: a certificate (or its DER bytes).
+        offset: which byte, counted from 0 in the DER encoding.
+        mask: which bits to flip (XOR), default 0x01.
+        issuer: the issuer's certificate or public key, to check the signature; default:
+            the certificate's own key when it is self-signed (a root), else no check.
+    """
+    tree = _tree(cert)
+    original = x509.load_der_x509_certificate(tree.data) if not isinstance(cert, x509.Certificate) else cert
+    tampered = flip_byte(tree.data, offset, mask)
+    node = tree.at(offset)
+    try:
+        parse(tampered, x509=False)
+        parses, parse_error = True, None
+    except MalformedInputError as exc:
+        parses, parse_error = False, str(exc)
+    try:
+        new = x509.load_der_x509_certificate(tampered)
+        new_fields = visible_fields(new)
+        loads = _GONE not in new_fields.values()
+    except ValueError:
+        new, new_fields, loads = None, {}, False
+    key = _issuer_key(original, issuer)
+    signature_valid = None if key is None or new is None else signature_verifies(new, key)
+    before = visible_fields(original)
+    names = list(before) + [k for k in new_fields if k not in before]
+    changed = () if new is None else tuple(
+        (k, before.get(k, _ABSENT), new_fields.get(k, _ABSENT)) for k in names
+        if before.get(k, _ABSENT) != new_fields.get(k, _ABSENT) and not (k == "extensions" and k not in new_fields)
+    )
+    return TamperReport(offset, tree.data[offset], tampered[offset], node.path or node.tag, tree.in_header(offset),
+                        tampered, parses, parse_error, loads, signature_valid, changed)
+
+
+def _issuer_key(cert: x509.Certificate, issuer: object) -> object:
+    if issuer is None:
+        return cert.public_key() if cert.issuer == cert.subject else None
+    if isinstance(issuer, x509.Certificate):
+        return issuer.public_key()
+    if hasattr(issuer, "verify"):
+        return issuer
+    raise WrongTypeError(f"`issuer` must be the issuer's certificate or public key, not {type(issuer).__name__}.")
