@@ -27,10 +27,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from .errors import MalformedInputError, WrongTypeError
+from .errors import MalformedInputError, ParameterError, WrongTypeError
 from .oids import oid_name
 
-__all__ = ["Node", "DerTree", "parse", "tree_of", "encode", "parse_content", "MAX_DEPTH", "tag_name",
+__all__ = ["Node", "DerTree", "parse", "tree_of", "encode", "encode_string", "parse_content", "MAX_DEPTH", "tag_name",
            "PRINTABLE_CHARACTERS"]
 
 MAX_DEPTH = 64
@@ -426,3 +426,25 @@ def _preview(node: Node) -> str:
         bad = "" if n != 19 else "".join(sorted(set(text) - PRINTABLE_CHARACTERS))
         return repr(text) + (f" (not allowed in a PrintableString: {bad!r})" if bad else "")
     return _hex(content)
+
+
+_STRING_TAGS = {"UTF8String": 12, "PrintableString": 19, "IA5String": 22}
+
+
+def encode_string(text: str, string_type: str = "UTF8String") -> bytes:
+    """The DER of ``text`` as a UTF8String, PrintableString or IA5String, refusing characters the type lacks.
+
+    A PrintableString holds only A-Z, a-z, 0-9, space and ``'()+,-./:=?`` (X.680 41.4,
+    Table 10), so ``"device_01"`` must be a UTF8String (RFC 5280 4.1.2.4 allows both).
+    """
+    if string_type not in _STRING_TAGS:
+        raise ParameterError(f"`string_type` must be one of {', '.join(_STRING_TAGS)}, not {string_type!r}.")
+    if string_type == "PrintableString":
+        bad = "".join(sorted(set(text) - PRINTABLE_CHARACTERS))
+        if bad:
+            raise ParameterError(f"{text!r} cannot be a PrintableString: {bad!r} is not in its character set "
+                                 "(X.680 41.4); encode it as a UTF8String.")
+    if string_type == "IA5String" and not text.isascii():
+        raise ParameterError(f"{text!r} cannot be an IA5String, which holds ASCII only; use a UTF8String.")
+    content = text.encode("utf-8")
+    return bytes([_STRING_TAGS[string_type]]) + _encode_length(len(content)) + content

@@ -33,7 +33,7 @@ from .loading import to_der
 
 _GONE, _ABSENT = "(no longer decodes)", "(absent)"
 
-__all__ = ["TamperReport", "tamper", "flip_byte", "signature_verifies", "visible_fields"]
+__all__ = ["TamperReport", "tamper", "flip_byte", "signature_verifies", "visible_fields", "mystery_copy"]
 
 
 def flip_byte(data: bytes, offset: int, mask: int = 0x01) -> bytes:
@@ -218,3 +218,26 @@ def _issuer_key(cert: x509.Certificate, issuer: object) -> object:
     if hasattr(issuer, "verify"):
         return issuer
     raise WrongTypeError(f"`issuer` must be the issuer's certificate or public key, not {type(issuer).__name__}.")
+
+
+_READABLE = ("UTF8String", "PrintableString", "UTCTime", "GeneralizedTime", "IA5String")
+
+
+def mystery_copy(cert: x509.Certificate, seed: int = 0) -> bytes:
+    """A copy of ``cert``'s DER with the lowest bit of one byte flipped, somewhere a reader would notice.
+
+    The byte is a content byte of a name, a date or a DNS name inside ``tbsCertificate``,
+    chosen with ``random.Random(seed)``: a puzzle for the exercises (find the byte by
+    comparing, then explain why the signature fails).
+    """
+    import random
+
+    tree = _tree(cert)
+    tbs = tree.root.children[0]
+    candidates = [n for n in tbs.walk() if not n.children and n.length > 0
+                  and (n.tag in _READABLE or (n.tag_class == "context" and ".dNSName[" in n.path))]
+    if not candidates:
+        raise ParameterError("This certificate has no name, date or DNS name to tamper with.")
+    rng = random.Random(seed)
+    node = rng.choice(candidates)
+    return flip_byte(tree.data, rng.randrange(node.content_offset, node.end), 0x01)

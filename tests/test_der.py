@@ -260,3 +260,35 @@ def test_cryptography_encodes_a_common_name_as_utf8string():
     node = tree_of(cert).find("tbsCertificate.subject[commonName].value")
     assert node.tag == "UTF8String"
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "device_01"
+
+
+STRINGS = [
+    ("utf8-holds-underscore", "device_01", "UTF8String", "0c096465766963655f3031"),
+    ("printable-holds-letters-digits-hyphen", "device-01", "PrintableString", "13096465766963652d3031"),
+    ("utf8-holds-non-ascii", "Zürich", "UTF8String", "0c075ac3bc72696368"),
+]
+
+
+@pytest.mark.parametrize("text, kind, hexdata", [s[1:] for s in STRINGS], ids=[s[0] for s in STRINGS])
+def test_encode_string(text, kind, hexdata):
+    from pki_lab.der import encode_string
+
+    assert encode_string(text, kind).hex() == hexdata
+    assert parse(encode_string(text, kind)).root.tag == kind
+
+
+REFUSED = [
+    ("x680-printable-excludes-underscore", "device_01", "PrintableString", "'_' is not in its character set"),
+    ("x680-printable-excludes-at-sign", "a@b", "PrintableString", "'@' is not in its character set"),
+    ("ia5-is-ascii-only", "Zürich", "IA5String", "ASCII only"),
+    ("unknown-type", "x", "BMPString", "must be one of"),
+]
+
+
+@pytest.mark.parametrize("text, kind, message", [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
+def test_encode_string_refuses_characters_the_type_lacks(text, kind, message):
+    from pki_lab.der import encode_string
+    from pki_lab.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=message):
+        encode_string(text, kind)

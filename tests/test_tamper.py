@@ -97,3 +97,21 @@ def test_only_certificates_can_be_tampered():
     with pytest.raises(WrongTypeError, match="x509.Certificate or its DER bytes"):
         tamper("cert.pem", 3)
     assert flip_byte(b"\x00\x01", 1, 0x03) == b"\x00\x02"
+
+
+def test_mystery_copies_differ_in_one_readable_byte_inside_tbs():
+    from pki_lab.tamper import mystery_copy
+
+    original = to_der(LEAF)
+    tbs = TREE.find("tbsCertificate")
+    seen = set()
+    for seed in range(20):
+        copy = mystery_copy(LEAF, seed)
+        diff = [i for i in range(len(original)) if original[i] != copy[i]]
+        assert len(diff) == 1 and tbs.content_offset <= diff[0] < tbs.end
+        node = TREE.at(diff[0])
+        assert node.tag in ("UTF8String", "PrintableString", "UTCTime", "IA5String") or ".dNSName[" in node.path
+        assert not tamper(LEAF, diff[0], issuer=ISSUER).signature_valid
+        seen.add(diff[0])
+    assert len(seen) > 5  # the seed matters
+    assert mystery_copy(LEAF, 3) == mystery_copy(LEAF, 3)
