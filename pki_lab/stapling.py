@@ -1,0 +1,151 @@
+"""OCSP stapling, Must-Staple, soft-fail versus hard-fail, and reading real OCSP responses.
+
+**Stapling** (RFC 6066 section 8, RFC 8446 4.4.2.1): the TLS server fetches a
+fresh OCSP response for its own certificate and sends it in the handshake, so
+the client asks no one: no privacy leak to the CA, no extra round trip, and the
+response is still signed by the CA's responder, so the server cannot forge it.
+
+**Must-Staple** (RFC 7633): a certificate extension that tells clients "refuse
+me without a staple", closing the soft-fail gap for that certificate.
+
+**Soft-fail**: when a client cannot reach the responder, most carry on as if
+the certificate were good. An attacker who holds a stolen key and can block the
+client's traffic to the responder therefore wins; :func:`revocation_decision`
+simulates both policies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509 import ocsp
+
+from .errors import ParameterError
+from .ocsp import OcspAnswer, OcspResponder, _http, _verify_signature, build_request, query_ocsp, verify_response
+
+__all__ = [
+    "fetch_staple",
+    "must_staple",
+    "Decision",
+    "revocation_decision",
+    "sha256_hex",
+    "ResponseSummary",
+    "summarize_response",
+    "signed_by",
+]
+
+
+def fetch_staple(responder: OcspResponder, cert: x509.Certificate) -> bytes:
+    """What a TLS server staples: a fresh response for its own certificate, fetched by the server.
+
+    Over HTTP when the responder is running (as a real server does, every few
+    hours); straight from the responder object otherwise.
+    """
+    request = build_request(cert, responder.issuer)
+    if responder.running:
+        return _http(responder.url, request, "POST", 2.0)
+    return responder.respond(request, method="staple")
+
+
+def must_staple(cert: x509.Certificate) -> bool:
+    """Does the certificate carry the TLS Feature extension status_request ("Must-Staple", RFC 7633)?"""
+    try:
+        features = cert.extensions.get_extension_for_class(x509.TLSFeature).value
+    except x509.ExtensionNotFound:
+        return False
+    return x509.TLSFeatureType.status_request in features
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """A client's decision about a certificate under a revocation policy."""
+
+    accepted: bool
+    policy: str
+    answer: OcspAnswer
+
+    def sentence(self) -> str:
+        verdict = "ACCEPTS" if self.accepted else "REJECTS"
+        return f"{self.policy} client {verdict} the certificate; OCSP said {self.answer.sentence()}"
+
+
+def revocation_decision(cert: x509.Certificate, issuer: Any, *, url: str | None = None, staple: bytes | None = None,
+                        policy: str = "soft-fail", at: _dt.datetime | None = None, timeout: float = 1.0) -> Decision:
+    """What a client with ``policy`` ("soft-fail" or "hard-fail") does with a stapled response or a live query.
+
+    A Must-Staple certificate without a staple is refused under both policies (RFC 7633 4.2.3).
+    """
+    if policy not in ("soft-fail", "hard-fail"):
+        raise ParameterError(f"`policy` must be 'soft-fail' or 'hard-fail', not {policy!r}.")
+    if staple is not None:
+        answer = verify_response(staple, cert, issuer, at=at)
+    elif must_staple(cert):
+        answer = OcspAnswer("invalid", "The certificate is Must-Staple but the server sent no staple (RFC 7633).")
+        return Decision(False, policy, answer)
+    elif url is not None:
+        answer = query_ocsp(url, cert, issuer, at=at, timeout=timeout)
+    else:
+        answer = OcspAnswer("unavailable", "The certificate names no responder and the server sent no staple.")
+    if answer.status in ("good", "revoked"):
+        return Decision(answer.status == "good", policy, answer)
+    return Decision(policy == "soft-fail", policy, answer)
+
+
+def sha256_hex(data: bytes) -> str:
+    """A fingerprint of response bytes, to show two responses are identical without printing them."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class ResponseSummary:
+    """The readable fields of an OCSP response (a real one from ``pki_lab.data``, say)."""
+
+    status: str
+    serial_hex: str
+    produced_at: _dt.datetime
+    this_update: _dt.datetime
+    next_update: _dt.datetime | None
+    responder: str
+    embedded_certificates: tuple[str, ...]
+    revocation_time: _dt.datetime | None
+    revocation_reason: str | None
+    has_nonce: bool
+
+    def lines(self) -> list[str]:
+        out = [f"status: {self.status}", f"serial: {self.serial_hex}", f"responder: {self.responder}",
+               f"producedAt: {self.produced_at.isoformat()}", f"thisUpdate: {self.this_update.isoformat()}",
+               f"nextUpdate: {self.next_update.isoformat() if self.next_update else '(none)'}"]
+        if self.revocation_time:
+            out.append(f"revoked: {self.revocation_time.isoformat()} ({self.revocation_reason or 'no reason'})")
+        certs = ", ".join(self.embedded_certificates) or "none (signed by the CA itself)"
+        return out + [f"responder certificates included: {certs}", f"nonce: {'yes' if self.has_nonce else 'no'}"]
+
+
+def summarize_response(response: Any) -> ResponseSummary:
+    """Read an OCSP response (object or DER) field by field, without judging it."""
+    resp = ocsp.load_der_ocsp_response(response) if isinstance(response, bytes) else response
+    if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        raise ParameterError(f"This OCSP response is an error ({resp.response_status.name.lower()}); "
+                             "it has no certificate status to read.")
+    if resp.responder_name is not None:
+        responder = resp.responder_name.rfc4514_string()
+    else:
+        responder = f"key hash {resp.responder_key_hash.hex()}"
+    reason = resp.revocation_reason.value if resp.revocation_reason else None
+    return ResponseSummary(
+        resp.certificate_status.name.lower(), f"{resp.serial_number:x}", resp.produced_at_utc,
+        resp.this_update_utc, resp.next_update_utc, responder,
+        tuple(c.subject.rfc4514_string() for c in resp.certificates), resp.revocation_time_utc, reason,
+        any(isinstance(e.value, x509.OCSPNonce) for e in resp.extensions))
+
+
+def signed_by(response: Any, cert: x509.Certificate) -> bool:
+    """Does the response's signature verify with ``cert``'s public key?"""
+    resp = ocsp.load_der_ocsp_response(response) if isinstance(response, bytes) else response
+    return _verify_signature(cert.public_key(), resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm)
+
+
