@@ -40,6 +40,9 @@ __all__ = [
     "verify_inclusion",
     "verify_consistency",
     "root_from_inclusion",
+    "tree_shape",
+    "inclusion_nodes",
+    "consistency_nodes",
 ]
 
 _H = 32  # SHA-256 output size
@@ -249,3 +252,69 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
         fn >>= 1
         sn >>= 1
     return fr == old_root and sr == new_root and sn == 0  # step 7
+
+
+# -- the shape of the tree, for drawing ------------------------------------------------------------------
+# A node is named by the leaves it covers, (start, count): the root of a tree of n leaves is (0, n).
+
+
+def tree_shape(size: int) -> list[tuple[tuple[int, int], tuple[int, int] | None]]:
+    """Every node of the RFC 6962 tree of ``size`` leaves as ``(node, parent)``, root first.
+
+    Unlike a textbook binary tree, a tree whose size is not a power of two has its
+    right side shallower: RFC 6962 always splits at the largest power of two.
+    """
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ParameterError(f"A tree to draw needs a whole number of leaves >= 1, not {size!r}.")
+    out: list[tuple[tuple[int, int], tuple[int, int] | None]] = []
+    todo: list[tuple[tuple[int, int], tuple[int, int] | None]] = [((0, size), None)]
+    while todo:
+        node, parent = todo.pop(0)
+        out.append((node, parent))
+        start, n = node
+        if n > 1:
+            k = _split(n)
+            todo += [((start, k), node), ((start + k, n - k), node)]
+    return out
+
+
+def inclusion_nodes(index: int, size: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The nodes from leaf ``index`` up to the root, and the siblings whose hashes form its audit path.
+
+    The siblings come in proof order: ``MerkleTree.inclusion_proof(index, size)[i]``
+    is the hash of ``siblings[i]``.
+    """
+    MerkleTree._check_index(index, size)
+    path, siblings = [(0, size)], []
+    start, n, m = 0, size, index
+    while n > 1:
+        k = _split(n)
+        if m < k:
+            siblings.append((start + k, n - k))
+            n = k
+        else:
+            siblings.append((start, k))
+            start, n, m = start + k, n - k, m - k
+        path.append((start, n))
+    return path[::-1], siblings[::-1]
+
+
+def consistency_nodes(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The nodes whose hashes form the consistency proof from ``old_size`` to ``new_size``, in proof order."""
+    if not isinstance(old_size, int) or not 0 <= old_size <= new_size:
+        raise ParameterError(f"`old_size` must be a whole number from 0 to {new_size}, not {old_size!r}.")
+    if old_size in (0, new_size):
+        return []
+    nodes: list[tuple[int, int]] = []
+    start, n, m, complete = 0, new_size, old_size, True
+    while m != n:
+        k = _split(n)
+        if m <= k:
+            nodes.append((start + k, n - k))
+            n = k
+        else:
+            nodes.append((start, k))
+            start, n, m, complete = start + k, n - k, m - k, False
+    if not complete:
+        nodes.append((start, n))
+    return nodes[::-1]

@@ -251,3 +251,60 @@ def test_openssl_crl_verifies_every_kind_of_lab_crl(tmp_path, kind):
                                 capture_output=True, text=True, timeout=30)
         assert result.returncode == 0, result.stderr
         assert "verify OK" in result.stderr, (name, result.stderr)
+
+
+# -- chapter 07's widget and plot ------------------------------------------------------------------------
+
+
+def test_revocation_demo_flips_the_verdict_and_starts_again():
+    from pki_lab.widgets.revocation import RevocationDemo
+
+    demo = RevocationDemo(demo_hierarchy())
+    assert demo.verdict().accepted
+    assert "keyCompromise" in demo.revoke("leaf", "keyCompromise")
+    verdict = demo.verdict()
+    assert not verdict.accepted and any("www.example.com: revoked" in line for line in verdict.lines)
+    with pytest.raises(PolicyError, match="already revoked"):
+        demo.revoke("leaf")
+    demo.reset()
+    assert demo.verdict().accepted
+    demo.revoke("issuing CA", "cACompromise")
+    assert not demo.verdict().accepted
+    with pytest.raises(ParameterError, match="'leaf' or 'issuing CA'"):
+        demo.revoke("root")
+
+
+def test_chain_verdict_is_unknown_and_refused_without_the_issuers_crl():
+    from pki_lab.widgets.revocation import chain_verdict
+
+    h = demo_hierarchy()
+    chain = [h.leaf, h.intermediate.certificate, h.root.certificate]
+    verdict = chain_verdict(chain, [RevocationRegistry(h.intermediate).publish_crl()])
+    assert not verdict.accepted
+    assert verdict.lines[0].startswith("www.example.com: good")
+    assert verdict.lines[1] == "PKI Lab Issuing CA: unknown: no CRL from PKI Lab Root CA was given"
+    assert verdict.sentence().startswith("REJECTED")
+
+
+def test_revoke_button_widget_clicks_through_the_pure_demo():
+    from pki_lab.widgets.revocation import revoke_button
+
+    tryit = revoke_button(demo_hierarchy())
+    assert "ACCEPTED" in tryit.parts["output"].value
+    tryit.parts["revoke"].click()
+    assert "REJECTED" in tryit.parts["output"].value and "revoked on" in tryit.parts["output"].value
+    tryit.parts["revoke"].click()  # twice: the error sentence is shown, not raised
+    assert "already revoked" in tryit.parts["output"].value
+    tryit.parts["reset"].click()
+    assert "ACCEPTED" in tryit.parts["output"].value
+    assert repr(tryit).startswith("Try it: revoke a certificate")
+
+
+def test_plot_crl_growth_returns_the_plotted_table():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pki_lab.widgets.revocation import plot_crl_growth
+
+    table = plot_crl_growth(demo_hierarchy().intermediate, counts=(0, 10, 20))
+    assert [n for n, _ in table] == [0, 10, 20] and table[0][1] < table[1][1] < table[2][1]

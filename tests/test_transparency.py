@@ -269,3 +269,50 @@ def test_embedded_scts_of_a_lab_certificate_and_of_a_non_certificate(world):
     assert embedded_scts(world[3][0]) == []
     with pytest.raises(WrongTypeError, match="reads a certificate"):
         embedded_scts("pem text")
+
+
+# -- chapter 08's drawing and widget -------------------------------------------------------------------------
+
+
+def test_tree_shape_inclusion_and_consistency_nodes_name_the_proof_hashes(tree):
+    from pki_lab.merkle import consistency_nodes, inclusion_nodes, tree_shape
+
+    for n in range(1, 9):
+        assert len(tree_shape(n)) == 2 * n - 1
+        for m in range(n):
+            path, siblings = inclusion_nodes(m, n)
+            assert path[0] == (m, 1) and path[-1] == (0, n)
+            assert [tree._subtree(*s) for s in siblings] == tree.inclusion_proof(m, n)
+            assert [tree._subtree(*s) for s in consistency_nodes(m, n)] == tree.consistency_proof(m, n)
+    with pytest.raises(ParameterError, match="whole number of leaves >= 1"):
+        tree_shape(0)
+
+
+def test_proof_steps_rebuild_the_root(tree):
+    from pki_lab.widgets.transparency import node_label, proof_steps
+
+    lines = proof_steps(tree, 5, 7)
+    assert lines[0].startswith("start: leaf hash of d5 = " + tree.leaf_hash_at(5).hex()[:12])
+    assert lines[1].startswith("hash with d4 on the left") and lines[2].startswith("hash with d6 on the right")
+    assert lines[3].endswith(f"d[0:7] = {tree.root(7).hex()[:12]}...")
+    assert lines[-1] == "3 hashes from the log; the result matches the root of the 7-entry tree."
+    assert node_label((4, 4)) == "d[4:8]"
+
+
+def test_draw_merkle_tree_and_the_proof_explorer(tree):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pki_lab.widgets.transparency import draw_merkle_tree, proof_explorer
+
+    ax = draw_merkle_tree(tree, 7, index=5)
+    assert "audit path of entry 5" in ax.get_title()
+    ax = draw_merkle_tree(tree, 8, old_size=3)
+    assert "consistency proof 3 -> 8" in ax.get_title()
+    plt.close("all")
+    tryit = proof_explorer(tree)
+    tryit.parts["size"].value = 4
+    assert tryit.parts["index"].max == 3
+    plt.close("all")

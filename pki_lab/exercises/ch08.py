@@ -1,0 +1,138 @@
+"""Exercises of chapter 08, Certificate transparency."""
+
+from __future__ import annotations
+
+import hashlib
+
+from . import Exercise, normalize_hex, register
+
+# What the notebook defines before its exercises (the unit tests run it too).
+SETUP = """
+from pki_lab import data
+from pki_lab.ca import CertificateAuthority
+from pki_lab.merkle import MerkleTree, leaf_hash
+from pki_lab.transparency import CTLog, Monitor, embedded_scts
+good_ca = CertificateAuthority.create_root("Good CA")
+rogue_ca = CertificateAuthority.create_root("Rogue CA")
+"""
+
+
+def _path_length() -> int:
+    from ..merkle import MerkleTree
+
+    tree = MerkleTree()
+    for i in range(1000):
+        tree.append(i.to_bytes(4, "big"))
+    return len(tree.inclusion_proof(5, 1000))
+
+
+register(Exercise(
+    id="08.1",
+    prompt="Build a MerkleTree of 1000 entries (for example i.to_bytes(4, 'big') for i in range(1000)). How many "
+           "hashes are in the audit path of entry 5? Answer with a whole number.",
+    expected=_path_length,
+    accepts=(int,),
+    hints=(
+        "tree.inclusion_proof(index, size) returns the list of hashes.",
+        "An audit path has about log2(size) hashes: one per level of the tree.",
+    ),
+    solution_code=(
+        "tree = MerkleTree()\n"
+        "for i in range(1000):\n"
+        "    tree.append(i.to_bytes(4, 'big'))\n"
+        "len(tree.inclusion_proof(5, 1000))"
+    ),
+    explanation="One sibling per level: ceil(log2(1000)) = 10 hashes prove one entry among a thousand, and only "
+                "20 among a million. That is why anyone can audit a huge log cheaply.",
+    coach=lambda a, e: "That is the number of entries, not of hashes in a path." if a == 1000 else None,
+    setup_code=SETUP,
+))
+
+
+def _hello_leaf() -> str:
+    from ..merkle import leaf_hash
+
+    return leaf_hash(b"hello").hex()
+
+
+register(Exercise(
+    id="08.2",
+    prompt="Compute the RFC 6962 leaf hash of the entry b'hello' (hex text or bytes).",
+    expected=_hello_leaf,
+    accepts=(str, bytes),
+    normalize=normalize_hex,
+    hints=(
+        "A leaf hash is not the plain SHA-256 of the entry: RFC 6962 puts one byte in front.",
+        "hashlib.sha256(b'\\x00' + b'hello').hexdigest(), or pki_lab.merkle.leaf_hash(b'hello').",
+    ),
+    solution_code="leaf_hash(b'hello').hex()",
+    explanation="SHA-256(0x00 || entry) for leaves and SHA-256(0x01 || left || right) for nodes: the prefixes keep "
+                "a leaf from ever being passed off as an interior node (a second-preimage attack).",
+    coach=lambda a, e: ("That is the plain SHA-256 of the entry: which byte does RFC 6962 put first?"
+                        if normalize_hex(a) == hashlib.sha256(b"hello").hexdigest().upper() else None),
+    setup_code=SETUP,
+))
+
+
+def _alert_index() -> int:
+    from ..ca import CertificateAuthority
+    from ..transparency import CTLog, Monitor
+
+    good, rogue = CertificateAuthority.create_root("Good CA"), CertificateAuthority.create_root("Rogue CA")
+    log = CTLog("Exercise Log")
+    monitor = Monitor(log.public_key, ["shop.example"], [good.name])
+    for cert in (good.issue("shop.example"), good.issue("blog.example"), rogue.issue("blog.example"),
+                 rogue.issue("pay.shop.example"), good.issue("www.shop.example")):
+        log.submit(cert)
+    return monitor.poll(log).alerts[0].index
+
+
+register(Exercise(
+    id="08.3",
+    prompt="In a CTLog('Exercise Log'), submit in this order: good_ca.issue('shop.example'), "
+           "good_ca.issue('blog.example'), rogue_ca.issue('blog.example'), rogue_ca.issue('pay.shop.example'), "
+           "good_ca.issue('www.shop.example'). You own shop.example and use only Good CA. At which entry index "
+           "does a Monitor raise its alert? Answer with a whole number.",
+    expected=_alert_index,
+    accepts=(int,),
+    hints=(
+        "Monitor(log.public_key, ['shop.example'], [good_ca.name]).poll(log) scans every entry.",
+        "The rogue certificate for blog.example is not about your name; a subdomain of shop.example is.",
+    ),
+    solution_code=(
+        "log = CTLog('Exercise Log')\n"
+        "for cert in (good_ca.issue('shop.example'), good_ca.issue('blog.example'), rogue_ca.issue('blog.example'),\n"
+        "             rogue_ca.issue('pay.shop.example'), good_ca.issue('www.shop.example')):\n"
+        "    log.submit(cert)\n"
+        "Monitor(log.public_key, ['shop.example'], [good_ca.name]).poll(log).alerts[0].index"
+    ),
+    explanation="Only entry 3 names your domain (a subdomain) and comes from a CA you do not use. The monitor "
+                "cannot stop the issuance, but it tells you within one log scan.",
+    coach=lambda a, e: ("That certificate is from a rogue CA, but for someone else's name."
+                        if a == 2 else None),
+    setup_code=SETUP,
+))
+
+
+def _distinct_logs() -> int:
+    from .. import data
+    from ..transparency import embedded_scts
+
+    return len({sct.log_id for sct in embedded_scts(data.chain("stackoverflow.com").leaf)})
+
+
+register(Exercise(
+    id="08.4",
+    prompt="How many different CT logs signed the SCTs embedded in the real stackoverflow.com leaf certificate "
+           "(data.chain('stackoverflow.com').leaf)? Answer with a whole number.",
+    expected=_distinct_logs,
+    accepts=(int,),
+    hints=(
+        "embedded_scts(cert) lists the SCTs; each has a log_id.",
+        "Count the distinct log IDs: len({s.log_id for s in ...}).",
+    ),
+    solution_code="len({s.log_id for s in embedded_scts(data.chain('stackoverflow.com').leaf)})",
+    explanation="Browsers do not trust a single log: Chrome's and Apple's CT policies ask for SCTs from several "
+                "logs, run by different operators.",
+    setup_code=SETUP,
+))

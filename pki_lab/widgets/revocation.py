@@ -1,0 +1,162 @@
+"""Chapter 07's widget and plot: a revoke button that flips a chain's verdict, and CRL size growth.
+
+:class:`RevocationDemo` (pure, unit-tested) holds a demo hierarchy, one
+:class:`~pki_lab.revocation.RevocationRegistry` per CA and the CRLs they
+publish; :meth:`RevocationDemo.verdict` checks the chain with
+:func:`pki_lab.validation.validate_chain` and those CRLs when the validator is
+available, and otherwise with :func:`pki_lab.revocation.crl_status` for each
+certificate against its issuer's CRL. :func:`revoke_button` is the widget
+shell; :func:`plot_crl_growth` draws how a CRL grows with its revocations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from typing import Any
+
+from .. import clock
+from ..names import common_name
+from ..revocation import RevocationRegistry, crl_size_table, crl_status
+from . import TryIt
+
+__all__ = ["ChainVerdict", "RevocationDemo", "chain_verdict", "revoke_button", "plot_crl_growth"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainVerdict:
+    """Whether a client accepts the chain, and one line per certificate's revocation status."""
+
+    accepted: bool
+    lines: tuple[str, ...]
+
+    def sentence(self) -> str:
+        head = "ACCEPTED: no certificate in the chain is revoked" if self.accepted else "REJECTED"
+        return "\n".join([head] + [f"  {line}" for line in self.lines])
+
+
+def _validator() -> Any:
+    try:
+        from ..validation import validate_chain
+    except (ImportError, AttributeError):  # pragma: no cover - depends on chapter 04's package
+        return None
+    return validate_chain
+
+
+def chain_verdict(chain: list, crls: list, at: _dt.datetime | None = None) -> ChainVerdict:
+    """Check each certificate of ``chain`` (leaf first, root last) against its issuer's CRL in ``crls``.
+
+    A certificate whose issuer published no CRL here is "unknown", and the chain is
+    then not accepted: this is a hard-fail client (RFC 5280 6.3 leaves the policy to the application).
+    """
+    at = clock.now() if at is None else at
+    lines, accepted = [], True
+    for cert, issuer in zip(chain, chain[1:], strict=False):
+        crl = next((c for c in crls if c.issuer == cert.issuer), None)
+        name = common_name(cert.subject) or cert.subject.rfc4514_string()
+        if crl is None:
+            lines.append(f"{name}: unknown: no CRL from {common_name(cert.issuer)} was given")
+            accepted = False
+            continue
+        check = crl_status(cert, issuer, crl, at)
+        lines.append(f"{name}: {check.status}: {check.reason}")
+        accepted &= check.status == "good"
+    return ChainVerdict(accepted, tuple(lines))
+
+
+def _first_name(cert: Any) -> str | None:
+    from ..transparency import certificate_names
+
+    names = certificate_names(cert)
+    return names[0] if names else None
+
+
+class RevocationDemo:
+    """A root, an issuing CA and a leaf, with a registry per CA; revoke and re-check."""
+
+    def __init__(self, hierarchy: Any) -> None:
+        self.hierarchy = hierarchy
+        self.reset()
+
+    def reset(self) -> None:
+        """Start again with nothing revoked (a real CA cannot un-revoke; the lab just starts over)."""
+        self.registries = {"root": RevocationRegistry(self.hierarchy.root),
+                           "issuing": RevocationRegistry(self.hierarchy.intermediate)}
+
+    def revoke(self, which: str = "leaf", reason: str = "keyCompromise") -> str:
+        """Revoke the leaf (in the issuing CA's registry) or the issuing CA (in the root's); say what happened."""
+        if which == "leaf":
+            record = self.registries["issuing"].revoke(self.hierarchy.leaf, reason)
+        elif which == "issuing CA":
+            record = self.registries["root"].revoke(self.hierarchy.intermediate.certificate, reason)
+        else:
+            from ..errors import ParameterError
+
+            raise ParameterError(f"`which` must be 'leaf' or 'issuing CA', not {which!r}.")
+        return record.sentence()
+
+    def crls(self) -> list:
+        """Fresh CRLs from both CAs, as a client would download them now."""
+        return [r.publish_crl() for r in self.registries.values()]
+
+    def verdict(self) -> ChainVerdict:
+        chain = [self.hierarchy.leaf, self.hierarchy.intermediate.certificate, self.hierarchy.root.certificate]
+        crls = self.crls()
+        per_cert = chain_verdict(chain, crls)
+        validate = _validator()
+        if validate is None:
+            return per_cert
+        leaf = self.hierarchy.leaf
+        report = validate(leaf, [chain[1]], trust=[chain[2]], name=_first_name(leaf), crls=crls)
+        return ChainVerdict(bool(report.ok), (f"validator: {report.reason}",) + per_cert.lines)
+
+
+def revoke_button(hierarchy: Any) -> TryIt:
+    """Press "Revoke" and watch the chain's verdict flip from accepted to rejected."""
+    import ipywidgets as w
+
+    from ..revocation import REASONS
+
+    demo = RevocationDemo(hierarchy)
+    which = w.ToggleButtons(options=["leaf", "issuing CA"], description="revoke")
+    reason = w.Dropdown(options=list(REASONS), value="keyCompromise", description="reason")
+    revoke, reset = w.Button(description="Revoke", button_style="danger"), w.Button(description="Start again")
+    out = w.HTML()
+
+    def show(message: str = "") -> None:
+        verdict = demo.verdict()
+        colour = "#1a7f37" if verdict.accepted else "#cf222e"
+        body = "<br>".join(verdict.sentence().splitlines())
+        out.value = (f"<div>{message}</div><div style='color:{colour}'><pre>{body}</pre></div>")
+
+    def on_revoke(_button: Any) -> None:
+        try:
+            show(demo.revoke(which.value, reason.value))
+        except Exception as exc:  # a PkiLabError with a sentence (already revoked, say)
+            show(str(exc))
+
+    def on_reset(_button: Any) -> None:
+        demo.reset()
+        show("Started again: nothing is revoked.")
+
+    revoke.on_click(on_revoke)
+    reset.on_click(on_reset)
+    show()
+    return TryIt(w.VBox([which, reason, w.HBox([revoke, reset]), out]),
+                 "revoke a certificate and watch the chain's verdict flip", demo=demo, revoke=revoke, reset=reset,
+                 output=out)
+
+
+def plot_crl_growth(ca: Any, counts: Any = (0, 1_000, 5_000, 10_000, 25_000, 50_000, 100_000), ax: Any = None):
+    """Plot a CRL's size in bytes against its number of revocations (random 128-bit serials)."""
+    import matplotlib.pyplot as plt
+
+    table = crl_size_table(ca, counts)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot([n for n, _ in table], [size / 1e6 for _, size in table], marker="o")
+    ax.set_xlabel("revoked certificates listed")
+    ax.set_ylabel("CRL size (MB)")
+    ax.set_title("Every client downloads the whole CRL: it grows linearly", fontsize=10)
+    ax.grid(alpha=0.3)
+    return table
