@@ -1,0 +1,265 @@
+"""Factoring small RSA moduli, and why 2048-bit moduli are out of reach.
+
+Whoever factors ``n`` into ``p*q`` can compute the private exponent ``d`` (chapter 01),
+so RSA's public key is safe to publish only while factoring ``n`` is infeasible.
+This module factors *toy* moduli two ways:
+
+* :func:`trial_division` tries every odd candidate up to ``sqrt(n)``: about
+  ``sqrt(n)/2 = 2**(bits/2 - 1)`` divisions;
+* :func:`pollard_rho` (Brent's variant) finds a factor ``p`` after about ``sqrt(p)``
+  steps, ``2**(bits/4)`` for a balanced RSA modulus.
+
+Both count their *steps*, which are the same on every run; :func:`time_factoring`
+also measures seconds, which are not (print steps, plot seconds).
+:func:`gnfs_estimate` extrapolates to real key sizes with the heuristic running
+time of the general number field sieve, the best known classical method. It is an
+**estimate** from a stated model, not a measurement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import time
+from collections.abc import Iterable
+
+from .errors import ParameterError, PolicyError, WrongTypeError
+from .toyrsa import is_probable_prime, random_prime
+
+__all__ = [
+    "Factorization",
+    "trial_division",
+    "pollard_rho",
+    "semiprime",
+    "Timing",
+    "time_factoring",
+    "FactoringEstimate",
+    "gnfs_estimate",
+    "rho_steps",
+    "plot_factoring_times",
+    "private_exponent_from_factors",
+]
+
+#: Refuse moduli above this size: the toy methods would run for hours (never hang).
+MAX_BITS = 96
+
+
+@dataclasses.dataclass(frozen=True)
+class Factorization:
+    """``n = p * q`` found by ``method`` in ``steps`` steps (deterministic)."""
+
+    n: int
+    p: int
+    q: int
+    method: str
+    steps: int
+
+    def __repr__(self) -> str:
+        return f"{self.n} = {self.p} x {self.q} ({self.method}, {self.steps} steps)"
+
+
+def _check_n(n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise WrongTypeError(f"n must be a whole number (int), not {type(n).__name__}.")
+    if n < 4:
+        raise ParameterError(f"n = {n} is too small to factor; give a composite number of at least 4.")
+    if n.bit_length() > MAX_BITS:
+        raise PolicyError(
+            f"n has {n.bit_length()} bits; the lab's toy factoring stops at {MAX_BITS} bits because it would "
+            "run for hours. That is the point: see gnfs_estimate() for real key sizes."
+        )
+    if is_probable_prime(n):
+        raise ParameterError(f"n = {n} is prime, so it has no factors to find; an RSA modulus is p*q.")
+    return n
+
+
+def trial_division(n: int) -> Factorization:
+    """Divide by 2, then 3, 5, 7, ... until a divisor appears (at most sqrt(n) tries)."""
+    n = _check_n(n)
+    if n % 2 == 0:
+        return Factorization(n, 2, n // 2, "trial division", 1)
+    steps, candidate = 1, 3
+    while candidate * candidate <= n:
+        steps += 1
+        if n % candidate == 0:
+            return Factorization(n, candidate, n // candidate, "trial division", steps)
+        candidate += 2
+    raise AssertionError("unreachable: n is composite")  # pragma: no cover
+
+
+def pollard_rho(n: int, seed: int = 0, max_steps: int = 1 << 26) -> Factorization:
+    """Pollard's rho with Brent's cycle finding: iterate x -> x*x + c mod n, look for gcd(|x - y|, n) > 1.
+
+    The sequence modulo the hidden prime p repeats after about sqrt(p) steps (the birthday
+    paradox); the gcd then reveals p. ``c`` and the start come from ``random.Random(seed)``.
+
+    Raises:
+        PolicyError: after ``max_steps`` steps without a factor (so a call never hangs).
+    """
+    n = _check_n(n)
+    if n % 2 == 0:
+        return Factorization(n, 2, n // 2, "Pollard's rho", 1)
+    rng = random.Random(seed)
+    steps = 0
+    while steps < max_steps:
+        y, c, m = rng.randrange(1, n), rng.randrange(1, n), 128
+        g, r, q = 1, 1, 1
+        x = ys = y
+        while g == 1:
+            x = y
+            for _ in range(r):
+                y = (y * y + c) % n
+            k = 0
+            while k < r and g == 1:
+                ys = y
+                for _ in range(min(m, r - k)):
+                    y = (y * y + c) % n
+                    q = q * abs(x - y) % n
+                    steps += 1
+                g = math.gcd(q, n)
+                k += m
+            r *= 2
+            if steps >= max_steps:
+                break
+        if g == n:  # the batch overshot: step back one at a time
+            while True:
+                ys = (ys * ys + c) % n
+                g = math.gcd(abs(x - ys), n)
+                if g > 1:
+                    break
+        if 1 < g < n:
+            p, q2 = sorted((g, n // g))
+            return Factorization(n, p, q2, "Pollard's rho", steps)
+    raise PolicyError(f"Pollard's rho gave up after {max_steps} steps on n = {n}; try a smaller modulus.")
+
+
+def semiprime(bits: int, seed: int) -> int:
+    """An RSA-style modulus of exactly ``bits`` bits: two primes of ``bits/2`` bits, from ``Random(seed)``."""
+    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 8 or bits % 2:
+        raise ParameterError(f"bits must be an even whole number of at least 8, not {bits!r}.")
+    rng = random.Random(seed)
+    while True:
+        p, q = random_prime(bits // 2, rng), random_prime(bits // 2, rng)
+        if p != q:
+            return p * q
+
+
+def private_exponent_from_factors(n: int, e: int, p: int) -> int:
+    """Knowing one prime factor p of n, anyone computes d = e^-1 mod (p-1)(q-1): the key is broken."""
+    if n % p:
+        raise ParameterError(f"{p} does not divide n = {n}; give one of n's prime factors.")
+    return pow(e, -1, (p - 1) * (n // p - 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """One measurement. ``steps`` is the same on every run; ``seconds`` is not: never print it in a notebook."""
+
+    bits: int
+    n: int
+    method: str
+    steps: int
+    seconds: float = dataclasses.field(compare=False)
+
+    def __repr__(self) -> str:
+        return f"Timing({self.bits} bits, {self.method}, {self.steps} steps)"
+
+
+_METHODS = {"trial division": trial_division, "pollard rho": pollard_rho}
+
+
+def time_factoring(bit_sizes: Iterable[int], method: str = "pollard rho", seeds: Iterable[int] = (1, 2, 3)
+                   ) -> list[Timing]:
+    """Factor one modulus per (size, seed) and measure each; the moduli and steps are deterministic."""
+    key = method.lower().replace("'s", "").replace("_", " ")
+    if key not in _METHODS:
+        raise ParameterError(f"method must be 'trial division' or 'pollard rho', not {method!r}.")
+    out = []
+    for bits in bit_sizes:
+        for seed in seeds:
+            n = semiprime(bits, seed)
+            start = time.perf_counter()
+            result = _METHODS[key](n)
+            out.append(Timing(bits, n, key, result.steps, time.perf_counter() - start))
+    return out
+
+
+def rho_steps(bits: int) -> float:
+    """Model: Pollard's rho needs about sqrt(p) = 2**(bits/4) steps on a balanced ``bits``-bit modulus."""
+    return 2.0 ** (bits / 4)
+
+
+def _ln_l(bits: int) -> float:
+    """ln of the GNFS heuristic L_n[1/3, (64/9)^(1/3)], dropping the o(1) term."""
+    ln_n = bits * math.log(2)
+    return (64 / 9) ** (1 / 3) * ln_n ** (1 / 3) * math.log(ln_n) ** (2 / 3)
+
+
+#: The anchor of the GNFS extrapolation: RSA-250 (829 bits), factored in February 2020 by Boudot,
+#: Gaudry, Guillevic, Heninger, Thome and Zimmermann with CADO-NFS in about 2700 core-years
+#: (Intel Xeon Gold 6130 at 2.1 GHz as the reference core).
+ANCHOR = ("RSA-250", 829, 2700.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class FactoringEstimate:
+    """An ESTIMATE of the effort to factor a ``bits``-bit modulus with the number field sieve."""
+
+    bits: int
+    core_years: float
+    model: str
+
+    def sentence(self) -> str:
+        return (f"Estimate, not a measurement: factoring a {self.bits}-bit RSA modulus with the general number "
+                f"field sieve would take about {self.core_years:.1e} core-years ({self.model}).")
+
+    def __repr__(self) -> str:
+        return self.sentence()
+
+
+def gnfs_estimate(bits: int) -> FactoringEstimate:
+    """Scale the RSA-250 record by the GNFS heuristic: T(bits) = T(829) * L(2**bits) / L(2**829).
+
+    ``L_n[1/3, c] = exp(c * (ln n)**(1/3) * (ln ln n)**(2/3))`` with ``c = (64/9)**(1/3) ~ 1.923``
+    (the o(1) term is dropped, which is why this is only an order of magnitude). Real
+    attackers would use better hardware and algorithms tuned for the size; quantum
+    computers running Shor's algorithm are not in this model.
+    """
+    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 64:
+        raise ParameterError(f"bits must be a whole number of at least 64, not {bits!r}.")
+    name, anchor_bits, anchor_years = ANCHOR
+    years = anchor_years * math.exp(_ln_l(bits) - _ln_l(anchor_bits))
+    model = (f"GNFS heuristic L_n[1/3, 1.923] scaled from {name}, {anchor_bits} bits, "
+             f"about {anchor_years:.0f} core-years in 2020")
+    return FactoringEstimate(bits, years, model)
+
+
+def plot_factoring_times(timings: list[Timing], extrapolate_to: int = 2048):
+    """Plot measured seconds against modulus size (log scale) with the rho model extended to ``extrapolate_to``.
+
+    The dashed line fits ``seconds = a * 2**(bits/4)`` to the measurements; the star is the
+    GNFS estimate. Returns the figure; end the cell with ``plt.show()``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not timings:
+        raise ParameterError("There are no timings to plot; run time_factoring(...) first.")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bits = [t.bits for t in timings]
+    secs = [max(t.seconds, 1e-7) for t in timings]
+    ax.scatter(bits, secs, label=f"measured here ({timings[0].method})", zorder=3)
+    a = sum(s / rho_steps(b) for b, s in zip(bits, secs, strict=True)) / len(bits)
+    xs = list(range(min(bits), extrapolate_to + 1, 8))
+    ax.plot(xs, [a * rho_steps(x) for x in xs], "--", label="rho model: a * 2^(bits/4) (extrapolated)")
+    seconds_per_core_year = 365.25 * 24 * 3600
+    est = gnfs_estimate(extrapolate_to)
+    ax.scatter([extrapolate_to], [est.core_years * seconds_per_core_year], marker="*", s=150, color="red",
+               label="GNFS estimate (core-seconds)", zorder=3)
+    ax.axhline(13.8e9 * seconds_per_core_year, color="grey", linewidth=0.8, label="age of the universe")
+    ax.set_yscale("log")
+    ax.set_xlabel("modulus size (bits)")
+    ax.set_ylabel("seconds (log scale)")
+    ax.set_title("Factoring time grows with the modulus: measured, then extrapolated")
+    ax.legend(fontsize=8)
+    return fig
