@@ -22,7 +22,7 @@ import dataclasses
 from .der import DerTree, Node, parse_content
 from .oids import oid_name
 
-__all__ = ["annotate", "detect_kind"]
+__all__ = ["annotate", "detect_kind", "extension_table"]
 
 _TIMES = (23, 24)
 _GENERAL_NAMES = {0: "otherName", 1: "rfc822Name", 2: "dNSName", 3: "x400Address", 4: "directoryName",
@@ -240,3 +240,33 @@ def annotate(tree: DerTree, max_depth: int) -> DerTree:
     namer = _Namer(tree.data, max_depth)
     root = {"certificate": namer.certificate, "csr": namer.csr, "crl": namer.crl}[kind](tree.root)
     return DerTree(tree.data, root, kind)
+
+
+# RFC sections of the extensions chapter 03 explains.
+_SECTIONS = {
+    "basicConstraints": "RFC 5280 4.2.1.9", "keyUsage": "RFC 5280 4.2.1.3", "extKeyUsage": "RFC 5280 4.2.1.12",
+    "subjectAltName": "RFC 5280 4.2.1.6", "subjectKeyIdentifier": "RFC 5280 4.2.1.2",
+    "authorityKeyIdentifier": "RFC 5280 4.2.1.1", "cRLDistributionPoints": "RFC 5280 4.2.1.13",
+    "authorityInfoAccess": "RFC 5280 4.2.2.1", "certificatePolicies": "RFC 5280 4.2.1.4",
+    "signedCertificateTimestampList": "RFC 6962 3.3", "nameConstraints": "RFC 5280 4.2.1.10",
+}
+
+
+def extension_table(cert):
+    """A certificate's extensions, in order: name (and criticality), value, and where its bytes are.
+
+    Returns a :class:`~pki_lab.describe.Description` whose third column gives the
+    standard that defines the extension and the offset and size of its DER.
+    """
+    from .der import tree_of
+    from .describe import Description, _name_text, summarize_extension
+
+    tree = tree_of(cert)
+    rows = []
+    for ext in cert.extensions:
+        name = oid_name(ext.oid)
+        node = tree.find(f"tbsCertificate.extensions[{name}]")
+        size = node.end - node.offset
+        where = f"{_SECTIONS.get(name, 'see its OID')}; bytes {node.offset} to {node.end - 1} ({size})"
+        rows.append((name + (" [critical]" if ext.critical else ""), summarize_extension(ext), where))
+    return Description(f"Extensions of {_name_text(cert.subject)}", tuple(rows))

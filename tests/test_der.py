@@ -292,3 +292,17 @@ def test_encode_string_refuses_characters_the_type_lacks(text, kind, message):
 
     with pytest.raises(ParameterError, match=message):
         encode_string(text, kind)
+
+
+def test_extension_table_lists_every_extension_with_its_bytes():
+    from pki_lab.x509paths import extension_table
+
+    real = data.chain("stackoverflow.com").leaf
+    table = extension_table(real)
+    assert len(table.rows) == len(real.extensions)
+    tree = tree_of(real)
+    for (name, _, where), ext in zip(table.rows, real.extensions, strict=True):
+        node = tree.find(f"tbsCertificate.extensions[{name.removesuffix(' [critical]')}]")
+        assert f"bytes {node.offset} to {node.end - 1}" in where
+        assert name.endswith("[critical]") == ext.critical
+    assert table.value("signedCertificateTimestampList").startswith("2 SCTs")

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             if not first:
                 print()
             first = False
-            where = f"{name}" + (f" [{index + 1} of {len(objects)}]" if len(objects) > 1 else "")
-            print(f"# {where}")
+            if len(args.files) > 1 or len(objects) > 1:  # like head(1): name the file only when there are several
+                print(f"# {name}" + (f" [{index + 1} of {len(objects)}]" if len(objects) > 1 else ""))
             print(text)
     return 0
