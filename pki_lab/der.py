@@ -3,7 +3,8 @@
 Real parsers (the one inside ``cryptography``) turn DER straight into objects and
 hide the bytes. This reader keeps them: every :class:`Node` knows its offset, its
 header (tag and length bytes), its tag class and number, its length and a short
-preview of its value, so a learner can point at byte 347 and ask "what is this?".
+preview of its value (:mod:`pki_lab.der_values`), so a learner can point at byte 347
+and ask "what is this?".
 For certificates, CSRs and CRLs, :mod:`pki_lab.x509paths` adds the field path of
 each node (``tbsCertificate.validity.notAfter``).
 
@@ -27,38 +28,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
+from .der_values import PRINTABLE_CHARACTERS, _preview, tag_name
 from .errors import MalformedInputError, ParameterError, WrongTypeError
-from .oids import oid_name
 
 __all__ = ["Node", "DerTree", "parse", "tree_of", "encode", "encode_string", "parse_content", "MAX_DEPTH", "tag_name",
            "PRINTABLE_CHARACTERS"]
 
 MAX_DEPTH = 64
 _CLASSES = ("universal", "application", "context", "private")
-_UNIVERSAL = {
-    1: "BOOLEAN", 2: "INTEGER", 3: "BIT STRING", 4: "OCTET STRING", 5: "NULL", 6: "OBJECT IDENTIFIER",
-    10: "ENUMERATED", 12: "UTF8String", 16: "SEQUENCE", 17: "SET", 18: "NumericString", 19: "PrintableString",
-    20: "T61String", 22: "IA5String", 23: "UTCTime", 24: "GeneralizedTime", 26: "VisibleString",
-    28: "UniversalString", 30: "BMPString",
-}
 # X.690 10.2: DER encodes these universal types in primitive form only; SEQUENCE and SET are constructed.
 _MUST_BE_PRIMITIVE = {1, 2, 3, 4, 5, 6, 9, 10, 12, 13, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}
 _MUST_BE_CONSTRUCTED = {16, 17}
-# X.680 41.4, Table 10: the PrintableString character set. No "_", "@", "*", "&" or non-ASCII letters.
-PRINTABLE_CHARACTERS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?"
-)
-_TEXT = {12: "utf-8", 18: "ascii", 19: "ascii", 20: "latin-1", 22: "ascii", 26: "ascii",
-         28: "utf-32-be", 30: "utf-16-be"}
-
-
-def tag_name(tag_class: str, tag_number: int) -> str:
-    """``SEQUENCE``, ``INTEGER``, ``[0]`` (context-specific), ``[APPLICATION 1]``, ``[UNIVERSAL 99]``."""
-    if tag_class == "universal":
-        return _UNIVERSAL.get(tag_number, f"[UNIVERSAL {tag_number}]")
-    if tag_class == "context":
-        return f"[{tag_number}]"
-    return f"[{tag_class.upper()} {tag_number}]"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -355,77 +335,6 @@ def encode(node: Node) -> bytes:
     else:
         content = node.content
     return _encode_tag(node) + _encode_length(len(content)) + content
-
-
-def _oid_text(content: bytes) -> str | None:
-    """Dotted form of an OID's content (X.690 8.19), or None if it is not a valid encoding."""
-    if not content or content[-1] & 0x80:
-        return None
-    arcs, value, fresh = [], 0, True
-    for byte in content:
-        if fresh and byte == 0x80:
-            return None  # X.690 8.19.2: no leading 0x80 in a subidentifier
-        value = (value << 7) | (byte & 0x7F)
-        fresh = not byte & 0x80
-        if fresh:
-            arcs.append(value)
-            value = 0
-    first = arcs[0]
-    head = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
-    return ".".join(str(a) for a in head + arcs[1:])
-
-
-def _hex(content: bytes, limit: int = 12) -> str:
-    text = content[:limit].hex(" ").upper()
-    return text + (f" ... ({len(content)} bytes)" if len(content) > limit else "")
-
-
-def _time_text(number: int, text: str) -> str:
-    digits = text.rstrip("Z")
-    if not text.endswith("Z") or not digits.isdigit() or len(digits) != (12 if number == 23 else 14):
-        return f"{text!r} (not in the form RFC 5280 4.1.2.5 requires)"
-    if number == 23:  # RFC 5280 4.1.2.5.1: YY >= 50 means 19YY, else 20YY
-        digits = ("19" if int(digits[:2]) >= 50 else "20") + digits
-    return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]} {digits[8:10]}:{digits[10:12]}:{digits[12:14]} UTC"
-
-
-def _preview(node: Node) -> str:
-    n, content = node.tag_number, node.content
-    count = len(node.children)
-    if node.constructed:
-        return f"({count} element{'s' if count != 1 else ''})"
-    if node.encapsulated:
-        return f"(encapsulates DER: {count} element{'s' if count != 1 else ''})"
-    if not node.is_universal:  # e.g. a dNSName [2] or a URI [6] in a GeneralName: IA5String text
-        printable = content and all(0x20 <= b < 0x7F for b in content)
-        return repr(content.decode("ascii")) if printable else _hex(content)
-    if n == 1:
-        return {b"\xff": "TRUE", b"\x00": "FALSE"}.get(content, f"{_hex(content)} (not a DER BOOLEAN)")
-    if n in (2, 10):
-        if not content:
-            return "(empty: not a valid INTEGER)"
-        value = int.from_bytes(content, "big", signed=True)
-        return str(value) if len(content) <= 8 else _hex(content, 8)
-    if n == 3:
-        return f"{_hex(content[1:])} (unused bits: {content[0]})" if content else "(empty)"
-    if n == 5:
-        return "" if not content else f"{_hex(content)} (a NULL must be empty)"
-    if n == 6:
-        dotted = _oid_text(content)
-        if dotted is None:
-            return f"{_hex(content)} (not a valid OID encoding)"
-        name = oid_name(dotted)
-        return dotted if name == dotted else f"{dotted} ({name})"
-    if n in _TEXT or n in (23, 24):
-        try:
-            text = content.decode(_TEXT.get(n, "ascii"))
-        except UnicodeDecodeError:
-            return f"{_hex(content)} (not valid {tag_name('universal', n)} text)"
-        if n in (23, 24):
-            return _time_text(n, text)
-        bad = "" if n != 19 else "".join(sorted(set(text) - PRINTABLE_CHARACTERS))
-        return repr(text) + (f" (not allowed in a PrintableString: {bad!r})" if bad else "")
-    return _hex(content)
 
 
 _STRING_TAGS = {"UTF8String": 12, "PrintableString": 19, "IA5String": 22}

@@ -227,7 +227,7 @@ class _Namer:
 
 
 def _oid(node: Node) -> str:
-    from .der import _oid_text
+    from .der_values import _oid_text
 
     return _oid_text(node.content) or "?"
 
