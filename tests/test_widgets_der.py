@@ -74,3 +74,13 @@ def test_the_widget_highlights_the_chosen_field_and_runs_the_tamper_lab():
     tryit.parts["button"].click()
     assert "no longer verifies" in tryit.parts["report"].value
     assert _marked(tryit.parts["hex"].value, "x") == [120]
+
+
+def test_labels_keep_their_indentation_in_a_browser():
+    """A <select> collapses ordinary spaces, so indentation and alignment use non-breaking spaces."""
+    from pki_lab.widgets.der import node_label
+
+    node = TREE.find("tbsCertificate.validity.notAfter")
+    label = node_label(node)
+    assert " " not in label.split("UTCTime")[0]
+    assert label.startswith("\u00a0\u00a0113" + "\u00a0" * (2 + 2 * node.depth) + "tbsCertificate.validity.notAfter")

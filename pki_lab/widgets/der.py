@@ -22,15 +22,18 @@ __all__ = ["node_label", "node_options", "highlight_html", "tamper_html", "der_e
 HEADER_COLOUR = "#ffd58a"   # tag and length bytes of the chosen field
 CONTENT_COLOUR = "#fff3c4"  # its content bytes
 FLIPPED_COLOUR = "#ff8182"  # the byte the tamper lab changed
+NBSP = "\u00a0"
 
 
 def node_label(node: Node) -> str:
-    """One line of the field tree: indentation, offset, field path (or tag) and a short value."""
+    """One line of the field tree: offset, indentation by depth, field path (or tag) and a short value."""
     name = node.path or node.tag
     value = node.value
     if len(value) > 40:
         value = value[:37] + "..."
-    return f"{'  ' * node.depth}{node.offset:>4}  {name}  {node.tag} {value}".rstrip()
+    # Non-breaking spaces: a browser's selection list would collapse ordinary ones and lose the indentation.
+    indent = NBSP * (2 + 2 * node.depth)
+    return f"{str(node.offset).rjust(5, NBSP)}{indent}{name}{NBSP * 2}{node.tag} {value}".rstrip()
 
 
 def node_options(tree: DerTree) -> list[tuple[str, int]]:
