@@ -289,6 +289,10 @@ class IndexedEntry:
     date: _dt.datetime
     reason: str | None
 
+    def sentence(self) -> str:
+        because = f" because of {self.reason}" if self.reason else ""
+        return f"serial {self.serial:x} is listed: revoked on {self.date.isoformat()}{because}"
+
 
 class CrlIndex:
     """A dictionary from serial number to CRL entry: constant-time lookups in a CRL of any size.

@@ -13,7 +13,6 @@ from pki_lab.stapling import revocation_decision, summarize_response
 hierarchy = demo_hierarchy("www.example.com")
 leaf, issuing = hierarchy.leaf, hierarchy.intermediate
 registry = RevocationRegistry(issuing)
-crl = registry.publish_crl()
 """
 
 
@@ -30,18 +29,20 @@ def _stale_status() -> str:
 
 register(Exercise(
     id="07.1",
-    prompt="`crl` was published now and lists nothing. Travel 8 days ahead with the lab clock and check the leaf "
-           "against that same CRL. Which status does the check give: 'good', 'revoked' or 'unknown'?",
+    prompt="Publish a CRL now with a new, empty registry: fresh_crl = RevocationRegistry(issuing).publish_crl(). "
+           "Travel 8 days ahead with the lab clock and check the leaf against fresh_crl. Which status does the check "
+           "give: 'good', 'revoked' or 'unknown'?",
     expected=_stale_status,
     accepts=(str,),
     normalize=lambda v: str(v).strip().strip("'\"").casefold(),
     hints=(
         "Look at the CRL's nextUpdate: registry.publish_crl() makes CRLs valid for 7 days.",
-        "Run crl_status(leaf, issuing, crl) inside `with clock.travel(days=8):` and read .status.",
+        "Run crl_status(leaf, issuing, fresh_crl) inside `with clock.travel(days=8):` and read .status.",
     ),
     solution_code=(
+        "fresh_crl = RevocationRegistry(issuing).publish_crl()\n"
         "with clock.travel(days=8):\n"
-        "    check = crl_status(leaf, issuing, crl)\n"
+        "    check = crl_status(leaf, issuing, fresh_crl)\n"
         "check.status"
     ),
     explanation="After its nextUpdate a CRL is stale (RFC 5280 6.3.3 (a)): it may miss recent revocations, so it "
