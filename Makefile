@@ -1,7 +1,12 @@
 # PKI Lab: two commands for learners and CI.
 #   make lab    create .venv if missing, install, open JupyterLab on the first notebook
 #   make test   create .venv if missing, install the test extras, run lint, unit tests, notebooks
-# and a few for contributors:
+#               (and the browser tests where Chromium and Playwright are installed; skipped otherwise)
+# and a few for contributors and CI:
+#   make test-ui       the browser tests, required: installs the `ui` extra (Playwright); needs the system
+#                      Chromium (Debian: apt-get install chromium). Screenshots go to ui-screenshots/.
+#   make test-future   every notebook under nbval with the system clock 5 years ahead (apt-get install faketime)
+#   make test-offline  unit tests and notebooks in a network namespace with only loopback (unshare, iproute2)
 #   make notebooks   re-execute every notebook in place from a clean kernel (stored outputs)
 #   make bench       print the benchmark figures
 #   make clean       remove caches (keeps .venv); make distclean also removes .venv
@@ -17,7 +22,17 @@ ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 export JUPYTER_PLATFORM_DIRS = 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: lab test lint unit nbval notebooks bench clean distclean
+.PHONY: lab test lint unit nbval ui test-ui test-future test-offline notebooks bench clean distclean
+
+UNIT_TESTS = $(PY) -m pytest -n auto --dist loadscope -m "not ui" tests
+NOTEBOOK_TESTS = $(PY) -m pytest -n auto --dist loadscope --nbval --nbval-current-env \
+    --nbval-cell-timeout=120 -p no:cacheprovider notebooks
+UI_TESTS = $(PY) -m pytest -m ui -p no:cacheprovider tests/ui
+# A network namespace of its own: root can make one directly; others map themselves to root in a user namespace.
+UNSHARE = $(if $(filter 0,$(shell id -u)),unshare -n,unshare -rn)
+
+# Tests must not write a learner's exercise progress (~/.pki_lab/progress.json): switch recording off.
+unit nbval ui test-ui test-future test-offline: export PKI_LAB_PROGRESS = off
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PKI Lab needs Python 3.11 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
@@ -31,20 +46,43 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PIP) install -e ".[test]"
 	@touch $@ $(VENV)/.installed-lab
 
+$(VENV)/.installed-ui: pyproject.toml | $(PY)
+	$(PIP) install -e ".[test,ui]"
+	@touch $@ $(VENV)/.installed-test $(VENV)/.installed-lab
+
 lab: $(VENV)/.installed-lab
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
-test: lint unit nbval
+test: lint unit nbval ui
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check pki_lab tests benchmarks tools notebooks
 
 unit: $(VENV)/.installed-test
-	$(PY) -m pytest -n auto --dist loadscope tests
+	$(UNIT_TESTS)
 
 nbval: $(VENV)/.installed-test
-	$(PY) -m pytest -n auto --dist loadscope --nbval --nbval-current-env \
-	    --nbval-cell-timeout=120 -p no:cacheprovider notebooks
+	$(NOTEBOOK_TESTS)
+
+# Browser tests in `make test`: they skip, saying why, where Chromium or Playwright is missing.
+ui: $(VENV)/.installed-test
+	$(UI_TESTS)
+
+# Browser tests that must run (CI): a missing browser fails instead of skipping. Never downloads a browser.
+test-ui: $(VENV)/.installed-ui
+	PKI_LAB_REQUIRE_UI=1 $(UI_TESTS)
+
+# The course must not rot: the notebooks print the same bytes with the system clock 5 years ahead
+# (libfaketime; `-f '+5y'` is a relative offset, the clock keeps running).
+test-future: $(VENV)/.installed-test
+	@command -v faketime >/dev/null || { echo "test-future needs libfaketime: apt-get install faketime" >&2; exit 2; }
+	faketime -f '+5y' $(NOTEBOOK_TESTS)
+
+# No network at all: a fresh network namespace in which only the loopback interface is up.
+test-offline: $(VENV)/.installed-test
+	@command -v unshare >/dev/null && command -v ip >/dev/null || \
+	    { echo "test-offline needs unshare (util-linux) and ip (iproute2)" >&2; exit 2; }
+	$(UNSHARE) sh -c 'ip link set lo up && $(UNIT_TESTS) && $(NOTEBOOK_TESTS)'
 
 notebooks: $(VENV)/.installed-test
 	$(PY) tools/run_notebooks.py $(NOTEBOOKS)

@@ -12,6 +12,10 @@ a worked solution. ``check`` has four outcomes (after Kaggle's learntools):
 Instructors can hide worked solutions for an assessed session by setting the
 environment variable ``PKI_LAB_HIDE_SOLUTIONS=1`` before starting Jupyter.
 
+Each real attempt (not the placeholder) is noted in the learner's progress file, so
+``pki_lab.progress.show()`` lists which self-checks pass across chapters (see
+:mod:`pki_lab.progress`; ``PKI_LAB_PROGRESS`` sets the file, or ``off``).
+
 Exercises live in one module per chapter (``pki_lab.exercises.ch00``, ...) and
 are fetched by id::
 
@@ -139,7 +143,14 @@ class Exercise:
         return f"Exercise {self.id}: {self.prompt}"
 
     def check(self, answer: Any = ...) -> CheckResult:
-        """Check ``answer`` against the computed expected answer."""
+        """Check ``answer`` against the computed expected answer, and note the outcome in the learner's
+        progress file (:mod:`pki_lab.progress`; never "not attempted", and a file problem never breaks a check).
+        """
+        result = self._check(answer)
+        _record_progress(self, result)
+        return result
+
+    def _check(self, answer: Any) -> CheckResult:
         if answer is ... or answer is None:
             return CheckResult(self.id, NOT_ATTEMPTED,
                                "Replace ... with your answer and run the cell again.")
@@ -174,6 +185,18 @@ class Exercise:
         if os.environ.get("PKI_LAB_HIDE_SOLUTIONS", "").strip() not in ("", "0", "false", "no"):
             return Hidden(self.id)
         return Solution(self.id, self.solution_code.strip(), self.explanation)
+
+
+def _record_progress(exercise: Exercise, result: CheckResult) -> None:
+    """Record a registered exercise's real attempt in the progress file; never raise."""
+    if result.status == NOT_ATTEMPTED or _REGISTRY.get(exercise.id) is not exercise:
+        return
+    try:
+        from .. import progress
+
+        progress.record(result)
+    except Exception:  # noqa: BLE001 - a progress-file problem must never break a check
+        pass
 
 
 class _HintText(str):

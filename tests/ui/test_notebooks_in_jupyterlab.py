@@ -1,0 +1,105 @@
+"""Every chapter, opened and run in a real JupyterLab in a real browser, as a learner would.
+
+For each notebook (found on disk, so new chapters are tested too): open it in JupyterLab, wait for the
+kernel, clear the stored outputs, *Run All Cells*, wait until the kernel is idle, then check that
+
+* every code cell ran, and no cell shows an error or a warning, except cells tagged ``raises-exception``;
+* every widget renders (no "Error displaying widget", no "Loading widget" left), shows at least one
+  control a learner can use, and reacts to one input (what it shows changes);
+
+and save screenshots (top of the notebook, the whole notebook, each widget before and after the input)
+under the folder printed at the end of the run. Run with ``make test-ui``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import jupyterlab as lab
+from .jupyterlab import ROOT
+
+pytestmark = pytest.mark.ui
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _problems_in_outputs(cells: list[lab.CodeCell]) -> list[str]:
+    problems = []
+    for cell in cells:
+        if not cell.source.strip():
+            continue
+        where = f"cell {cell.index} ({cell.first_line!r})"
+        if cell.count is None:
+            problems.append(f"{where} did not run")
+        if "raises-exception" in cell.tags:
+            continue
+        for out in cell.outputs:
+            if out["type"] == "error":
+                problems.append(f"{where} shows an error: {out['text']}")
+            elif out["type"] == "stream" and out["name"] == "stderr":
+                problems.append(f"{where} writes to stderr: {out['text'][:300]}")
+    return problems
+
+
+def test_there_are_notebooks_to_test():
+    assert NOTEBOOKS, "no chapter notebooks found under notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_in_jupyterlab_and_its_widgets_work(path, lab_server, browser, screenshot_dir):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    refused: list[str] = []
+    page_errors: list[str] = []
+    try:
+        page = context.new_page()
+        lab.only_local_requests(page, lab_server, refused)
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        lab.open_notebook(page, lab_server, path.name)
+        lab.run_all(page)
+        cells = lab.code_cells(page)
+        lab.scroll_to_top(page)
+        page.screenshot(path=str(screenshot_dir / f"{path.stem}.png"))
+
+        problems = _problems_in_outputs(cells)
+
+        widget_cells = [c for c in cells if any(lab.WIDGET_VIEW in o["mimes"] for o in c.outputs)]
+        for number, cell in enumerate(widget_cells, start=1):
+            name = f"{path.stem}-widget-{number}"
+            where = f"widget {number} (cell {cell.index}, {cell.first_line!r})"
+            locator = lab.mark_cell(page, cell.index)
+            locator.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "el => !el.textContent.includes('Loading widget')", arg=locator.element_handle(), timeout=30_000)
+            outputs = lab.widget_outputs(locator)
+            if outputs.count() != 1:
+                problems.append(f"{where}: expected one widget view in the page, found {outputs.count()}")
+                continue
+            output = outputs.first
+            text = output.inner_text()
+            if "Error displaying widget" in text:
+                problems.append(f"{where} does not render: {text.strip()[:300]}")
+                continue
+            controls = [c for c in output.locator(lab.CONTROLS).all() if c.is_visible()]
+            if not controls:
+                problems.append(f"{where} shows no control a learner can use")
+                continue
+            locator.screenshot(path=str(screenshot_dir / f"{name}-before.png"))
+            reaction = lab.react_to_one_input(page, output)
+            locator.screenshot(path=str(screenshot_dir / f"{name}-after.png"))
+            if reaction is None:
+                problems.append(f"{where} did not change what it shows after an input on any of its "
+                                f"{len(controls)} controls")
+            else:
+                kind, before, after = reaction
+                print(f"{where}: {kind} input changed the display\n  before: {before[:200]}\n  after:  {after[:200]}")
+
+        # The widgets' input may have produced new outputs or errors: read the cells again.
+        problems += [p for p in _problems_in_outputs(lab.code_cells(page)) if p not in problems]
+        lab.full_page_screenshot(page, screenshot_dir / f"{path.stem}-full.png")
+        problems += [f"the page raised a JavaScript error: {e}" for e in page_errors]
+        assert not problems, f"{path.name} in JupyterLab:\n" + "\n".join(problems)
+        if refused:
+            print(f"{path.name}: refused {len(refused)} non-local request(s), e.g. {refused[0]}")
+    finally:
+        context.close()
+        lab_server.shutdown_kernels()
