@@ -57,6 +57,8 @@ __all__ = [
     "IssuingCaPin",
     "ThumbprintAllowList",
     "POLICY_KINDS",
+    "VerdictTable",
+    "compare",
 ]
 
 
@@ -350,3 +352,36 @@ class ThumbprintAllowList(_Policy):
 POLICY_KINDS: dict[str, type] = {
     cls.kind: cls for cls in (TrustStorePolicy, LeafCertificatePin, SpkiPin, IssuingCaPin, ThumbprintAllowList)
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class VerdictTable:
+    """Verdicts of several policies for several presented chains: ``cells[policy][chain]``."""
+
+    policies: tuple[str, ...]
+    chains: tuple[str, ...]
+    cells: tuple[tuple[PinVerdict, ...], ...]
+
+    def verdict(self, policy: str, chain: str) -> PinVerdict:
+        """The verdict of the policy called ``policy`` for the chain called ``chain``."""
+        return self.cells[self.policies.index(policy)][self.chains.index(chain)]
+
+    def __str__(self) -> str:
+        width = max(len(p) for p in self.policies)
+        cols = [max(len(c), 6) for c in self.chains]
+        lines = [f"{'':<{width}}  " + "  ".join(f"{c:<{w}}" for c, w in zip(self.chains, cols, strict=True))]
+        for name, row in zip(self.policies, self.cells, strict=True):
+            lines.append(f"{name:<{width}}  " + "  ".join(f"{v.verdict:<{w}}" for v, w in zip(row, cols,
+                                                                                               strict=True)))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def compare(policies: dict, chains: dict, host: str, *, at: _dt.datetime | None = None) -> VerdictTable:
+    """Check every chain with every policy: ``policies`` and ``chains`` map display names to objects."""
+    if not isinstance(policies, dict) or not isinstance(chains, dict) or not policies or not chains:
+        raise ParameterError("compare() needs two non-empty dicts: {name: policy} and {name: chain}.")
+    cells = tuple(tuple(policy.check(chain, host, at=at) for chain in chains.values())
+                  for policy in policies.values())
+    return VerdictTable(tuple(policies), tuple(chains), cells)

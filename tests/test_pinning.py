@@ -28,6 +28,7 @@ from pki_lab.pinning import (
     SpkiPin,
     ThumbprintAllowList,
     TrustStorePolicy,
+    compare,
     spki_sha256,
     validate_path,
 )
@@ -177,3 +178,15 @@ def test_policy_kinds_and_hashability(world):
                                  "thumbprint allow-list"}
     policies = _policies(world)
     assert len({policies["spki-pin"], SpkiPin([world.root.certificate], [spki_sha256(world.leaf)])}) == 1
+
+
+def test_compare_builds_a_table_of_the_same_verdicts(world):
+    policies = _policies(world)
+    table = compare({"leaf pin": policies["leaf-pin"], "SPKI pin": policies["spki-pin"]},
+                    {"original": world.chains["original"], "renewed": world.chains["renewed"]}, HOST)
+    assert table.verdict("leaf pin", "renewed") == policies["leaf-pin"].check(world.chains["renewed"], HOST)
+    lines = str(table).splitlines()
+    assert lines[1].split() == ["leaf", "pin", "accept", "reject"]
+    assert lines[2].split() == ["SPKI", "pin", "accept", "accept"]
+    with pytest.raises(ParameterError, match="two non-empty dicts"):
+        compare({}, {}, HOST)

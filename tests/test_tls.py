@@ -139,3 +139,18 @@ def test_bad_input_gets_a_sentence(pki):
     with pytest.raises(ParameterError, match="DNS name"):
         lab_tls_pki("localhost")
     assert _server_threads() == []
+
+
+def test_widget_function_and_shell(pki):
+    from pki_lab.widgets.tls import case_lines, handshake_explorer
+
+    lines = case_lines("missing intermediate", pki)
+    assert lines[0].startswith("FAILED (missing intermediate)")
+    assert lines[-1].startswith("server: handshake failed")
+    assert case_lines("mutual TLS", pki)[-1] == "server: handshake completed, client certificate CN=device-0042"
+    widget = handshake_explorer(pki)
+    assert repr(widget).startswith("Try it: pick a TLS scenario")
+    assert "connected" in widget.parts["output"].value
+    widget.parts["case"].value = "hostname mismatch"
+    assert "FAILED (hostname mismatch)" in widget.parts["output"].value
+    assert _server_threads() == []
