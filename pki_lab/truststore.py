@@ -137,7 +137,7 @@ class Anchoring:
         return self.path[-1] if self.path else None
 
     def __str__(self) -> str:
-        when = self.at.strftime("%Y-%m-%d %H:%M UTC")
+        when = self.at.strftime("%Y-%m-%d %H:%M:%S UTC")
         if not self.trusted:
             return f"Not trusted by {self.store_name!r} at {when}: {self.reason}"
         names = " -> ".join(anchor_label(c) for c in self.path)
@@ -380,8 +380,9 @@ def _reason(exc: Exception, store: TrustStore, certs: list[x509.Certificate], wh
         stale = [c for c in certs + issuers if not c.not_valid_before_utc <= when <= c.not_valid_after_utc]
         if stale:
             c = stale[-1]
-            return (f"{anchor_label(c)!r} is valid from {c.not_valid_before_utc.date().isoformat()} to "
-                    f"{c.not_valid_after_utc.date().isoformat()}, not at {when.date().isoformat()}.")
+            fmt = "%Y-%m-%d %H:%M:%S"
+            return (f"{anchor_label(c)!r} is valid from {c.not_valid_before_utc:{fmt}} to "
+                    f"{c.not_valid_after_utc:{fmt}} UTC, not at {when:{fmt}} UTC.")
     if not issuers and top.issuer != top.subject:
         return (f"no anchor of the store is named {top.issuer.rfc4514_string()!r} (the issuer of "
                 f"{anchor_label(top)!r}), so the chain does not reach a trusted root.")

@@ -153,7 +153,8 @@ def test_an_expired_root_stops_anchoring_its_chains():
     assert store.anchor_for(leaf, at=end).trusted, "notAfter itself is inside the validity period"
     after = store.anchor_for(leaf, at=end + dt.timedelta(seconds=1))
     assert not after.trusted
-    assert after.reason == "'Short Root' is valid from 2030-01-01 to 2030-04-11, not at 2030-04-11."
+    assert after.reason == ("'Short Root' is valid from 2030-01-01 00:00:00 to 2030-04-11 00:00:00 UTC, "
+                            "not at 2030-04-11 00:00:01 UTC.")
 
 
 def test_anchor_for_refuses_bad_input(snapshot):

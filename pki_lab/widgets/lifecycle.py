@@ -38,7 +38,16 @@ class StateRow:
     bar: str
 
     def __str__(self) -> str:
-        return f"{self.name:<20} {self.bar}  {self.state.value} ({self.days_left:+.1f} days to notAfter)"
+        return f"{self.name:<20} {self.bar}  {self.summary}"
+
+    @property
+    def summary(self) -> str:
+        """The state in words: 'valid, 12.0 days left', 'expired 3.5 days ago', ..."""
+        if self.state is State.EXPIRED:
+            return f"expired {-self.days_left:.1f} days ago"
+        if self.state is State.NOT_YET_VALID:
+            return "not yet valid"
+        return f"{self.state.value}, {self.days_left:.1f} days left"
 
 
 def timeline_bar(cert: x509.Certificate, policy: RenewalPolicy, at: _dt.datetime, *, start: _dt.datetime,
@@ -92,7 +101,7 @@ def render_html(rows: tuple[StateRow, ...], at: _dt.datetime) -> str:
         colour = _COLOURS[row.state]
         lines.append(f"<tr><td>{html.escape(row.name)}</td><td><code>{html.escape(row.bar)}</code></td>"
                      f"<td style='color:{colour}'><b>{row.state.value}</b></td>"
-                     f"<td>{row.days_left:+.1f} days</td></tr>")
+                     f"<td>{html.escape(row.summary)}</td></tr>")
     lines.append("</table>")
     return "\n".join(lines)
 
