@@ -1,0 +1,18 @@
+"""An offline simulator of IoT device identity: provisioning service, IoT hub, devices, factory line.
+
+The course must run without a cloud account, so this package simulates, in process,
+the concepts and failure modes of Azure IoT Hub Device Provisioning Service (DPS)
+and Azure IoT Hub (see chapter 11 for links to their documentation):
+
+* :mod:`pki_lab.iot.trust`: verdicts, CA registration with proof of possession, chain checks;
+* :mod:`pki_lab.iot.device`: a device whose private key never leaves it;
+* :mod:`pki_lab.iot.dps`: individual enrollments, enrollment groups, registration, zero-touch issuance;
+* :mod:`pki_lab.iot.hub`: device authentication by thumbprint or by CA, telemetry;
+* :mod:`pki_lab.iot.events`: the event log and its sequence drawing;
+* :mod:`pki_lab.iot.gallery`: the chapter's gallery of failures;
+* :mod:`pki_lab.iot.manufacturing`: a seeded discrete-event simulation of a factory line CA.
+
+Nothing here is imported by ``import pki_lab``; import the submodules you need.
+"""
+
+__all__: list[str] = []

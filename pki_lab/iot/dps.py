@@ -1,0 +1,291 @@
+"""A provisioning service simulator, after Azure IoT Hub Device Provisioning Service (DPS).
+
+What it models (offline, in process):
+
+* **individual enrollments**, one per device, holding the device's certificate or
+  its public key, and **enrollment groups**, holding a registered root or
+  intermediate CA certificate that all the group's devices chain to;
+* **CA registration with proof of possession** (:class:`~pki_lab.iot.trust.CaStore`);
+  an enrollment group only admits devices whose chain rolls up to a *verified* CA,
+  and when the group names an intermediate, the chain up to its root must be
+  registered too;
+* **registration** over the device's client certificate: the device proves it holds
+  the key, its subject CN must equal its registration ID, its chain is validated
+  (revocation included, with the CRLs published to the service), then it is assigned
+  to an IoT hub, which gets a device identity;
+* **zero-touch issuance**: an enrollment linked to a CA accepts a CSR with the
+  registration, passes it to the CA, and returns the new certificate and a trust
+  bundle (what DPS does with Azure Device Registry's certificate management).
+
+Every rejection is a :class:`~pki_lab.iot.trust.Verdict` whose reason says what to fix.
+A real DPS does not read CRLs: to shut a device out you disable its enrollment
+(:meth:`ProvisioningService.disable`), which this simulator models too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+from typing import Any
+
+from cryptography import x509
+
+from .. import clock
+from ..ca import CertificateAuthority
+from ..describe import thumbprint
+from ..errors import ParameterError
+from ..names import common_name
+from .device import IoTDevice, proves_possession
+from .events import EventLog
+from .trust import CaStore, Verdict, _revocation, check_chain, cn
+
+__all__ = ["IndividualEnrollment", "EnrollmentGroup", "Registration", "ProvisioningService"]
+
+
+@dataclasses.dataclass
+class IndividualEnrollment:
+    """One device: its registration ID and its certificate (or public key)."""
+
+    registration_id: str
+    certificate: x509.Certificate | None = None
+    public_key: Any = None
+    hub: str | None = None
+    issuing_ca: CertificateAuthority | None = None
+    enabled: bool = True
+
+
+@dataclasses.dataclass
+class EnrollmentGroup:
+    """Every device whose chain contains the group's CA certificate (registered under ``ca_name``)."""
+
+    group_id: str
+    ca_name: str
+    hub: str | None = None
+    issuing_ca: CertificateAuthority | None = None
+    enabled: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class Registration:
+    """The outcome of a registration: the verdict, and on success what the device receives."""
+
+    verdict: Verdict
+    hub: str | None = None
+    certificate: x509.Certificate | None = None
+    chain: tuple[x509.Certificate, ...] = ()
+    trust_bundle: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok
+
+    def __repr__(self) -> str:
+        return str(self.verdict)
+
+
+class ProvisioningService:
+    """The simulated DPS. Link hubs, register CAs, add enrollments, then devices call :meth:`register`."""
+
+    def __init__(self, name: str = "DPS", *, log: EventLog | None = None) -> None:
+        self.name = name
+        self.log = log if log is not None else EventLog()
+        self.cas = CaStore(name)
+        self.hubs: dict[str, Any] = {}
+        self.individual: dict[str, IndividualEnrollment] = {}
+        self.groups: dict[str, EnrollmentGroup] = {}
+        self.crls: list[x509.CertificateRevocationList] = []
+        self._challenges = 0
+
+    # -- set-up (the operator's side) -----------------------------------------------------------
+
+    def link_hub(self, hub: Any) -> None:
+        """Link an IoT hub: devices can be assigned to it."""
+        self.hubs[hub.name] = hub
+
+    def upload_ca(self, certificate: x509.Certificate, name: str | None = None, *,
+                  verified_on_upload: bool = False):
+        """Register a CA certificate; it stays unverified until proof of possession (or verified on upload)."""
+        record = self.cas.upload(certificate, name, verified_on_upload=verified_on_upload)
+        self.log.add("Operator", self.name, f"upload CA {record.name!r}" + (" (verified on upload)"
+                                                                             if verified_on_upload else ""))
+        return record
+
+    def verification_code(self, name: str) -> str:
+        code = self.cas.verification_code(name)
+        self.log.add(self.name, "Operator", f"verification code for {name!r}")
+        return code
+
+    def verify_ca(self, name: str, verification_certificate: x509.Certificate) -> Verdict:
+        verdict = self.cas.verify(name, verification_certificate)
+        self.log.add("Operator", self.name, f"proof of possession for {name!r}", verdict.ok)
+        return verdict
+
+    def add_individual_enrollment(self, registration_id: str, *, certificate: x509.Certificate | None = None,
+                                  public_key: Any = None, hub: str | None = None,
+                                  issuing_ca: CertificateAuthority | None = None) -> IndividualEnrollment:
+        """Enroll one device by its certificate or public key (or, for zero-touch, link a CA)."""
+        if certificate is None and public_key is None and issuing_ca is None:
+            raise ParameterError("An individual enrollment needs the device's certificate or public key "
+                                 "(or an issuing CA for zero-touch issuance).")
+        self._check_hub(hub)
+        enrollment = IndividualEnrollment(registration_id, certificate, public_key, hub, issuing_ca)
+        self.individual[registration_id] = enrollment
+        self.log.add("Operator", self.name, f"individual enrollment {registration_id!r}")
+        return enrollment
+
+    def add_enrollment_group(self, group_id: str, ca_name: str, *, hub: str | None = None,
+                             issuing_ca: CertificateAuthority | None = None) -> EnrollmentGroup:
+        """Enroll every device chaining to the registered CA ``ca_name`` (root or intermediate)."""
+        self.cas.get(ca_name)
+        self._check_hub(hub)
+        group = EnrollmentGroup(group_id, ca_name, hub, issuing_ca)
+        self.groups[group_id] = group
+        self.log.add("Operator", self.name, f"enrollment group {group_id!r} on CA {ca_name!r}")
+        return group
+
+    def disable(self, enrollment_id: str) -> None:
+        """Disable an individual enrollment or a group: its devices can no longer register."""
+        target = self.individual.get(enrollment_id) or self.groups.get(enrollment_id)
+        if target is None:
+            raise ParameterError(f"{self.name} has no enrollment called {enrollment_id!r}.")
+        target.enabled = False
+        self.log.add("Operator", self.name, f"disable enrollment {enrollment_id!r}")
+
+    def publish_crl(self, crl: x509.CertificateRevocationList) -> None:
+        """Give the service a CRL (newer CRLs from the same issuer replace older ones)."""
+        self.crls = [c for c in self.crls if c.issuer != crl.issuer] + [crl]
+        self.log.add("CA", self.name, f"CRL from {cn(crl.issuer)!r} ({len(list(crl))} revoked)")
+
+    def _check_hub(self, hub: str | None) -> None:
+        if hub is not None and hub not in self.hubs:
+            raise ParameterError(f"{self.name} has no linked hub {hub!r}; call link_hub(hub) first.")
+
+    # -- registration (the device's side) --------------------------------------------------------
+
+    def register(self, device: IoTDevice, *, csr: x509.CertificateSigningRequest | None = None,
+                 at: _dt.datetime | None = None) -> Registration:
+        """Register a device over its client certificate; with ``csr``, also issue its operational certificate."""
+        at = clock.require_aware(at, "at") if at is not None else clock.now()
+        reg_id = device.registration_id
+        leaf, presented = device.present()
+        self.log.add(device.registration_id, self.name,
+                     "register (TLS client cert" + (" + CSR)" if csr is not None else ")"))
+
+        def reject(code: str, reason: str) -> Registration:
+            self.log.add(self.name, device.registration_id, f"rejected: {code}", ok=False)
+            return Registration(Verdict(self.name, reg_id, False, code, reason))
+
+        self._challenges += 1
+        challenge = hashlib.sha256(f"{self.name}/challenge/{self._challenges}".encode()).digest()
+        if not proves_possession(device, leaf, challenge):
+            return reject("no-proof-of-possession", "the device could not sign the TLS challenge with the key of the "
+                                                   "certificate it presented: it is a copy without the private key "
+                                                   "(or the wrong certificate is installed on the device).")
+        if common_name(leaf.subject) != reg_id:
+            return reject("cn-mismatch", f"the certificate's subject CN is {common_name(leaf.subject)!r} but the "
+                                         f"device registers as {reg_id!r}; they must be equal: issue the device a "
+                                         "certificate with CN set to its registration ID.")
+        enrollment = self.individual.get(reg_id)
+        if enrollment is not None:
+            outcome = self._check_individual(enrollment, leaf, presented, at)
+        else:
+            outcome = self._check_group(leaf, presented, at)
+        if isinstance(outcome, tuple) and len(outcome) == 2 and isinstance(outcome[0], str):
+            return reject(*outcome)
+        enrollment, path = outcome
+        hub_name = enrollment.hub or (next(iter(self.hubs)) if len(self.hubs) == 1 else None)
+        if hub_name is None:
+            return reject("no-hub", f"{self.name} has no IoT hub to assign the device to: link a hub, or name "
+                                    "one in the enrollment.")
+        hub = self.hubs[hub_name]
+        cert, chain, bundle = leaf, tuple(presented), tuple(hub.server_roots)
+        if csr is not None:
+            issued = self._issue(enrollment, csr, reg_id)
+            if isinstance(issued, tuple) and isinstance(issued[0], str):
+                return reject(*issued)
+            cert, chain = issued
+            bundle = tuple(hub.server_roots) + (enrollment.issuing_ca.root.certificate,)
+            hub.register_device(reg_id, auth="thumbprint", thumbprints=(thumbprint(cert),), by=self.name)
+        elif isinstance(enrollment, IndividualEnrollment):
+            hub.register_device(reg_id, auth="thumbprint", thumbprints=(thumbprint(leaf),), by=self.name)
+        else:
+            hub.register_device(reg_id, auth="ca", by=self.name)
+            hub.trust_ca_chain(path[1:], by=self.name)
+        self.log.add(self.name, reg_id, f"assigned to {hub_name}" + (" + certificate + trust bundle"
+                                                                     if csr is not None else ""))
+        how = (f"individual enrollment {reg_id!r}" if isinstance(enrollment, IndividualEnrollment)
+               else f"enrollment group {enrollment.group_id!r}")
+        verdict = Verdict(self.name, reg_id, True, "ok", f"matched {how}; assigned to hub {hub_name!r}.",
+                          hub=hub_name, path=tuple(cn(c) for c in path))
+        return Registration(verdict, hub_name, cert, chain, bundle)
+
+    def _check_individual(self, enrollment: IndividualEnrollment, leaf, presented, at):
+        if not enrollment.enabled:
+            return "enrollment-disabled", (f"the individual enrollment {enrollment.registration_id!r} is disabled; "
+                                           "an operator blocked this device (enable it only if that was a mistake).")
+        if enrollment.certificate is not None and thumbprint(enrollment.certificate) != thumbprint(leaf):
+            return "certificate-mismatch", ("the device presented a different certificate from the one in its "
+                                            "individual enrollment; update the enrollment with the device's new "
+                                            "certificate (or reinstall the old one on the device).")
+        if enrollment.public_key is not None and enrollment.public_key != leaf.public_key():
+            return "certificate-mismatch", ("the device's certificate holds a different public key from the one "
+                                            "in its individual enrollment; re-enroll the device with its current "
+                                            "public key.")
+        check = check_chain(leaf, (), anchors=[leaf], at=at, service=self.name)
+        if not check.ok:
+            return check.code, check.reason
+        issuer = next((c for c in presented if leaf.issuer == c.subject), None)
+        revoked = _revocation([leaf, issuer], self.crls, at) if issuer is not None else None
+        if revoked:
+            return revoked
+        return enrollment, [leaf]
+
+    def _check_group(self, leaf, presented, at):
+        registered = self.cas.certificates()
+        roots = [c for c in registered if c.issuer == c.subject]
+        check = check_chain(leaf, presented, pool=registered, anchors=roots, at=at, crls=self.crls,
+                            service=self.name)
+        groups = [g for g in self.groups.values() if self.cas.get(g.ca_name).certificate in check.path]
+        # An incomplete chain is worth reporting as such when it stops at the device certificate (any
+        # group's CA may be above the missing intermediate) or when a group's CA is on it; otherwise the
+        # device simply belongs to no enrollment.
+        if not check.ok and (check.code == "missing-intermediate" or (check.code == "missing-root" and groups)):
+            return check.code, check.reason
+        if not groups:
+            return "no-enrollment", (f"no individual enrollment for {leaf_id(leaf)!r} and no enrollment group "
+                                     f"whose CA is in its chain ({' -> '.join(check.names)}); create one for the "
+                                     "CA that issued the device.")
+        group = groups[0]
+        if not group.enabled:
+            return "enrollment-disabled", (f"the enrollment group {group.group_id!r} is disabled, so none of its "
+                                           "devices can register; enable it, or move the device to another group.")
+        if not check.ok:
+            return check.code, check.reason
+        start = check.path.index(self.cas.get(group.ca_name).certificate)
+        if not any((rec := self.cas.record_for(c)) is not None and rec.verified for c in check.path[start:]):
+            return "ca-unverified", (f"the enrollment group's CA {group.ca_name!r} is not verified (nor any CA above "
+                                     "it): prove possession of its private key (verification code) or mark it "
+                                     "verified on upload.")
+        return group, list(check.path)
+
+    def _issue(self, enrollment, csr: x509.CertificateSigningRequest, reg_id: str):
+        ca = enrollment.issuing_ca
+        if ca is None:
+            return "no-issuing-ca", ("the device sent a CSR but its enrollment is not linked to a CA, so no "
+                                     "certificate can be issued; link the enrollment to an issuing CA.")
+        if not csr.is_signature_valid:
+            return "csr-invalid", ("the CSR's signature does not verify with the public key inside it; the device "
+                                   "must sign its CSR with its own new key.")
+        if common_name(csr.subject) != reg_id:
+            return "csr-cn-mismatch", (f"the CSR asks for CN {common_name(csr.subject)!r}, not the registration ID "
+                                       f"{reg_id!r}; the device must request a certificate for its own ID.")
+        self.log.add(self.name, "CA", f"CSR for {reg_id!r}")
+        cert = ca.issue(csr, profile="device", days=30)
+        self.log.add("CA", self.name, "device certificate")
+        return cert, tuple(ca.chain[:-1])
+
+
+def leaf_id(cert: x509.Certificate) -> str:
+    return common_name(cert.subject) or cert.subject.rfc4514_string()
+

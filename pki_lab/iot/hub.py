@@ -1,0 +1,196 @@
+"""An IoT hub simulator, after Azure IoT Hub's X.509 device authentication.
+
+A device identity in the hub says how the device authenticates:
+
+* ``"thumbprint"`` (IoT Hub's *X.509 self-signed*): the hub stores a primary and a
+  secondary thumbprint (hash of the device certificate's DER bytes) and accepts a
+  device presenting a certificate with one of them; the certificate may be
+  self-signed or issued by any CA, the hub does not look at the chain;
+* ``"ca"`` (IoT Hub's *X.509 CA signed*): the device's chain must lead to a CA
+  certificate uploaded to the hub and verified (proof of possession or verified on
+  upload), and the certificate's subject CN must equal the device ID.
+
+In both cases the device must prove it holds the key (the TLS handshake's
+CertificateVerify), and only authenticated devices may send telemetry. The hub also
+has its own TLS server chain, which devices check against their trust bundle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+from collections.abc import Iterable, Sequence
+
+from cryptography import x509
+
+from .. import clock
+from ..ca import CertificateAuthority
+from ..describe import thumbprint
+from ..errors import ParameterError
+from ..names import common_name
+from .device import IoTDevice, proves_possession
+from .events import EventLog
+from .trust import CaStore, Verdict, check_chain, cn
+
+__all__ = ["DeviceIdentity", "IoTHub"]
+
+
+@dataclasses.dataclass
+class DeviceIdentity:
+    """A device's entry in the hub's identity registry."""
+
+    device_id: str
+    auth: str
+    thumbprints: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+class IoTHub:
+    """The simulated hub: identity registry, CA store, TLS server chain, sessions and received telemetry.
+
+    ``server_root`` is the CA that issues the hub's own TLS certificate (default: a lab root
+    called "Lab Cloud Root G1"); :meth:`migrate_server_root` moves the hub to another root,
+    as Azure IoT Hub moved from Baltimore CyberTrust Root to DigiCert Global Root G2.
+    """
+
+    def __init__(self, name: str = "hub", *, log: EventLog | None = None,
+                 server_root: CertificateAuthority | None = None) -> None:
+        self.name = name
+        self.log = log if log is not None else EventLog()
+        self.cas = CaStore(name)
+        self.devices: dict[str, DeviceIdentity] = {}
+        self.sessions: set[str] = set()
+        self.telemetry: list[tuple[str, str]] = []
+        self.crls: list[x509.CertificateRevocationList] = []
+        self._challenges = 0
+        self._set_server_root(server_root or CertificateAuthority.create_root("Lab Cloud Root G1"))
+
+    def _set_server_root(self, root: CertificateAuthority) -> None:
+        issuing = root.create_intermediate(f"{cn(root.certificate)} TLS Issuing CA")
+        self.host = f"{self.name}.azure-devices.example"
+        leaf = issuing.issue(self.host, profile="server")
+        self.server_chain = [leaf, issuing.certificate]
+        self.server_roots = [root.certificate]
+
+    def migrate_server_root(self, new_root: CertificateAuthority) -> None:
+        """Re-issue the hub's TLS certificate under another root (a root migration)."""
+        self._set_server_root(new_root)
+        self.log.add(self.name, self.name, f"TLS certificate now chains to {cn(new_root.certificate)!r}")
+
+    # -- set-up -------------------------------------------------------------------------------
+
+    def upload_ca(self, certificate: x509.Certificate, name: str | None = None, *,
+                  verified_on_upload: bool = False):
+        record = self.cas.upload(certificate, name, verified_on_upload=verified_on_upload)
+        self.log.add("Operator", self.name, f"upload CA {record.name!r}")
+        return record
+
+    def verification_code(self, name: str) -> str:
+        return self.cas.verification_code(name)
+
+    def verify_ca(self, name: str, verification_certificate: x509.Certificate) -> Verdict:
+        verdict = self.cas.verify(name, verification_certificate)
+        self.log.add("Operator", self.name, f"proof of possession for {name!r}", verdict.ok)
+        return verdict
+
+    def trust_ca_chain(self, chain: Sequence[x509.Certificate], *, by: str) -> None:
+        """Accept CA certificates that a provisioning service has already verified (simulator shortcut)."""
+        for cert in chain:
+            if self.cas.record_for(cert) is None:
+                self.cas.upload(cert, verified_on_upload=True)
+
+    def register_device(self, device_id: str, *, auth: str = "ca", thumbprints: Iterable[str] = (),
+                        by: str = "Operator") -> DeviceIdentity:
+        """Create (or replace) a device identity; ``auth`` is ``"thumbprint"`` or ``"ca"``."""
+        if auth not in ("thumbprint", "ca"):
+            raise ParameterError(f"`auth` must be 'thumbprint' or 'ca', not {auth!r}.")
+        prints = tuple(str(t).replace(":", "").upper() for t in thumbprints)
+        if auth == "thumbprint" and not prints:
+            raise ParameterError("Thumbprint authentication needs at least one thumbprint (primary, and "
+                                 "optionally secondary); compute it with pki_lab.thumbprint(cert).")
+        identity = DeviceIdentity(device_id, auth, prints[:2])
+        self.devices[device_id] = identity
+        self.log.add(by, self.name, f"create identity {device_id!r} ({auth})")
+        return identity
+
+    def disable_device(self, device_id: str) -> None:
+        self.devices[device_id].enabled = False
+        self.sessions.discard(device_id)
+        self.log.add("Operator", self.name, f"disable {device_id!r}")
+
+    # -- devices connect --------------------------------------------------------------------------
+
+    def connect(self, device: IoTDevice, *, at: _dt.datetime | None = None) -> Verdict:
+        """A TLS connection with client authentication, then the hub's identity checks."""
+        at = clock.require_aware(at, "at") if at is not None else clock.now()
+        device_id = device.registration_id
+        self.log.add(device_id, self.name, "connect (TLS, client certificate)")
+
+        def reject(code: str, reason: str, by_device: bool = False) -> Verdict:
+            self.log.add(device_id if by_device else self.name, self.name if by_device else device_id,
+                         f"rejected: {code}", ok=False)
+            who = f"device {device_id!r}" if by_device else self.name
+            return Verdict(who, device_id, False, code, reason)
+
+        server = device.check_server(self.server_chain, self.host, at=at)
+        if not server.ok:
+            bundle = ", ".join(repr(cn(c)) for c in device.trust_bundle) or "empty"
+            if server.code in ("missing-root", "untrusted-root"):
+                reason = (f"the device does not trust the hub's TLS certificate: it chains to "
+                          f"{cn(server.path[-1].issuer)!r}, which is not in the device's trust bundle ({bundle}); "
+                          "update the trust bundle (a firmware update, or DPS can deliver one) before the hub moves.")
+            else:
+                reason = f"the device does not trust the hub's TLS certificate: {server.reason}"
+            return reject("server-untrusted", reason, True)
+        leaf, presented = device.present()
+        self._challenges += 1
+        challenge = hashlib.sha256(f"{self.name}/challenge/{self._challenges}".encode()).digest()
+        if not proves_possession(device, leaf, challenge):
+            return reject("no-proof-of-possession", "the client could not sign the TLS handshake with the key of "
+                                                   "its certificate: a copied certificate is useless without the key.")
+        identity = self.devices.get(device_id)
+        if identity is None:
+            return reject("unknown-device", f"{self.name} has no identity {device_id!r}; register the device "
+                                            "(provisioning through DPS does it for you).")
+        if not identity.enabled:
+            return reject("device-disabled", f"the identity {device_id!r} is disabled in {self.name}.")
+        if identity.auth == "thumbprint":
+            presented_print = thumbprint(leaf)
+            if presented_print not in identity.thumbprints:
+                return reject("thumbprint-mismatch", (
+                    f"the certificate's SHA-256 thumbprint {presented_print[:16]}... matches neither the primary nor "
+                    "the secondary thumbprint registered for this device; after a certificate renewal, put the new "
+                    "thumbprint in the secondary slot first."))
+            check = check_chain(leaf, (), anchors=[leaf], at=at, service=self.name)
+        else:
+            if common_name(leaf.subject) != device_id:
+                return reject("cn-mismatch", f"the certificate's subject CN is {common_name(leaf.subject)!r}, not the "
+                                             f"device ID {device_id!r}; for CA authentication they must be equal.")
+            verified = self.cas.certificates(verified_only=True)
+            check = check_chain(leaf, presented, pool=self.cas.certificates(), anchors=verified, at=at,
+                                crls=self.crls, service=self.name)
+            if not check.ok and check.code in ("untrusted-root", "missing-root"):
+                unverified = [r.name for r in self.cas.records.values() if not r.verified]
+                if unverified:
+                    return reject("ca-unverified", f"the device's chain leads to {', '.join(map(repr, unverified))}, "
+                                                   "uploaded but not verified; complete proof of possession.")
+                return reject("untrusted-ca", f"the device's chain ({' -> '.join(check.names)}) leads to no CA "
+                                              f"verified in {self.name}; upload and verify the CA that issues "
+                                              "these devices, or use thumbprint authentication.")
+        if not check.ok:
+            return reject(check.code, check.reason)
+        self.sessions.add(device_id)
+        self.log.add(self.name, device_id, "connected")
+        return Verdict(self.name, device_id, True, "ok", f"authenticated by {identity.auth}.", hub=self.name,
+                       path=check.names)
+
+    def send_telemetry(self, device_id: str, message: str) -> Verdict:
+        """Accept a message only from a device with an authenticated session."""
+        if device_id not in self.sessions:
+            self.log.add(device_id, self.name, "telemetry", ok=False)
+            return Verdict(self.name, device_id, False, "not-authenticated",
+                           "telemetry refused: this device has no authenticated connection; connect first.")
+        self.telemetry.append((device_id, message))
+        self.log.add(device_id, self.name, f"telemetry {message!r}")
+        return Verdict(self.name, device_id, True, "ok", "telemetry accepted.", hub=self.name)

@@ -1,0 +1,195 @@
+"""A factory line whose certificate station depends on a CA: a seeded discrete-event simulation.
+
+Devices arrive at the certificate station one every ``takt_s`` seconds. The line CA
+issues one certificate in ``service_s`` seconds on average (uniformly between half
+and one and a half times that, from a seeded ``random.Random``). Devices waiting for
+a certificate queue in a buffer of ``buffer`` places; when the buffer is full, the
+line upstream stops. During a CA ``outage`` nothing is issued (the certificate in
+progress is lost and redone).
+
+Two ways to run the station:
+
+* ``"inline"``: the CA issues each certificate while the device waits at the station;
+  the CA's issuance rate and availability set the line's pace.
+* ``"stock"``: certificates were issued ahead of time (``initial_stock`` of them), and
+  the CA keeps refilling the stock up to ``stock_target`` whenever it is up. This is
+  what *pre-issued batches* (certificates issued ahead, for keys made in advance in the
+  secure elements) and *issuance at module build* (the module gets its certificate
+  when it is built, days before final assembly) have in common: the CA is no longer on
+  the assembly line's critical path.
+
+:func:`simulate` returns a :class:`LineResult` (throughput per interval, queue length
+over time, how long the line stood still); :func:`plot_lines` draws several results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import random
+
+from ..errors import ParameterError
+
+__all__ = ["LineConfig", "LineResult", "simulate", "plot_lines", "SCENARIOS"]
+
+
+@dataclasses.dataclass(frozen=True)
+class LineConfig:
+    """The line and its CA. Times are in seconds; ``outage`` is ``(start_h, end_h)`` in hours, or None."""
+
+    label: str = "inline"
+    mode: str = "inline"
+    hours: float = 8.0
+    takt_s: float = 20.0
+    service_s: float = 15.0
+    buffer: int = 20
+    outage: tuple[float, float] | None = None
+    initial_stock: int = 0
+    stock_target: int = 0
+    seed: int = 11
+    bin_minutes: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("inline", "stock"):
+            raise ParameterError(f"`mode` must be 'inline' or 'stock', not {self.mode!r}.")
+        for field in ("hours", "takt_s", "service_s", "bin_minutes"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ParameterError(f"`{field}` must be a positive number, not {value!r}.")
+        if self.outage is not None and not (0 <= self.outage[0] < self.outage[1]):
+            raise ParameterError(f"`outage` must be (start_hour, end_hour) with start < end, not {self.outage!r}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class LineResult:
+    """What the line did: devices certified, throughput per bin, queue length steps, stopped time."""
+
+    config: LineConfig
+    completed: int
+    bin_starts_h: tuple[float, ...]
+    per_hour: tuple[float, ...]
+    queue_times_h: tuple[float, ...]
+    queue_lengths: tuple[int, ...]
+    stopped_minutes: float
+    max_queue: int
+
+    def summary(self) -> str:
+        c = self.config
+        nominal = int(c.hours * 3600 / c.takt_s)
+        return (f"{c.label}: {self.completed} of {nominal} devices certified in {c.hours:g} h; line stopped "
+                f"{self.stopped_minutes:.0f} min; longest queue {self.max_queue}")
+
+    __repr__ = summary
+
+
+def simulate(config: LineConfig | None = None, **changes) -> LineResult:
+    """Run the line for ``config.hours`` (keyword arguments override fields of ``config``)."""
+    config = dataclasses.replace(config or LineConfig(), **changes)
+    rng = random.Random(config.seed)
+    end = config.hours * 3600
+    out_start, out_end = ((config.outage[0] * 3600, config.outage[1] * 3600) if config.outage else (end + 1, end + 1))
+    target = config.stock_target if config.mode == "stock" else 0
+    stock = config.initial_stock if config.mode == "stock" else 0
+    events: list[tuple[float, int, str, int]] = []
+    seq = 0
+
+    def push(t: float, kind: str, tag: int = 0) -> None:
+        nonlocal seq
+        seq += 1
+        heapq.heappush(events, (t, seq, kind, tag))
+
+    queue: list[float] = []
+    done: list[float] = []
+    q_times, q_lens = [0.0], [0]
+    ca_up, ca_busy, generation = True, False, 0
+    blocked_since: float | None = None
+    stopped = 0.0
+
+    def start_ca(t: float) -> None:
+        nonlocal ca_busy
+        if ca_up and not ca_busy and (queue or stock < target):
+            ca_busy = True
+            push(t + config.service_s * rng.uniform(0.5, 1.5), "issued", generation)
+
+    push(0.0, "arrival")
+    push(out_start, "outage")
+    push(out_end, "restore")
+    while events:
+        t, _, kind, tag = heapq.heappop(events)
+        if t >= end:
+            break
+        if kind == "arrival":
+            if stock > 0:
+                stock -= 1
+                done.append(t)
+            elif len(queue) < config.buffer:
+                queue.append(t)
+            else:
+                blocked_since = t  # the line stops until a place frees up
+                continue
+            push(t + config.takt_s, "arrival")
+        elif kind == "issued":
+            if tag != generation:
+                continue  # lost in an outage
+            ca_busy = False
+            if queue:
+                queue.pop(0)
+                done.append(t)
+                if blocked_since is not None:
+                    stopped += t - blocked_since
+                    blocked_since = None
+                    push(t, "arrival")
+            else:
+                stock += 1
+        elif kind == "outage":
+            ca_up, ca_busy, generation = False, False, generation + 1
+        elif kind == "restore":
+            ca_up = True
+        start_ca(t)
+        if queue or q_lens[-1]:
+            q_times.append(t / 3600)
+            q_lens.append(len(queue))
+    if blocked_since is not None:
+        stopped += end - blocked_since
+    width = config.bin_minutes * 60
+    bins = int(round(end / width))
+    counts = [0] * bins
+    for t in done:
+        counts[min(int(t // width), bins - 1)] += 1
+    per_hour = tuple(c * 3600 / width for c in counts)
+    return LineResult(config, len(done), tuple(i * width / 3600 for i in range(bins)), per_hour,
+                      tuple(q_times), tuple(q_lens), stopped / 60, max(q_lens))
+
+
+#: The chapter's three runs: the same 8-hour shift and a one-hour CA outage from 02:00 to 03:00.
+SCENARIOS = {
+    "inline": LineConfig(label="inline issuance", mode="inline", outage=(2, 3)),
+    "pre-issued batches": LineConfig(label="pre-issued batches", mode="stock", outage=(2, 3),
+                                     initial_stock=400, stock_target=400),
+    "issuance at module build": LineConfig(label="issuance at module build", mode="stock", outage=(2, 3),
+                                           initial_stock=1500, stock_target=1500, service_s=18.0),
+}
+
+
+def plot_lines(results):
+    """Throughput (devices per hour) and queue length over the shift, one line per result."""
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for r, style in zip(results, ["-", "--", "-.", ":"] * len(results), strict=False):
+        xs, ys = list(r.bin_starts_h) + [r.config.hours], list(r.per_hour) + [r.per_hour[-1]]
+        top.step(xs, ys, where="post", ls=style, lw=1.6, label=r.config.label)
+        bottom.step(r.queue_times_h, r.queue_lengths, where="post", ls=style, label=r.config.label)
+    nominal = 3600 / results[0].config.takt_s
+    top.axhline(nominal, color="grey", ls=":", label=f"line speed ({nominal:.0f}/h)")
+    for r in results[:1]:
+        if r.config.outage:
+            for ax in (top, bottom):
+                ax.axvspan(*r.config.outage, color="#cf222e", alpha=0.12, label="CA outage" if ax is top else None)
+    top.set_ylabel("devices certified per hour")
+    bottom.set_ylabel("devices waiting for a certificate")
+    bottom.set_xlabel("hours into the shift")
+    top.legend(fontsize=8, loc="lower right")
+    top.set_title("A factory line and its CA")
+    fig.tight_layout()
+    return fig
