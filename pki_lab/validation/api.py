@@ -1,0 +1,177 @@
+"""The front door: :func:`validate_chain`."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from .. import clock
+from ..errors import ParameterError, WrongTypeError
+from . import facts
+from .building import Budget, Candidate, candidate_paths
+from .checks import _KU_NAMES, Context, check_path
+from .names import parse_expected_name
+from .registry import IssuerRegistry
+from .report import Step, ValidationReport, cert_label
+
+__all__ = ["validate_chain", "DEFAULT_MAX_DEPTH"]
+
+#: The default cap on intermediates (not counting self-issued ones), as in pyca/cryptography.
+DEFAULT_MAX_DEPTH = 8
+#: At most this many complete candidate paths are validated before giving up.
+MAX_PATHS = 64
+_USAGES = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID.CLIENT_AUTH}
+
+
+def _certificate(value: Any, what: str) -> x509.Certificate:
+    if isinstance(value, x509.Certificate):
+        return value
+    if hasattr(value, "certificate") and isinstance(value.certificate, x509.Certificate):
+        return value.certificate  # a CertificateAuthority
+    if isinstance(value, (str, bytes, bytearray, memoryview)) or hasattr(value, "__fspath__"):
+        from ..loading import load_certificate
+
+        return load_certificate(value)
+    raise WrongTypeError(f"`{what}` must hold certificates (x509.Certificate, a CertificateAuthority, PEM or a "
+                         f"path), not {type(value).__name__}.")
+
+
+def _certificates(values: Any, what: str) -> list[x509.Certificate]:
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes, bytearray, memoryview)) or hasattr(values, "__fspath__"):
+        from ..loading import load_certificates
+
+        return load_certificates(values)
+    if isinstance(values, x509.Certificate) or hasattr(values, "certificate"):
+        return [_certificate(values, what)]
+    if not isinstance(values, Iterable):
+        raise WrongTypeError(f"`{what}` must be a list of certificates, not {type(values).__name__}.")
+    return [_certificate(v, what) for v in values]
+
+
+def _crls(values: Any) -> tuple[x509.CertificateRevocationList, ...]:
+    from ..loading import load_crl
+
+    if values is None:
+        return ()
+    if isinstance(values, (x509.CertificateRevocationList, str, bytes)) or hasattr(values, "__fspath__"):
+        values = [values]
+    return tuple(v if isinstance(v, x509.CertificateRevocationList) else load_crl(v) for v in values)
+
+
+def _key_usage(values: Iterable[str]) -> tuple[str, ...]:
+    out = []
+    for value in values or ():
+        snake = "".join("_" + ch.lower() if ch.isupper() else ch for ch in str(value)).lstrip("_")
+        if snake not in _KU_NAMES:
+            raise ParameterError(f"Unknown key usage {value!r}; use names such as 'digitalSignature' or "
+                                 "'keyEncipherment'.")
+        out.append(snake)
+    return tuple(out)
+
+
+def validate_chain(
+    leaf: Any,
+    intermediates: Iterable[Any] = (),
+    trust: Iterable[Any] = (),
+    at: _dt.datetime | None = None,
+    name: Any = None,
+    usage: str = "server",
+    crls: Iterable[Any] = (),
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    key_usage: Iterable[str] = (),
+) -> ValidationReport:
+    """Build a path from ``leaf`` to a trust anchor and validate it, explaining every step.
+
+    Args:
+        leaf: the end-entity certificate (x509.Certificate, PEM text/bytes or a path).
+        intermediates: untrusted certificates that may help (what the server sent), in any order.
+        trust: the trust anchors (certificates or :class:`~pki_lab.ca.CertificateAuthority` objects).
+        at: the instant of validation (timezone-aware); default: the lab clock's now.
+        name: the expected peer name: a host name, an IP address or an e-mail address
+            (a list for several). Server validation should always give one.
+        usage: ``"server"`` (TLS server, CA/B Forum rules, EKU serverAuth) or ``"client"`` (EKU clientAuth).
+        crls: CRLs to check revocation against (each certificate whose issuer published one is checked).
+        max_depth: the most intermediate CA certificates (self-issued ones not counted) a path may have.
+        key_usage: keyUsage bits the leaf must allow if it has a keyUsage extension, e.g. ``["digitalSignature"]``.
+
+    Returns:
+        A :class:`ValidationReport`: ``.ok``, ``.path``, ``.steps``, ``.reason``.
+
+    Raises:
+        ParameterError: no trust anchor, a naive ``at``, an unknown ``usage``, a negative ``max_depth``.
+        WrongTypeError, MalformedInputError: inputs that are not certificates or CRLs.
+
+    Example (pinned to the lab clock)::
+
+        >>> from pki_lab.ca import demo_hierarchy
+        >>> h = demo_hierarchy()
+        >>> validate_chain(h.leaf, [h.intermediate.certificate], trust=[h.root], name="www.example.com").ok
+        True
+    """
+    leaf_cert = _certificate(leaf, "leaf")
+    pool = _certificates(intermediates, "intermediates")
+    anchors = _certificates(trust, "trust")
+    if not anchors:
+        raise ParameterError("`trust` is empty: give at least one trust anchor (the root certificates you trust); "
+                             "a chain cannot be valid without one.")
+    when = clock.now() if at is None else clock.require_aware(at, "at")
+    if usage not in _USAGES:
+        raise ParameterError(f"`usage` must be 'server' or 'client', not {usage!r}.")
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0:
+        raise ParameterError(f"`max_depth` must be a whole number >= 0, not {max_depth!r}.")
+    raw_names = [] if name is None else (list(name) if isinstance(name, (list, tuple)) else [name])
+    names = tuple(parse_expected_name(n) for n in raw_names)
+    ctx = Context(when, names, usage, _USAGES[usage], _key_usage(key_usage), _crls(crls))
+    facts.clear()
+    registry = IssuerRegistry(anchors, pool, when)
+    budget = Budget()
+    return _search(leaf_cert, registry, budget, ctx, max_depth, ", ".join(str(n.value) for n in names) or None)
+
+
+def _search(leaf, registry, budget, ctx, max_depth, name_text) -> ValidationReport:
+    first_failure: tuple[Candidate, Step] | None = None
+    dead_ends: list[Candidate] = []
+    tried = 0
+    for candidate in candidate_paths(leaf, registry, max_depth=max_depth, budget=budget):
+        if not (candidate.anchored and candidate.broken_link is None):
+            if len(dead_ends) < 64 or candidate.dead_end and "budget" in candidate.dead_end:
+                dead_ends.append(candidate)
+            continue
+        tried += 1
+        failed = check_path(candidate, ctx, budget, fast=True)
+        if not failed:
+            return _report(candidate, None, ctx, name_text, tried, registry, budget)
+        if first_failure is None:
+            first_failure = (candidate, failed[0])
+        if tried >= MAX_PATHS:
+            break
+    if first_failure is None:
+        chosen = _most_informative(dead_ends) if dead_ends else Candidate((leaf,), False, "no candidate issuer")
+        first_failure = (chosen, check_path(chosen, ctx, budget, fast=True)[0])
+    return _report(*first_failure, ctx, name_text, tried, registry, budget)
+
+
+def _most_informative(dead_ends: list[Candidate]) -> Candidate:
+    """The dead end to show: the budget running out if it did, else the longest attempt (first on ties)."""
+    for candidate in dead_ends:
+        if candidate.dead_end and "budget" in candidate.dead_end:
+            return candidate
+    return max(dead_ends, key=lambda c: (len(c.path), c.broken_link is not None))
+
+
+def _report(candidate, failure, ctx, name_text, tried, registry, budget) -> ValidationReport:
+    if failure is None:
+        reason = (f"A valid path of {len(candidate.path)} certificate{'s' if len(candidate.path) > 1 else ''} "
+                  f"leads from the leaf to the trust anchor {cert_label(candidate.path[-1])}.")
+    else:
+        reason = f"{failure.position} ({failure.subject}): {failure.sentence}"
+    return ValidationReport(failure is None, candidate.path, reason, ctx.at, name_text, candidate.anchored,
+                            tried, registry.all_certificates(), registry.anchors,
+                            explain=functools.partial(check_path, candidate, ctx, budget))

@@ -1,0 +1,260 @@
+"""Validating one candidate path, along RFC 5280 section 6.1, and the CA/B Forum profile.
+
+RFC 5280 6.1 processes a path from the trust anchor down to the leaf, carrying
+state (the working public key, the permitted and excluded name subtrees, the
+remaining path length). This module does the same checks, and records each as a
+:class:`~pki_lab.validation.report.Step` so the learner can see every one:
+
+* 6.1.1 (d): the trust anchor is in the trust store (its self-signature plays no part);
+* 6.1.3 (a)(1): each certificate's signature verifies with its issuer's public key;
+* 6.1.3 (a)(2): each certificate is valid at the time of validation;
+* 6.1.3 (a)(3): no certificate is revoked (when CRLs are given; see :mod:`.crl`);
+* 6.1.3 (b), (c): names lie inside every name constraint above them;
+* 6.1.4 (k): every issuer is a CA (basicConstraints CA:TRUE);
+* 6.1.4 (l), (m): no pathLenConstraint is exceeded;
+* 6.1.4 (n): every issuer's keyUsage allows keyCertSign;
+* 6.1.4 (o), 6.1.5 (f): no unrecognised critical extension;
+* 6.1.5 and RFC 9525: the leaf is for the purpose (EKU) and the name wanted.
+
+Left out, as in browsers and pyca/cryptography: certificate policy processing
+(6.1.3 (d)-(f), 6.1.4 (a)-(j)), so policy mappings and required policies are not
+enforced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+
+from cryptography import x509
+
+from . import profile
+from .building import Budget, Candidate, is_self_issued
+from .crl import check_crl
+from .facts import get_extension
+from .names import check_name_constraints, san_matches
+from .report import Step, cert_label
+
+__all__ = ["Context", "check_path"]
+
+_KU_NAMES = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+             "key_agreement", "key_cert_sign", "crl_sign")
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """What a validation needs besides the path: time, names, purpose, CRLs."""
+
+    at: _dt.datetime
+    names: tuple[x509.GeneralName, ...]
+    usage: str
+    eku: x509.ObjectIdentifier
+    key_usage: tuple[str, ...] = ()
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+
+    @property
+    def web(self) -> bool:
+        return self.usage == "server"
+
+
+def _position(index: int, length: int, anchored: bool) -> str:
+    if index == 0:
+        return "leaf"
+    if anchored and index == length - 1:
+        return "trust anchor"
+    return f"intermediate {index}"
+
+
+class _Stop(Exception):
+    """Raised by a fast recorder at the first failure."""
+
+
+class _Recorder:
+    def __init__(self, path: tuple[x509.Certificate, ...], anchored: bool, fast: bool = False) -> None:
+        self.path, self.anchored, self.steps, self.fast = path, anchored, [], fast
+
+    def add(self, index: int, rule: str, section: str, sentence: str, ok: bool) -> None:
+        if ok and self.fast:
+            return
+        cert = self.path[index]
+        self.steps.append(Step(rule, section, _position(index, len(self.path), self.anchored), cert_label(cert),
+                               sentence, ok, index))
+        if self.fast:
+            raise _Stop
+
+    def problem(self, index: int, rule: str, problem, ok_section: str, ok_sentence: str) -> bool:
+        if problem is None:
+            self.add(index, rule, ok_section, ok_sentence, True)
+            return True
+        section, sentence = problem
+        self.add(index, rule, section, sentence[:1].upper() + sentence[1:] + ".", False)
+        return False
+
+
+def _sans(cert: x509.Certificate) -> list[x509.GeneralName] | None:
+    san = get_extension(cert, x509.SubjectAlternativeName)
+    return list(san.value) if san is not None else None
+
+
+def _validity(rec: _Recorder, i: int, cert: x509.Certificate, at: _dt.datetime) -> None:
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    section = "RFC 5280 6.1.3 (a)(2)" if i < len(rec.path) - 1 or not rec.anchored else "RFC 5280 4.1.2.5"
+    if at < start:
+        rec.add(i, "rfc5280-validity", section, f"Not yet valid: its validity starts {start.isoformat()}, after "
+                                                f"{at.isoformat()}.", False)
+    elif at > end:
+        rec.add(i, "rfc5280-validity", section, f"Expired: its validity ended {end.isoformat()}, before "
+                                                f"{at.isoformat()}.", False)
+    else:
+        rec.add(i, "rfc5280-validity", section, f"Valid from {start.date().isoformat()} to "
+                f"{end.date().isoformat()}, which includes the time of validation.", True)
+
+
+def _revocation(rec: _Recorder, i: int, ctx: Context) -> None:
+    cert, issuer = rec.path[i], rec.path[i + 1]
+    relevant = [crl for crl in ctx.crls if crl.issuer == cert.issuer]
+    if not relevant:
+        rec.add(i, "rfc5280-revocation", "RFC 5280 6.1.3 (a)(3)", "No CRL from its issuer was given, so its "
+                "revocation status was not checked.", True)
+        return
+    results = [check_crl(cert, issuer, crl, ctx.at) for crl in relevant]
+    revoked = next((r for r in results if r.status == "revoked"), None)
+    good = next((r for r in results if r.status == "good"), None)
+    chosen = revoked or good or results[0]
+    if chosen.status == "unknown":
+        sentence = "Its revocation status cannot be determined: " + chosen.reason[:1].lower() + chosen.reason[1:]
+    elif chosen.status == "revoked":
+        sentence = "Revoked: " + chosen.reason[:1].lower() + chosen.reason[1:]
+    else:
+        sentence = chosen.reason
+    rec.add(i, "rfc5280-revocation", chosen.rule, sentence, chosen.status == "good")
+
+
+def _pathlen(rec: _Recorder, j: int) -> None:
+    """6.1.4 (l), (m): at most pathLenConstraint non-self-issued intermediates below certificate j."""
+    bc = get_extension(rec.path[j], x509.BasicConstraints).value
+    below = sum(1 for c in rec.path[1:j] if not is_self_issued(c))
+    if bc.path_length is None:
+        return
+    ok = below <= bc.path_length
+    sentence = (f"Its pathLenConstraint is {bc.path_length} and {below} intermediate CA certificate"
+                f"{'' if below == 1 else 's'} follow{'s' if below == 1 else ''} it")
+    rec.add(j, "rfc5280-pathlen", "RFC 5280 6.1.4 (m)" if ok else "RFC 5280 6.1.4 (l)",
+            sentence + ("." if ok else ", which exceeds it."), ok)
+
+
+def _name_constraints(rec: _Recorder, i: int) -> None:
+    """6.1.3 (b), (c): this certificate's names against the constraints of every CA above it."""
+    cert, path = rec.path[i], rec.path
+    if i and is_self_issued(cert):
+        return  # 6.1.3 (b): skipped for self-issued certificates other than the leaf
+    sans = None
+    for j in range(i + 1, len(path)):
+        nc_ext = get_extension(path[j], x509.NameConstraints)
+        if nc_ext is None:
+            continue
+        nc = nc_ext.value
+        sans = _sans(cert) if sans is None else sans
+        problem = check_name_constraints(nc, cert, sans)
+        if problem:
+            rec.add(i, "rfc5280-name-constraints", "RFC 5280 6.1.3 (b)",
+                    f"Outside the name constraints of {cert_label(path[j])}: {problem}.", False)
+            return
+        rec.add(i, "rfc5280-name-constraints", "RFC 5280 6.1.3 (b)",
+                f"Its names are inside the name constraints of {cert_label(path[j])}.", True)
+
+
+def _leaf_name(rec: _Recorder, ctx: Context) -> None:
+    if not ctx.names:
+        rec.add(0, "rfc9525-name", "RFC 9525 6", "No expected name was given, so the certificate was not "
+                "matched against a host name; a TLS client must always give one.", True)
+        return
+    sans = _sans(rec.path[0]) or []
+    for wanted in ctx.names:
+        text = str(wanted.value)
+        if not san_matches(wanted, sans):
+            listed = ", ".join(str(s.value) for s in sans if not isinstance(s, x509.DirectoryName)) or "none"
+            rec.add(0, "rfc9525-name", "RFC 9525 6.3", f"The name {text} matches none of its subjectAltName "
+                    f"entries ({listed}).", False)
+            return
+    names = ", ".join(str(n.value) for n in ctx.names)
+    rec.add(0, "rfc9525-name", "RFC 9525 6.3", f"Its subjectAltName matches {names}.", True)
+
+
+def _key_usage(rec: _Recorder, ctx: Context) -> None:
+    if not ctx.key_usage:
+        return
+    ku_ext = get_extension(rec.path[0], x509.KeyUsage)
+    if ku_ext is None:
+        return
+    ku = ku_ext.value
+    missing = [u for u in ctx.key_usage if not getattr(ku, u)]
+    rec.add(0, "rfc5280-key-usage", "RFC 5280 4.2.1.3",
+            f"Its keyUsage lacks {', '.join(missing)}." if missing else "Its keyUsage allows the purpose.",
+            not missing)
+
+
+def check_path(candidate: Candidate, ctx: Context, budget: Budget, *, fast: bool = False) -> list[Step]:
+    """Every check on one candidate path, trust anchor first (RFC 5280 6.1 order).
+
+    With ``fast=True`` only the first failing step is returned (an empty list if the path is
+    valid): the same checks in the same order, without recording the ones that pass.
+    """
+    rec = _Recorder(candidate.path, candidate.anchored, fast)
+    try:
+        _check(rec, candidate, ctx, budget)
+    except _Stop:
+        pass
+    return rec.steps
+
+
+def _check(rec: _Recorder, candidate: Candidate, ctx: Context, budget: Budget) -> None:
+    path, anchored = candidate.path, candidate.anchored
+    n = len(path)
+    if not anchored and candidate.broken_link is None:
+        rec.add(n - 1, "rfc5280-path-to-anchor", "RFC 5280 6.1", f"No path to a trust anchor: "
+                f"{candidate.dead_end}.", False)
+    for i in range(n - 1, -1, -1):
+        cert = path[i]
+        is_anchor = anchored and i == n - 1
+        if is_anchor:
+            rec.add(i, "rfc5280-trust-anchor", "RFC 5280 6.1.1 (d)", "It is in the trust store, so its name and key "
+                    "are trusted as they are; its own self-signature proves nothing and is not checked.", True)
+        elif i < n - 1:
+            problem = budget.known(cert, path[i + 1])
+            issuer = cert_label(path[i + 1])
+            rec.add(i, "rfc5280-signature", "RFC 5280 6.1.3 (a)(1)",
+                    f"Its signature verifies with the public key of its issuer, {issuer}." if problem is None else
+                    f"Its signature cannot be trusted: {problem} ({issuer}).", problem is None)
+        problem = profile.extension_problem(cert, is_anchor=is_anchor)
+        if not rec.problem(i, "rfc5280-extensions", problem, "RFC 5280 4.2",
+                           "Its extensions are well formed, and it has no unrecognised critical extension."):
+            continue
+        _validity(rec, i, cert, ctx.at)
+        if ctx.crls and not is_anchor and i < n - 1:
+            _revocation(rec, i, ctx)
+        if i > 0:
+            if rec.problem(i, "rfc5280-ca", profile.ca_problem(cert, is_anchor=is_anchor), "RFC 5280 6.1.4 (k)",
+                           "It is a CA certificate (basicConstraints CA:TRUE, keyUsage keyCertSign)."):
+                _pathlen(rec, i)
+            rec.problem(i, "rfc5280-eku", profile.eku_problem(cert, ctx.eku, leaf=False), "RFC 5280 4.2.1.12",
+                        "Its extendedKeyUsage, if any, allows the purpose.")
+        _name_constraints(rec, i)
+        if i == 0:
+            rec.problem(0, "rfc5280-end-entity", profile.leaf_problem(cert, needs_san=ctx.web or bool(ctx.names)),
+                        "RFC 5280 4.2.1.6", "Its end-entity extensions are as the profile requires.")
+            rec.problem(0, "cabf-eku", profile.eku_problem(cert, ctx.eku, leaf=True), "CABF BR 7.1.2.7.10",
+                        "Its extendedKeyUsage allows the purpose.")
+            _key_usage(rec, ctx)
+            _leaf_name(rec, ctx)
+            if ctx.web:
+                rec.problem(0, "cabf-common-name", profile.common_name_problem(cert), "CABF BR 7.1.4.3",
+                            "Its common name, if any, repeats a subjectAltName entry.")
+        rec.problem(i, "cabf-key", profile.key_problem(cert, web=ctx.web), "CABF BR 6.1.5",
+                    "Its public key is of an allowed type and size.")
+        if not is_anchor:
+            rec.problem(i, "cabf-signature-algorithm", profile.signature_algorithm_problem(cert, web=ctx.web),
+                        "CABF BR 7.1.3.2", "Its signature algorithm is allowed.")
+    if not anchored and candidate.broken_link is not None:
+        rec.add(n - 1, "rfc5280-path-to-anchor", "RFC 5280 6.1", "No path to a trust anchor: "
+                f"{candidate.dead_end}.", False)

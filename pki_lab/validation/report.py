@@ -1,0 +1,154 @@
+"""The validation report: a verdict a learner can read, step by step.
+
+A :class:`ValidationReport` holds the verdict (``ok``), the path that was chosen
+(leaf first), every :class:`Step` the validator took on it (the rule, where the
+rule comes from, which certificate it concerns, a plain sentence, pass or fail)
+and the first failure as ``reason``. It prints as text in a terminal, renders as
+an HTML table in a notebook, and :meth:`ValidationReport.graph` draws the pool of
+candidate issuers with the chosen path and the failing link marked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import html
+from collections.abc import Callable
+
+from cryptography import x509
+
+__all__ = ["Step", "ValidationReport", "cert_label"]
+
+
+def cert_label(cert: x509.Certificate) -> str:
+    """A short, stable name for a certificate: its common name, else its RFC 4514 subject."""
+    from .facts import label
+
+    return label(cert)
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One check on one certificate of the path.
+
+    Attributes:
+        rule: a short id, e.g. ``"rfc5280-pathlen"`` (the unit tests use the same ids).
+        section: where the rule comes from, e.g. ``"RFC 5280 6.1.4 (m)"`` or ``"CABF BR 7.1.2.7.10"``.
+        position: the certificate's place in the path, e.g. ``"intermediate 1"`` (leaf first).
+        subject: the certificate's short name (see :func:`cert_label`).
+        sentence: what was checked and what was found, in plain words.
+        ok: True if the check passed.
+        index: the certificate's index in the path (0 is the leaf).
+    """
+
+    rule: str
+    section: str
+    position: str
+    subject: str
+    sentence: str
+    ok: bool
+    index: int = 0
+
+    def __str__(self) -> str:
+        mark = "PASS" if self.ok else "FAIL"
+        return f"{mark}  {self.position} ({self.subject}): {self.sentence} [{self.section}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of :func:`pki_lab.validation.validate_chain`.
+
+    Attributes:
+        ok: True if a valid path to a trust anchor was found.
+        path: the chosen path, leaf first (for a failure: the most promising attempt).
+        reason: the first failing step's sentence, or a sentence saying the path is valid.
+        at: the instant of validation.
+        name: the expected peer name, as text, or None.
+        anchored: True if the path ends at a trust anchor.
+        paths_tried: how many candidate paths the validator examined.
+        pool: every certificate offered (trust anchors first), for the graph.
+        anchors: the trust anchors.
+    """
+
+    ok: bool
+    path: tuple[x509.Certificate, ...]
+    reason: str
+    at: _dt.datetime
+    name: str | None = None
+    anchored: bool = False
+    paths_tried: int = 0
+    pool: tuple[x509.Certificate, ...] = ()
+    anchors: tuple[x509.Certificate, ...] = ()
+    explain: Callable[[], list[Step]] | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """Every check made on the path, from the trust anchor down (RFC 5280 6.1 order).
+
+        Worked out the first time it is asked for: choosing a path only needs each candidate's
+        first failure, so the full explanation is only written for the path shown.
+        """
+        cached = self.__dict__.get("_steps")
+        if cached is None:
+            cached = tuple(self.explain()) if self.explain is not None else ()
+            object.__setattr__(self, "_steps", cached)
+        return cached
+
+    @property
+    def failure(self) -> Step | None:
+        """The first failing step, or None."""
+        return next((s for s in self.steps if not s.ok), None)
+
+    @property
+    def failures(self) -> tuple[Step, ...]:
+        """Every failing step, in order."""
+        return tuple(s for s in self.steps if not s.ok)
+
+    def path_text(self) -> str:
+        """The path as ``leaf <- intermediate <- anchor`` with short names."""
+        return " <- ".join(cert_label(c) for c in self.path)
+
+    def summary(self) -> str:
+        """One line: the verdict and the reason."""
+        verdict = "VALID" if self.ok else "INVALID"
+        return f"{verdict}: {self.reason}"
+
+    def __str__(self) -> str:
+        lines = [self.summary(), f"path: {self.path_text()}",
+                 f"checked at {self.at.isoformat()}" + (f" for {self.name}" if self.name else "")]
+        lines += [f"  {step}" for step in self.steps]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.ok else "#cf222e"
+        rows = []
+        for step in self.steps:
+            mark = "&#10004;" if step.ok else "&#10008;"
+            style = "" if step.ok else " style='background:#ffebe9'"
+            rows.append(
+                f"<tr{style}><td>{mark}</td><td>{html.escape(step.position)}<br><small>"
+                f"{html.escape(step.subject)}</small></td><td><code>{html.escape(step.rule)}</code></td>"
+                f"<td>{html.escape(step.sentence)}</td><td><small>{html.escape(step.section)}</small></td></tr>"
+            )
+        name = f" for <code>{html.escape(self.name)}</code>" if self.name else ""
+        return (
+            f"<div><b style='color:{colour}'>{'VALID' if self.ok else 'INVALID'}</b>: "
+            f"{html.escape(self.reason)}<br><small>path: {html.escape(self.path_text())}; checked at "
+            f"{self.at.isoformat()}{name}</small>"
+            "<table><tr><th></th><th>certificate</th><th>rule</th><th>finding</th><th>source</th></tr>"
+            + "".join(rows) + "</table></div>"
+        )
+
+    def graph(self, ax=None):
+        """Draw the candidate-issuer pool: arrows from each certificate to its possible issuers.
+
+        The chosen path is drawn thick (green if valid), the failing link or certificate red,
+        trust anchors as squares. Needs matplotlib and networkx (imported here, not at import
+        time). Returns the matplotlib Axes; end the cell with ``plt.show()``.
+        """
+        from .graph import draw_report
+
+        return draw_report(self, ax=ax)
