@@ -284,6 +284,8 @@ class MonitorReport:
             return (f"The log's tree of {self.tree_size} entries is NOT consistent with the tree of "
                     f"{self.previous_size} entries it signed before: it rewrote history. Report the log.")
         found = f"{len(self.alerts)} alert(s)" if self.alerts else "no certificate for your names from another CA"
+        if self.tree_size == self.previous_size:
+            return f"No new entries: the log still has {self.tree_size} entries, the same tree as before."
         return (f"Tree grew from {self.previous_size} to {self.tree_size} entries, consistently; "
                 f"scanned the new entries: {found}.")
 

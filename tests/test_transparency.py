@@ -223,6 +223,8 @@ def test_monitor_alerts_on_a_rogue_certificate_for_a_watched_name_only(world):
     assert second.previous_size == 5 and second.tree_size == 7
     assert [a.index for a in second.alerts] == [5]
     assert "ALERT: entry 5" in second.alerts[0].sentence() and "Rogue CA" in second.alerts[0].sentence()
+    assert "Tree grew from 5 to 7 entries, consistently" in second.sentence()
+    assert monitor.poll(log).sentence() == "No new entries: the log still has 7 entries, the same tree as before."
 
 
 def test_rewriting_history_breaks_consistency_and_the_monitor_says_so(world):
@@ -313,6 +315,7 @@ def test_draw_merkle_tree_and_the_proof_explorer(tree):
     assert "consistency proof 3 -> 8" in ax.get_title()
     plt.close("all")
     tryit = proof_explorer(tree)
+    assert bytes(tryit.parts["picture"].value).startswith(b"\x89PNG")
     tryit.parts["size"].value = 4
     assert tryit.parts["index"].max == 3
-    plt.close("all")
+    assert "the root of the 4-entry tree" in tryit.parts["steps"].value

@@ -93,25 +93,37 @@ def draw_merkle_tree(tree: MerkleTree, size: int | None = None, *, index: int | 
     return ax
 
 
+def _png(tree: MerkleTree, size: int, index: int) -> bytes:
+    """The drawing as PNG bytes, made off-screen (no pyplot, so nothing leaks into the notebook's outputs)."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(max(6, size * 0.9), 3.6))
+    draw_merkle_tree(tree, size, index=index, ax=fig.subplots())
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    return buffer.getvalue()
+
+
 def proof_explorer(tree: MerkleTree) -> TryIt:
     """Pick a tree size and a leaf; see its audit path drawn and the root rebuilt step by step."""
+    import html
+
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     size = w.IntSlider(value=len(tree), min=1, max=len(tree), description="tree size")
     index = w.IntSlider(value=0, min=0, max=len(tree) - 1, description="entry")
-    out = w.Output()
+    picture, steps = w.Image(format="png"), w.HTML()
 
     def update(_change: Any = None) -> None:
         index.max = size.value - 1
-        with out:
-            out.clear_output(wait=True)
-            draw_merkle_tree(tree, size.value, index=index.value)
-            plt.show()
-            print("\n".join(proof_steps(tree, index.value, size.value)))
+        picture.value = _png(tree, size.value, index.value)
+        steps.value = "<pre>" + html.escape("\n".join(proof_steps(tree, index.value, size.value))) + "</pre>"
 
     size.observe(update, names="value")
     index.observe(update, names="value")
     update()
-    return TryIt(w.VBox([w.HBox([size, index]), out]), "pick an entry and watch its audit path rebuild the root",
-                 size=size, index=index, output=out)
+    return TryIt(w.VBox([w.HBox([size, index]), picture, steps]),
+                 "pick an entry and watch its audit path rebuild the root", size=size, index=index,
+                 picture=picture, steps=steps)
