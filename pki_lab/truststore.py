@@ -428,9 +428,11 @@ def plot_validity(certs: Sequence[x509.Certificate], *, at: _dt.datetime | None 
     for instant, label in events:
         x = mdates.date2num(clock.require_aware(instant, "event time"))
         ax.axvline(x, color="#cf222e", linewidth=1)
-        ax.annotate(label, (x, len(certs) - 0.5), rotation=90, fontsize=8, color="#cf222e",
-                    ha="right", va="bottom")
-    ax.xaxis.set_major_locator(mdates.YearLocator(base=2))
+        ax.text(x, 0.97, f" {label}", transform=ax.get_xaxis_transform(), fontsize=8, color="#cf222e",
+                ha="left", va="top")
+    first = min(c.not_valid_before_utc.year for c in certs)
+    last = max(c.not_valid_after_utc.year for c in certs)
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, (last - first) // 10)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_title("validity periods (dashed: lab clock)")
     return ax
