@@ -33,7 +33,7 @@ def main() -> None:
     policy = SpkiPin(h.trust_anchors, [spki_sha256(h.leaf)])
     start = time.perf_counter()
     scenario()
-    print(f"{'fleet scenario (first build)':<40} {1000 * (time.perf_counter() - start):8.1f} ms")
+    print(f"{'fleet scenario (first build)':<48} {1000 * (time.perf_counter() - start):8.1f} ms")
     pki = lab_tls_pki()
     cases = (
         ("SPKI pin check (path validation + pin)", lambda: policy.check(h.chain, "hub.example.net")),

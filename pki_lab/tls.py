@@ -295,10 +295,13 @@ def _diagnose_unverified(address, host, trust) -> str:
     """After 'unable to get issuer', look at what the server sent to tell the two causes apart."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(address, timeout=_TIMEOUT) as raw, \
-            context.wrap_socket(raw, server_hostname=host) as tls:
-        sent = _chain_of(tls, verified=False)
+    context.verify_mode = ssl.CERT_NONE  # only to look at the chain; nothing is sent over this connection
+    try:
+        with socket.create_connection(address, timeout=_TIMEOUT) as raw, \
+                context.wrap_socket(raw, server_hostname=host) as tls:
+            sent = _chain_of(tls, verified=False)
+    except (OSError, ssl.SSLError):
+        return "unknown issuer"
     subjects = {c.subject for c in sent}
     top = sent[-1] if sent else None
     if top is not None and top.issuer not in subjects and top.issuer not in {r.subject for r in trust}:
@@ -316,6 +319,7 @@ _REASONS = {
     "client certificate required": "the server requires a client certificate (mutual TLS) and the client "
                                    "sent none",
     "client certificate rejected": "the server does not trust the client's certificate",
+    "unknown issuer": "the client cannot find a trusted issuer for the last certificate the server sent",
 }
 
 
