@@ -152,8 +152,10 @@ class RevocationRegistry:
     def publish_crl(self, *, days: float = 7) -> x509.CertificateRevocationList:
         """Sign a complete CRL of every revocation so far, valid ``days`` from the lab clock's now.
 
-        CA/Browser Forum BR 4.9.7: a CRL for subscriber certificates is reissued at
-        least every 7 days, and its nextUpdate is at most 10 days after thisUpdate.
+        CA/Browser Forum BR 4.9.7 and 7.2 (since ballot SC-063): a CRL for subscriber
+        certificates is reissued within 24 hours of a revocation and at least every 4 days
+        (7 if every certificate also names an OCSP responder); nextUpdate is at most 10
+        days after thisUpdate.
         """
         self._crl_number += 1
         return build_crl(self.ca, self.revocations, number=self._crl_number, days=days)
