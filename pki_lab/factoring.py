@@ -38,6 +38,7 @@ __all__ = [
     "gnfs_estimate",
     "rho_steps",
     "plot_factoring_times",
+    "plot_factoring_work",
     "private_exponent_from_factors",
 ]
 
@@ -261,5 +262,37 @@ def plot_factoring_times(timings: list[Timing], extrapolate_to: int = 2048):
     ax.set_xlabel("modulus size (bits)")
     ax.set_ylabel("seconds (log scale)")
     ax.set_title("Factoring time grows with the modulus: measured, then extrapolated")
+    ax.legend(fontsize=8)
+    return fig
+
+
+#: Seconds since the Big Bang (13.8 billion years), for scale.
+AGE_OF_UNIVERSE_SECONDS = 13.8e9 * 365.25 * 24 * 3600
+
+
+def plot_factoring_work(timings: list[Timing], extrapolate_to: int = 2048, steps_per_second: float = 1e9):
+    """Plot the steps each factorisation took (measured, and the same on every run) against modulus size.
+
+    The dashed line is the rho model ``2**(bits/4)`` extended to ``extrapolate_to`` bits; the grey
+    line is how many steps a machine doing ``steps_per_second`` would finish in the age of the
+    universe. Unlike seconds, steps do not depend on the machine, so the figure is the same
+    everywhere (a notebook can store it). Returns the figure; end the cell with ``plt.show()``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not timings:
+        raise ParameterError("There are no measurements to plot; run time_factoring(...) first.")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.scatter([t.bits for t in timings], [max(t.steps, 1) for t in timings], zorder=3,
+               label=f"steps measured here ({timings[0].method})")
+    xs = list(range(min(t.bits for t in timings), extrapolate_to + 1, 8))
+    ax.plot(xs, [rho_steps(x) for x in xs], "--", label="model: 2^(bits/4) steps, extrapolated")
+    ax.axhline(steps_per_second * AGE_OF_UNIVERSE_SECONDS, color="grey", linewidth=0.8,
+               label=f"{steps_per_second:.0e} steps/s for the age of the universe")
+    ax.set_yscale("log")
+    ax.set_xlabel("modulus size (bits)")
+    ax.set_ylabel("steps (log scale)")
+    ax.set_ylim(bottom=1)
+    ax.set_title("Pollard's rho: the work grows exponentially with the key size")
     ax.legend(fontsize=8)
     return fig

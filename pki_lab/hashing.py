@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 _ALGORITHMS = ("sha256", "sha384", "sha512", "sha1", "md5", "sha3_256")
+_NAMES = {"sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512", "sha1": "SHA-1", "md5": "MD5",
+          "sha3_256": "SHA3-256"}
 
 
 def as_bytes(data: bytes | bytearray | str, what: str = "data") -> bytes:
@@ -103,15 +105,16 @@ class Avalanche:
 
     def sentence(self) -> str:
         return (f"Flipping input bit {self.bit} changed {self.changed_bits} of the {self.total_bits} output bits "
-                f"of {self.algorithm.upper()} ({100 * self.changed_bits / self.total_bits:.0f}%; about half "
+                f"of {_NAMES[self.algorithm]} ({100 * self.changed_bits / self.total_bits:.0f}%; about half "
                 "is what a good hash does).")
 
-    def marks(self) -> str:
-        """The output bits, one character each: '^' where the bit changed, '.' where it did not."""
-        return "".join(
+    def marks(self, width: int = 64) -> str:
+        """The output bits, one character each: '^' where the bit changed, '.' where it did not; ``width`` a line."""
+        line = "".join(
             "^" if (x ^ y) & (0x80 >> i) else "."
             for x, y in zip(self.before, self.after, strict=True) for i in range(8)
         )
+        return "\n".join(line[i:i + width] for i in range(0, len(line), width))
 
     def __repr__(self) -> str:
         return f"before: {self.before.hex()}\nafter:  {self.after.hex()}\n{self.sentence()}"

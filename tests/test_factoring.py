@@ -10,6 +10,7 @@ from pki_lab.factoring import (
     MAX_BITS,
     gnfs_estimate,
     plot_factoring_times,
+    plot_factoring_work,
     pollard_rho,
     private_exponent_from_factors,
     rho_steps,
@@ -109,3 +110,15 @@ def test_plot_has_one_axes_and_refuses_no_data():
     assert len(fig.axes) == 1 and fig.axes[0].get_yscale() == "log"
     with pytest.raises(ParameterError, match="no timings to plot"):
         plot_factoring_times([])
+
+
+def test_work_plot_is_built_from_steps_only():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    timings = time_factoring([20, 24], seeds=(1,))
+    fig = plot_factoring_work(timings)
+    points = fig.axes[0].collections[0].get_offsets()
+    assert [tuple(p) for p in points] == [(t.bits, t.steps) for t in timings]
+    with pytest.raises(ParameterError, match="no measurements to plot"):
+        plot_factoring_work([])

@@ -58,7 +58,8 @@ def test_avalanche_counts_changed_output_bits():
     before, after = hashlib.sha256(b"PKI Lab").digest(), hashlib.sha256(b"QKI Lab").digest()
     expected = sum(bin(a ^ b).count("1") for a, b in zip(before, after, strict=True))
     assert result.changed_bits == expected and result.total_bits == 256
-    assert result.marks().count("^") == expected and len(result.marks()) == 256
+    assert result.marks().count("^") == expected and len(result.marks(width=256)) == 256
+    assert result.marks().count("\n") == 3 and "of SHA-256 (" in result.sentence()
     assert f"changed {expected} of the 256 output bits" in result.sentence()
 
 

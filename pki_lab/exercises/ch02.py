@@ -30,15 +30,17 @@ register(Exercise(
 
 
 def inbox() -> list[SignedDocument]:
-    """Three documents claiming to come from Alice (Ed25519): one genuine, one edited, one signed by Mallory."""
+    """Three copies of one payment order claiming to come from Alice (Ed25519), each with a different signature.
+
+    One signature is Alice's signature of another text, one is Mallory's, one is Alice's genuine one: the
+    texts are identical, so only verification can tell them apart.
+    """
     alice, mallory = named_key("alice", "ed25519"), named_key("mallory", "ed25519")
-    genuine = b"Alice pays Bob 10 EUR."
-    edited = b"Alice pays Bob 90 EUR."
-    forged = b"Alice pays Mallory 10 EUR."
+    order = b"Alice pays Bob 10 EUR."
     return [
-        SignedDocument(edited, sign(alice, genuine), "ed25519"),
-        SignedDocument(forged, sign(mallory, forged), "ed25519"),
-        SignedDocument(genuine, sign(alice, genuine), "ed25519"),
+        SignedDocument(order, sign(mallory, order), "ed25519"),
+        SignedDocument(order, sign(alice, order), "ed25519"),
+        SignedDocument(order, sign(alice, b"Alice pays Bob 90 EUR."), "ed25519"),
     ]
 
 
@@ -65,8 +67,8 @@ register(Exercise(
     hints=("verify(alice_public, doc.content, doc.signature) returns a verdict with .ok.",
            "Loop over enumerate(documents) and keep the index whose verdict is ok."),
     solution_code="[i for i, doc in enumerate(documents) if verify(alice_public, doc.content, doc.signature).ok][0]",
-    explanation="Only the untouched document verifies with Alice's public key: the edited one fails because its "
-                "hash changed, Mallory's because it was signed with another key.",
+    explanation="The three texts are identical; only one signature verifies with Alice's public key. Mallory's was "
+                "made with another key, and the third is Alice's signature of a different text (90 EUR).",
     coach=lambda a, e: "Verify with Alice's public key, not by reading the text: which verdict is VALID?",
     setup_code=SETUP_INBOX,
 ))
