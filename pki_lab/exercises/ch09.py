@@ -79,7 +79,7 @@ register(Exercise(
            "accepts `[renewed, issuing.certificate]`? Answer 'thumbprint' or 'spki'.",
     expected=_survivor,
     accepts=(str,),
-    normalize=lambda v: str(v).strip().casefold().replace("-", "").replace(" pin", ""),
+    normalize=lambda v: "".join(ch for ch in str(v).casefold() if ch.isalpha()).removesuffix("pin"),
     hints=(
         "Does renewing change the certificate's bytes? Does it change the key?",
         "Build ThumbprintAllowList([thumbprint(leaf)]) and SpkiPin([root.certificate], [spki_sha256(leaf)]) "
