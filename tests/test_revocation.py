@@ -264,6 +264,7 @@ def test_revocation_demo_flips_the_verdict_and_starts_again():
     assert "keyCompromise" in demo.revoke("leaf", "keyCompromise")
     verdict = demo.verdict()
     assert not verdict.accepted and any("www.example.com: revoked" in line for line in verdict.lines)
+    assert verdict.lines[0].startswith("validator: leaf (www.example.com): Revoked")  # chapter 04's validate_chain
     with pytest.raises(PolicyError, match="already revoked"):
         demo.revoke("leaf")
     demo.reset()

@@ -2,10 +2,9 @@
 
 :class:`RevocationDemo` (pure, unit-tested) holds a demo hierarchy, one
 :class:`~pki_lab.revocation.RevocationRegistry` per CA and the CRLs they
-publish; :meth:`RevocationDemo.verdict` checks the chain with
-:func:`pki_lab.validation.validate_chain` and those CRLs when the validator is
-available, and otherwise with :func:`pki_lab.revocation.crl_status` for each
-certificate against its issuer's CRL. :func:`revoke_button` is the widget
+publish; :meth:`RevocationDemo.verdict` takes its verdict from chapter 04's
+:func:`pki_lab.validation.validate_chain` with those CRLs, and lists each
+certificate's :func:`pki_lab.revocation.crl_status` under it. :func:`revoke_button` is the widget
 shell; :func:`plot_crl_growth` draws how a CRL grows with its revocations.
 """
 
