@@ -92,11 +92,14 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
     nodes = tree.nodes()
     tree_list = w.Select(options=node_options(tree), value=0, rows=18,
                          layout=w.Layout(width="46em"))
+    tree_list.add_class("pki-lab-der-tree")
+    # A monospace list, so offsets and indentation line up like the hex beside it.
+    style = w.HTML("<style>.pki-lab-der-tree select{font-family:monospace;font-size:12px}</style>")
     hex_view = w.HTML()
     offset = w.BoundedIntText(value=nodes[0].offset, min=0, max=len(tree.data) - 1, description="offset",
                               layout=w.Layout(width="12em"))
     mask = w.Dropdown(options=[("lowest bit (0x01)", 0x01), ("highest bit (0x80)", 0x80), ("all bits (0xFF)", 0xFF)],
-                      value=0x01, description="flip", layout=w.Layout(width="16em"))
+                      value=0x01, description="flip", layout=w.Layout(width="20em"))
     button = w.Button(description="Flip this byte", button_style="warning")
     report_view = w.HTML()
 
@@ -114,7 +117,7 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
     tree_list.observe(show, names="value")
     button.on_click(flip)
     show()
-    box = w.VBox([w.HBox([tree_list, hex_view]), w.HBox([offset, mask, button]), report_view])
+    box = w.VBox([style, w.HBox([tree_list, hex_view]), w.HBox([offset, mask, button]), report_view])
     return TryIt(box, "choose a field to see its bytes, or flip a byte and see what breaks",
                  tree=tree_list, hex=hex_view, offset=offset, mask=mask, button=button, report=report_view,
                  flip=flip)
