@@ -96,7 +96,10 @@ class ToySignature:
 
 
 def sign_with_nonce(private_value: int, message: bytes, k: int) -> ToySignature:
-    """ECDSA signing (SEC 1 4.1.3) with the nonce ``k`` given: ``r = (k*G).x mod n``, ``s = (h + r*d)/k mod n``."""
+    """ECDSA signing (SEC 1 4.1.3) with the nonce ``k`` given: ``r = (k*G).x mod n``, ``s = (h + r*d)/k mod n``.
+
+    INSECURE: the caller chooses k (reusing it reveals the key), and the arithmetic is not constant-time.
+    """
     d, k = _scalar(private_value, "the private value"), _scalar(k, "the nonce k")
     h = hash_to_int(message)
     r = scalar_mult(k)[0] % N

@@ -207,7 +207,7 @@ def _pick_e(phi: int) -> int:
 
 
 def key_from_primes(p: int, q: int, e: int | None = None, *, modulus: str = "phi") -> ToyRSAKey:
-    """Build a textbook key from two primes, the way the RSA paper does it.
+    """Build a textbook key from two primes, the way the RSA paper does it. INSECURE: tiny primes, no padding.
 
     Args:
         p, q: two different primes (the secret).
@@ -301,7 +301,7 @@ def encrypt(key: ToyRSAKey | ToyPublicKey, m: int) -> int:
 
 
 def decrypt(key: ToyRSAKey, c: int) -> int:
-    """RSADP (RFC 8017 5.1.2): ``m = c**d mod n``, with the private key."""
+    """RSADP (RFC 8017 5.1.2): ``m = c**d mod n``, with the private key. INSECURE: no OAEP, tiny key."""
     if not isinstance(key, ToyRSAKey):
         raise WrongTypeError(f"Decryption needs the private key (a ToyRSAKey), not {type(key).__name__}.")
     return pow(_check_range(c, key.n, "ciphertext"), key.d, key.n)
@@ -315,7 +315,7 @@ def sign(key: ToyRSAKey, m: int) -> int:
 
 
 def verify(key: ToyRSAKey | ToyPublicKey, m: int, s: int) -> bool:
-    """RSAVP1 (RFC 8017 5.2.2) and compare: is ``s**e mod n == m``?"""
+    """RSAVP1 (RFC 8017 5.2.2) and compare: is ``s**e mod n == m``? INSECURE: no hash, no encoding, tiny key."""
     pub = _public(key)
     return pow(_check_range(s, pub.n, "signature"), pub.e, pub.n) == _check_range(m, pub.n, "message")
 
@@ -334,7 +334,7 @@ class Walkthrough:
 
 
 def keygen_walkthrough(p: int, q: int, e: int | None = None) -> Walkthrough:
-    """Key generation with small numbers, each step with its reason (for chapter 01)."""
+    """Key generation with small numbers, each step with its reason (chapter 01). INSECURE: tiny primes."""
     key = key_from_primes(p, q, e)
     g, x, y = egcd(key.e, key.phi)
     rows = (
@@ -372,6 +372,8 @@ class MalleabilityDemo:
 def malleability_demo(key: ToyRSAKey, m: int, factor: int) -> MalleabilityDemo:
     """Multiply a textbook RSA ciphertext by ``factor**e``: the plaintext gets multiplied by ``factor``.
 
+    This is why textbook RSA is INSECURE: without padding, ciphertexts can be combined.
+
     This works because ``(m**e) * (k**e) = (m*k)**e`` modulo n. OAEP padding (RFC 8017 7.1)
     destroys this structure: a changed OAEP ciphertext fails to decrypt.
     """
@@ -382,7 +384,10 @@ def malleability_demo(key: ToyRSAKey, m: int, factor: int) -> MalleabilityDemo:
 
 
 def paper_blocks(text: str) -> list[int]:
-    """The RSA paper's encoding: blank=00, A=01 ... Z=26, two letters per 4-digit block (Rivest et al. 1978)."""
+    """The RSA paper's encoding: blank=00, A=01 ... Z=26, two letters per block (Rivest et al. 1978).
+
+    INSECURE as an RSA encoding: it is deterministic and has no padding; it is here to reproduce the paper.
+    """
     if not isinstance(text, str):
         raise WrongTypeError(f"text must be a string, not {type(text).__name__}.")
     codes = []
