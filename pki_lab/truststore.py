@@ -15,8 +15,8 @@ anchor**, a public key and a name the relying party already trusts (RFC 5280
 A :class:`TrustStore` is an immutable value: :meth:`TrustStore.add` and
 :meth:`TrustStore.remove` return a *new* store, so two stores can be compared
 side by side. :meth:`TrustStore.anchor_for` asks which anchor a chain ends at,
-with the path validation of ``cryptography.x509.verification`` (RFC 5280 and the
-CA/Browser Forum profile).
+with the course's own path validator (:func:`pki_lab.validation.validate_chain`,
+RFC 5280 6.1) or, for comparison, ``cryptography.x509.verification``.
 
     >>> from pki_lab.truststore import TrustStore
     >>> store = TrustStore.snapshot()
@@ -321,21 +321,36 @@ class TrustStore:
         *,
         at: _dt.datetime | None = None,
         dns_name: str | None = None,
+        engine: str = "pki_lab",
     ) -> Anchoring:
         """Validate ``chain`` (leaf first, then untrusted intermediates) and say which anchor it ends at.
 
         With ``dns_name`` the check is a TLS server check (the name must be in the
-        leaf's SAN, the leaf needs serverAuth); without it, only the path, the CA
-        certificates' extensions and the validity dates are checked. Uses
-        ``cryptography.x509.verification`` (RFC 5280 6.1 with the CA/B Forum profile),
-        which also checks the anchor's own validity dates (as OpenSSL does).
+        leaf's SAN, the leaf needs serverAuth); without it the leaf is checked for what
+        it is for (a client or device certificate as a client, anything else as a server).
+
+        ``engine`` picks the path validator: ``"pki_lab"`` (default) is the course's own
+        :func:`pki_lab.validation.validate_chain` (RFC 5280 6.1, step-by-step reasons);
+        ``"cryptography"`` is ``cryptography.x509.verification``, an independent
+        implementation for comparison. Both check the anchor's own validity dates too,
+        as OpenSSL does.
         """
         certs = [chain] if isinstance(chain, x509.Certificate) else _as_certificates(chain)
         if not certs:
             raise ParameterError("The chain is empty; pass the leaf certificate first, then its intermediates.")
         when = clock.now() if at is None else clock.require_aware(at)
+        if engine not in ("pki_lab", "cryptography"):
+            raise ParameterError(f"`engine` must be 'pki_lab' or 'cryptography', not {engine!r}.")
         if not self.anchors:
             return Anchoring(False, self.name, when, reason="the store has no anchors at all.")
+        if engine == "pki_lab":
+            from .validation import validate_chain
+
+            report = validate_chain(certs[0], certs[1:], trust=self.anchors, at=when, name=dns_name,
+                                    usage=_usage(certs[0], dns_name))
+            if report.ok:
+                return Anchoring(True, self.name, when, tuple(report.path))
+            return Anchoring(False, self.name, when, reason=report.reason)
         builder = _v.PolicyBuilder().store(_v.Store(list(self.anchors))).time(when)
         try:
             if dns_name is not None:
@@ -345,6 +360,18 @@ class TrustStore:
         except _v.VerificationError as exc:
             return Anchoring(False, self.name, when, reason=_reason(exc, self, certs, when))
         return Anchoring(True, self.name, when, tuple(verified))
+
+
+def _usage(leaf: x509.Certificate, dns_name: str | None) -> str:
+    """'client' for a leaf that is only for client authentication (devices), else 'server'."""
+    if dns_name is not None:
+        return "server"
+    try:
+        ekus = set(leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        return "server"
+    client, server = x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH, x509.oid.ExtendedKeyUsageOID.SERVER_AUTH
+    return "client" if client in ekus and server not in ekus else "server"
 
 
 def _verify_any_purpose(builder: Any, certs: list[x509.Certificate]) -> list[x509.Certificate]:

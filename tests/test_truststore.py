@@ -121,43 +121,75 @@ def dataclasses_frozen_error():
     return dataclasses.FrozenInstanceError
 
 
+ENGINES = ["pki_lab", "cryptography"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("chain", data.chains(), ids=lambda c: c.name)
-def test_anchor_for_finds_the_recorded_anchor_of_real_chains(chain):
+def test_anchor_for_finds_the_recorded_anchor_of_real_chains(chain, engine):
     store = TrustStore.of([data.certificate(n) for n in ("dst_root_ca_x3", "isrg_root_x1", "isrg_root_x2",
                                                        "digicert_global_root_g2", "baltimore_cybertrust_root")])
     for dns in (chain.dns_name, None):
-        result = store.anchor_for(chain.certificates, at=chain.validation_time, dns_name=dns)
+        result = store.anchor_for(chain.certificates, at=chain.validation_time, dns_name=dns, engine=engine)
         assert result.trusted, result.reason
         assert result.anchor == chain.trust_anchor
         assert result.path[0] == chain.leaf
 
 
-def test_the_same_private_chain_is_trusted_by_one_store_and_not_another(snapshot, private):
+PRIVATE_REASONS = {
+    "pki_lab": "intermediate 1 (Acme Issuing CA): No path to a trust anchor: no certificate in the trust store or "
+               "among the given intermediates is named CN=Acme Private Root,O=PKI Lab.",
+    "cryptography": "no anchor of the store is named 'CN=Acme Private Root,O=PKI Lab' (the issuer of 'Acme Issuing "
+                    "CA'), so the chain does not reach a trusted root.",
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_same_private_chain_is_trusted_by_one_store_and_not_another(snapshot, private, engine):
     root, issuing, leaf = private
     chain = [leaf, issuing.certificate]
-    plain = snapshot.anchor_for(chain)
+    plain = snapshot.anchor_for(chain, engine=engine)
     assert not plain.trusted and plain.anchor is None
-    assert "no anchor of the store is named 'CN=Acme Private Root,O=PKI Lab'" in plain.reason
-    custom = snapshot.add(root).anchor_for(chain)
+    assert plain.reason == PRIVATE_REASONS[engine]
+    custom = snapshot.add(root).anchor_for(chain, engine=engine)
     assert custom.trusted and anchor_label(custom.anchor) == "Acme Private Root"
     assert str(custom).endswith("sensor-1 -> Acme Issuing CA -> Acme Private Root (anchor: Acme Private Root)")
 
 
-def test_an_expired_root_stops_anchoring_its_chains():
+EXPIRED_REASONS = {
+    "pki_lab": "trust anchor (Short Root): Expired: its validity ended 2030-04-11T00:00:00+00:00, before "
+               "2030-04-11T00:00:01+00:00.",
+    "cryptography": "'Short Root' is valid from 2030-01-01 00:00:00 to 2030-04-11 00:00:00 UTC, not at "
+                    "2030-04-11 00:00:01 UTC.",
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_expired_root_stops_anchoring_its_chains(engine):
     """Short Root (100 days) -> leaf (300 days): the leaf outlives its root, and stops validating with it."""
     with clock.travel_to(dt.datetime(2030, 1, 1, tzinfo=UTC)):
         root = CertificateAuthority.create_root("Short Root", days=100)
         leaf = root.issue("d1", profile="device", days=300)
     store = TrustStore.of([root])
     end = root.certificate.not_valid_after_utc
-    assert store.anchor_for(leaf, at=end).trusted, "notAfter itself is inside the validity period"
-    after = store.anchor_for(leaf, at=end + dt.timedelta(seconds=1))
+    assert store.anchor_for(leaf, at=end, engine=engine).trusted, "notAfter itself is inside the validity period"
+    after = store.anchor_for(leaf, at=end + dt.timedelta(seconds=1), engine=engine)
     assert not after.trusted
-    assert after.reason == ("'Short Root' is valid from 2030-01-01 00:00:00 to 2030-04-11 00:00:00 UTC, "
-                            "not at 2030-04-11 00:00:01 UTC.")
+    assert after.reason == EXPIRED_REASONS[engine]
+
+
+def test_both_engines_agree_on_the_real_chains_against_the_snapshot(snapshot):
+    """Two independent validators, one verdict: the snapshot anchors today's chains, not the 2018 DST one."""
+    for chain in data.chains():
+        verdicts = {e: snapshot.anchor_for(chain.certificates, at=chain.validation_time, engine=e) for e in ENGINES}
+        assert verdicts["pki_lab"].trusted == verdicts["cryptography"].trusted, chain.name
+        assert verdicts["pki_lab"].anchor == verdicts["cryptography"].anchor, chain.name
+        assert verdicts["pki_lab"].trusted == ("dst" not in chain.name), chain.name
 
 
 def test_anchor_for_refuses_bad_input(snapshot):
+    with pytest.raises(ParameterError, match="`engine` must be 'pki_lab' or 'cryptography'"):
+        snapshot.anchor_for(data.chain("stackoverflow.com").leaf, engine="openssl")
     with pytest.raises(ParameterError, match="chain is empty"):
         snapshot.anchor_for([])
     with pytest.raises(WrongTypeError):
