@@ -73,3 +73,14 @@ def test_a_csr_with_a_bad_signature_is_refused():
     bad = x509.load_der_x509_csr(bytes(der))
     registration = world.dps.register(device, csr=bad)
     assert registration.verdict.code == "csr-invalid"
+
+
+def test_the_log_draws_and_lines_show_without_quotes():
+    from pki_lab.iot.events import EventLog, lines
+
+    log = EventLog()
+    log.add("device", "DPS", "register")
+    log.add("DPS", "device", "rejected: cn-mismatch", ok=False)
+    assert log.text() == " 1. device -> DPS: register\n 2. DPS -x device: rejected: cn-mismatch  [REJECTED]"
+    assert len(log.draw().axes) == 1
+    assert repr(lines("a", 1)) == "a\n1"

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["Event", "EventLog"]
+__all__ = ["Event", "EventLog", "Lines", "lines"]
+
+
+class Lines(str):
+    """Text shown as a cell's result without quotes: one output, never split like printed text can be."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def lines(*parts: object) -> Lines:
+    """Join ``parts`` (anything with a ``str``) into lines of text, for a notebook cell's result."""
+    return Lines("\n".join(str(p) for p in parts))
 
 
 @dataclasses.dataclass(frozen=True)
