@@ -161,7 +161,7 @@ SHA1_TIMELINE: tuple[HashEvent, ...] = (
               "Stevens, Bursztein, Karpman, Albertini, Markov, 'The first collision for full SHA-1', "
               "CRYPTO 2017; https://shattered.io"),
     HashEvent("2020-01", "'SHA-1 is a Shambles': first practical chosen-prefix collision, used to forge a PGP "
-              "key certification (about US$ 45k of rented GPUs).",
+              "key certification (cost estimated at about US$ 45k of rented GPUs).",
               "Leurent and Peyrin, USENIX Security 2020; https://sha-mbles.github.io"),
     HashEvent("2022-12-15", "NIST announces SHA-1's retirement for all applications by 2030-12-31.",
               "NIST news, 'NIST Retires SHA-1 Cryptographic Algorithm', 2022-12-15"),
