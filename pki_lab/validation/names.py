@@ -28,6 +28,7 @@ from cryptography import x509
 
 __all__ = [
     "is_valid_dns_name",
+    "in_dns_subtree",
     "dns_pattern_matches",
     "san_matches",
     "parse_expected_name",
@@ -118,6 +119,11 @@ def _dns_constraint(value: str) -> str:
 
 def _in_dns_subtree(name: str, base: str) -> bool:
     return name == base or name.endswith("." + base)
+
+
+def in_dns_subtree(name: str, base: str) -> bool:
+    """Is the valid DNS name ``name`` inside the DNS subtree ``base`` (the name itself or below it)?"""
+    return is_valid_dns_name(name) and is_valid_dns_name(base) and _in_dns_subtree(name.lower(), base.lower())
 
 
 def _dns_permitted(constraint: str, san: str) -> bool:

@@ -1,0 +1,132 @@
+"""Exercises of chapter 04, Chain of trust."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from ..validation.gallery import scenario
+from . import Exercise, register
+
+# What the notebook defines before its exercises (the unit tests run it too).
+SETUP = """
+import datetime as dt
+from pki_lab.validation import validate_chain
+from pki_lab.validation.gallery import scenario
+from pki_lab.validation.history import certificates, replay
+good = scenario("valid")
+"""
+
+
+def _norm_name(value) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def _pathlen_culprit() -> str:
+    return scenario("pathlen-exceeded").validate().failure.subject
+
+
+register(Exercise(
+    id="04.1",
+    prompt="In the gallery scenario 'pathlen-exceeded', which certificate breaks a rule? Answer with its common "
+           "name (a string).",
+    expected=_pathlen_culprit,
+    accepts=(str,),
+    normalize=_norm_name,
+    hints=(
+        "Validate the scenario and look at the first step that fails: scenario('pathlen-exceeded').validate().",
+        "The report's .failure is the first failing Step; its .subject is the certificate's common name.",
+    ),
+    solution_code="scenario('pathlen-exceeded').validate().failure.subject",
+    explanation="A pathLenConstraint limits how many CA certificates may follow the one that carries it; the "
+                "issuing CA has pathlen:0, so the Sub CA below it breaks the issuing CA's rule (RFC 5280 6.1.4 (l)). "
+                "The rule belongs to the issuing CA, so the report names it.",
+    coach=lambda a, e: "That certificate is fine on its own; the rule it breaks belongs to the CA above it."
+    if "sub" in str(a).casefold() else "Read the FAIL line of the report.",
+    setup_code=SETUP,
+))
+
+
+def _last_valid_day() -> str:
+    chain = scenario("valid")
+    return min(c.not_valid_after_utc for c in (chain.leaf, *chain.intermediates, *chain.trust)).date().isoformat()
+
+
+def _coach_day(answer, expected):
+    if str(answer).strip() == scenario("valid").leaf.not_valid_after_utc.date().isoformat():
+        return "That is the leaf's last day, but the chain needs every certificate on the path to be valid."
+    return "A path is only as valid as its shortest-lived certificate; compare the notAfter of each one."
+
+
+register(Exercise(
+    id="04.2",
+    prompt="What is the last day (UTC, as 'YYYY-MM-DD') on which the gallery's valid chain still validates?",
+    expected=_last_valid_day,
+    accepts=(str,),
+    normalize=lambda v: str(v).strip(),
+    hints=(
+        "Every certificate on the path must be valid at the time of validation (RFC 5280 6.1.3 (a)(2)).",
+        "Look at not_valid_after_utc of good.leaf, good.intermediates[0] and good.trust[0]; take the earliest.",
+    ),
+    solution_code="chain = (good.leaf, *good.intermediates, *good.trust)\n"
+                  "min(c.not_valid_after_utc for c in chain).date().isoformat()",
+    explanation="The issuing CA expires first (30 days), so the whole chain stops validating then, although the "
+                "leaf has 90 days; you can check it with good.validate(at=...) on either side of that instant.",
+    coach=_coach_day,
+    setup_code=SETUP,
+))
+
+
+def _replay_path_length() -> int:
+    from ..validation.history import replay
+
+    return len(replay(_dt.datetime(2021, 10, 1, tzinfo=_dt.UTC), "both").report.path)
+
+
+register(Exercise(
+    id="04.3",
+    prompt="On 2021-10-01 a client trusts both DST Root CA X3 and ISRG Root X1, and the server sends R3 and the "
+           "cross-signed ISRG Root X1. How many certificates are in the path that validates R3? (an integer)",
+    expected=_replay_path_length,
+    accepts=(int,),
+    hints=(
+        "Use replay(dt.datetime(2021, 10, 1, tzinfo=dt.timezone.utc), 'both') and look at .report.path.",
+        "Path building tries trust anchors first: is the ISRG Root X1 that R3 names in the trust store?",
+    ),
+    solution_code="len(replay(dt.datetime(2021, 10, 1, tzinfo=dt.timezone.utc), 'both').report.path)",
+    explanation="R3's issuer, ISRG Root X1, is itself a trust anchor, so the path stops there: R3 <- ISRG Root X1. "
+                "The cross-signed copy and the expired DST root are never needed; clients that instead followed "
+                "the chain as sent up to DST Root CA X3 failed that day.",
+    coach=lambda a, e: "That path goes up to the expired DST root, which would fail; look for a shorter one."
+    if a == e + 1 else "Count the certificates in report.path (the leaf R3 included).",
+    setup_code=SETUP,
+))
+
+
+def _permitted_host() -> str:
+    return "www.example.org"
+
+
+def _in_constraints(answer, _expected) -> bool:
+    from ..validation.names import in_dns_subtree
+
+    return in_dns_subtree(str(answer).strip(), "example.org")
+
+
+register(Exercise(
+    id="04.4",
+    prompt="The Gallery Constrained CA's certificate permits only the DNS subtree example.org. Give a host name "
+           "that a server certificate from that CA could validly carry (a string).",
+    expected=_permitted_host,
+    accepts=(str,),
+    compare=_in_constraints,
+    hints=(
+        "A permitted DNS subtree covers the name itself and every name below it (RFC 5280 4.2.1.10).",
+        "Any name that ends in .example.org (or example.org itself) is inside; example.com is not.",
+    ),
+    solution_code="'www.example.org'",
+    explanation="Name constraints apply to every name in every certificate below the CA: a name inside "
+                "example.org passes, anything else fails, whatever the leaf's issuer is willing to sign.",
+    coach=lambda a, e: "That name is outside example.org, so the validator would reject it.",
+    wrong_example="www.example.com",
+    setup_code=SETUP,
+))
