@@ -75,7 +75,10 @@ class RenewalPolicy:
 
     def renew_at(self, cert: x509.Certificate) -> _dt.datetime:
         """The instant the certificate becomes due (never before notBefore)."""
-        start, end = _window(cert)
+        return self.renew_between(*_window(cert))
+
+    def renew_between(self, start: _dt.datetime, end: _dt.datetime) -> _dt.datetime:
+        """The renewal instant of a validity period from ``start`` to ``end`` (whole seconds)."""
         if self.fraction is not None:
             instant = start + (end - start) * self.fraction
         else:
@@ -287,9 +290,7 @@ def simulate_outage(fleet: Mapping[str, x509.Certificate], policy: RenewalPolicy
         ok = 0
         for window in windows:
             start_, end, life = window
-            renew_at = (start_ + (end - start_) * policy.fraction if policy.fraction is not None
-                        else end - _dt.timedelta(days=policy.days_before))
-            if agent_works and when >= renew_at:
+            if agent_works and when >= policy.renew_between(start_, end):
                 window[0], window[1] = when, when + life
                 start_, end = when, when + life
             ok += start_ <= when <= end

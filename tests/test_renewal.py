@@ -107,6 +107,18 @@ def test_outage_when_renewal_stops(ca):
     assert later.first_outage_day > broken.first_outage_day
 
 
+def test_outage_with_a_days_before_policy_and_shorter_new_certificates(ca):
+    """Renewing 10 days before expiry into 47-day certificates: the agent keeps up. When it stops after day 99,
+    every certificate it left alone had more than 10 days left, and the last ones it renewed live 47 days."""
+    fleet = make_fleet(30, seed=4, ca=ca)
+    policy = RenewalPolicy(days_before=10)
+    healthy = simulate_outage(fleet, policy, days=200, failure_day=None, lifetime_days=47)
+    assert healthy.first_outage_day is None
+    stopped = simulate_outage(fleet, policy, days=200, failure_day=100, lifetime_days=47)
+    assert stopped.first_outage_day >= 99 + 10 + 1
+    assert stopped.all_down_day <= 99 + 47 + 1
+
+
 def test_readable_errors():
     with pytest.raises(ParameterError, match="exactly one of"):
         RenewalPolicy()
