@@ -73,6 +73,11 @@ def _install_ipython_display() -> None:
 if "IPython" in __import__("sys").modules:
     _install_ipython_display()
 
+# The function `describe` shares its name with its module `pki_lab.describe`. Importing the
+# submodule anywhere would make `pki_lab.describe` the module, so bind the function eagerly:
+# after this line the package attribute is the function, whatever imports the module later.
+from .describe import describe  # noqa: E402
+
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from . import ca, clock, data, describe, exercises, keys, lifecycle, loading, names, oids, widgets  # noqa: F401
     from .ca import CertificateAuthority, demo_hierarchy, make_csr  # noqa: F401

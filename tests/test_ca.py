@@ -217,3 +217,4 @@ def test_extra_extensions_on_a_ca(hierarchy):
     ca = hierarchy.root.create_intermediate("Constrained CA", extensions=[(nc, True)])
     ext = _ext(ca.certificate, x509.NameConstraints)
     assert ext.critical and ext.value == nc
+

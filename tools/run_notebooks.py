@@ -29,6 +29,21 @@ def _drop_widget_views(nb: nbformat.NotebookNode) -> None:
             output.get("data", {}).pop(WIDGET_VIEW, None)
 
 
+def _merge_streams(nb: nbformat.NotebookNode) -> None:
+    """Join consecutive outputs of the same stream: the kernel may split one print in two, at random."""
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        merged = []
+        for out in cell.outputs:
+            if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                    and merged[-1]["name"] == out["name"]):
+                merged[-1]["text"] += out["text"]
+            else:
+                merged.append(out)
+        cell.outputs = merged
+
+
 def run(path: Path, timeout: int = 120) -> float:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -43,6 +58,7 @@ def run(path: Path, timeout: int = 120) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     _drop_widget_views(nb)
+    _merge_streams(nb)
     nbformat.write(nb, path)
     return elapsed
 
