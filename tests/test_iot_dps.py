@@ -4,7 +4,6 @@ import pytest
 from cryptography import x509
 
 from pki_lab import clock
-from pki_lab.ca import CertificateAuthority
 from pki_lab.errors import ParameterError, PolicyError
 from pki_lab.iot.device import IoTDevice, impostor_of, manufacture
 from pki_lab.iot.dps import ProvisioningService
@@ -99,9 +98,9 @@ def test_individual_enrollment_by_certificate_or_public_key(how):
 def test_individual_enrollment_of_a_self_signed_device():
     world = lab_world(group=False)
     device = IoTDevice("sensor-1")
-    own = CertificateAuthority.create_root("sensor-1", key=device._key)  # the device signs its own certificate
-    device.install(own.certificate)
-    world.dps.add_individual_enrollment("sensor-1", certificate=own.certificate)
+    own = device.self_signed_certificate()  # the device signs its own certificate
+    assert own.issuer == own.subject
+    world.dps.add_individual_enrollment("sensor-1", certificate=own)
     assert world.dps.register(device).ok
 
 

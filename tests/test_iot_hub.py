@@ -14,8 +14,8 @@ from pki_lab.iot.hub import IoTHub
 def _self_signed(device_id="cam-1"):
     device = IoTDevice(device_id, key_name=f"device/{device_id}")
     hub = IoTHub("hub")
-    own = CertificateAuthority.create_root(device_id, key=device._key, organization=None)
-    device.install(own.certificate, trust_bundle=hub.server_roots)
+    device.self_signed_certificate()
+    device.trust_bundle = list(hub.server_roots)
     return device, hub
 
 

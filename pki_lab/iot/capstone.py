@@ -2,7 +2,8 @@
 
 :class:`ProductPKI` is the learner's design: an offline root, one issuing CA per
 factory (pathLenConstraint 0), a device profile (client authentication, a lifetime
-shorter than its issuer's) and one CRL per issuing CA. :func:`check_design` lists what
+shorter than its issuer's) and one CRL per issuing CA, published from chapter 07's
+:class:`~pki_lab.revocation.RevocationRegistry`. :func:`check_design` lists what
 is wrong with a design in sentences; the milestones of the chapter check each step
 with it and with the simulated provisioning service and hub.
 """
@@ -16,7 +17,7 @@ from cryptography import x509
 
 from ..ca import CertificateAuthority
 from ..errors import ParameterError
-from ..validation.crl import make_crl
+from ..revocation import RevocationRegistry
 from .device import IoTDevice, manufacture
 from .dps import ProvisioningService
 from .hub import IoTHub
@@ -35,8 +36,7 @@ class ProductPKI:
     issuing: dict[str, CertificateAuthority]
     device_days: int
     retired: list[CertificateAuthority] = dataclasses.field(default_factory=list)
-    revoked: dict[str, list[tuple[x509.Certificate, str]]] = dataclasses.field(default_factory=dict)
-    crl_numbers: dict[str, int] = dataclasses.field(default_factory=dict)
+    registries: dict[str, RevocationRegistry] = dataclasses.field(default_factory=dict)
     made: int = 0
 
     def make_device(self, factory: str) -> IoTDevice:
@@ -61,17 +61,19 @@ class ProductPKI:
         return new
 
     def revoke(self, device: IoTDevice, reason: str = "keyCompromise") -> x509.CertificateRevocationList:
-        """Put the device's certificate on its issuer's next CRL (RFC 5280 5.3.1 reason code) and return that CRL."""
-        issuer = self._issuer_of(device.certificate)
-        name = cn(issuer.certificate)
-        self.revoked.setdefault(name, []).append((device.certificate, reason))
-        return self.crl(issuer)
+        """Record the revocation with the device's issuing CA (RFC 5280 5.3.1 reason code); return its new CRL."""
+        registry = self.registry(self._issuer_of(device.certificate))
+        registry.revoke(device.certificate, reason)
+        return registry.publish_crl()
 
-    def crl(self, issuer: CertificateAuthority) -> x509.CertificateRevocationList:
-        """The issuing CA's current CRL (its number goes up by one each time)."""
-        name = cn(issuer.certificate)
-        self.crl_numbers[name] = self.crl_numbers.get(name, 0) + 1
-        return make_crl(issuer, list(self.revoked.get(name, [])), number=self.crl_numbers[name])
+    def registry(self, issuer: CertificateAuthority) -> RevocationRegistry:
+        """The revocation registry of an issuing CA (chapter 07's :class:`~pki_lab.revocation.RevocationRegistry`)."""
+        return self.registries.setdefault(cn(issuer.certificate), RevocationRegistry(issuer))
+
+    @property
+    def crl_numbers(self) -> dict[str, int]:
+        """The number of the last CRL each issuing CA published."""
+        return {name: registry.crl_number for name, registry in self.registries.items()}
 
     def all_cas(self) -> list[CertificateAuthority]:
         return list(self.issuing.values()) + list(self.retired)

@@ -6,9 +6,10 @@ out. :class:`IoTDevice` mirrors that: the key is created inside the object, used
 only through :meth:`IoTDevice.sign` and :meth:`IoTDevice.make_csr`, and any attempt
 to read it raises :class:`~pki_lab.errors.PolicyError`.
 
-(The general-purpose enrolling device of chapter 06 lives in
-:mod:`pki_lab.enrollment`; this one adds what an IoT device needs: a registration
-ID, an installed chain, a trust bundle for the servers it talks to.)
+This class mirrors :class:`pki_lab.enrollment.Device` (chapter 06's enrolling device,
+same rules: key made inside, no way to read it, no pickling) and adds what an IoT
+device needs: a registration ID, an onboarding key and a new operational key at first
+boot, the chain it presents, and a trust bundle for the servers it talks to.
 """
 
 from __future__ import annotations
@@ -83,6 +84,15 @@ class IoTDevice:
         self._keys_made += 1
         self._pending = named_key(f"{self._key_name}#{self._keys_made}")
         return make_csr(self._pending, f"CN={self.registration_id}")
+
+    def self_signed_certificate(self, days: float = 365) -> x509.Certificate:
+        """Sign a certificate for its own key inside the device (CN = registration ID), and install it.
+
+        Self-signed device certificates are enrolled individually, by certificate or thumbprint.
+        """
+        own = CertificateAuthority.create_root(self.registration_id, key=self._key, days=days, organization=None)
+        self.install(own.certificate)
+        return own.certificate
 
     def sign(self, challenge: bytes) -> bytes:
         """Sign a server's challenge with the device key (the proof of possession inside TLS client auth)."""

@@ -24,11 +24,18 @@ from .trust import Verdict
 __all__ = ["World", "lab_world", "FAILURES", "run_failure", "failure_card", "make_crl"]
 
 
-def make_crl(ca: CertificateAuthority, revoked=(), **kwargs):
-    """A CRL from ``ca`` listing ``revoked`` certificates (the chapter 07 helper)."""
-    from ..validation.crl import make_crl as _make_crl
+def make_crl(ca: CertificateAuthority, revoked=()):
+    """A CRL from ``ca`` listing ``revoked`` certificates or ``(certificate, reason)`` pairs.
 
-    return _make_crl(ca, revoked, **kwargs)
+    Built with chapter 07's :class:`~pki_lab.revocation.RevocationRegistry`, as the CA would publish it.
+    """
+    from ..revocation import RevocationRegistry
+
+    registry = RevocationRegistry(ca)
+    for item in revoked:
+        cert, reason = item if isinstance(item, tuple) else (item, "unspecified")
+        registry.revoke(cert, reason)
+    return registry.publish_crl()
 
 
 @dataclasses.dataclass
