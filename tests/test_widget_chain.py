@@ -16,7 +16,7 @@ matplotlib.use("Agg")
     ((), True, []),
     (("expire",), False, ["rfc5280-validity"]),
     (("remove",), False, ["rfc5280-path-to-anchor"]),
-    (("resign",), False, ["rfc5280-signature", "rfc5280-path-to-anchor"]),
+    (("resign",), False, ["rfc5280-signature"]),
     (("constrain",), False, ["rfc5280-name-constraints"]),
     (("expire", "constrain"), False, ["rfc5280-validity", "rfc5280-name-constraints"]),
 ])

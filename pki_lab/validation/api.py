@@ -140,7 +140,7 @@ def _search(leaf, registry, budget, ctx, max_depth, name_text) -> ValidationRepo
     dead_ends: list[Candidate] = []
     tried = 0
     for candidate in candidate_paths(leaf, registry, max_depth=max_depth, budget=budget):
-        if not (candidate.anchored and candidate.broken_link is None):
+        if not candidate.anchored:
             if len(dead_ends) < 64 or candidate.dead_end and "budget" in candidate.dead_end:
                 dead_ends.append(candidate)
             continue
@@ -163,15 +163,14 @@ def _most_informative(dead_ends: list[Candidate]) -> Candidate:
     for candidate in dead_ends:
         if candidate.dead_end and "budget" in candidate.dead_end:
             return candidate
-    return max(dead_ends, key=lambda c: (len(c.path), c.broken_link is not None))
+    return max(dead_ends, key=lambda c: len(c.path))
 
 
 def _report(candidate, failure, ctx, name_text, tried, registry, budget) -> ValidationReport:
+    reason = None  # for a failure: the first failing step in RFC 5280 order, worked out when asked for
     if failure is None:
         reason = (f"A valid path of {len(candidate.path)} certificate{'s' if len(candidate.path) > 1 else ''} "
                   f"leads from the leaf to the trust anchor {cert_label(candidate.path[-1])}.")
-    else:
-        reason = f"{failure.position} ({failure.subject}): {failure.sentence}"
-    return ValidationReport(failure is None, candidate.path, reason, ctx.at, name_text, candidate.anchored,
+    return ValidationReport(failure is None, candidate.path, ctx.at, name_text, candidate.anchored,
                             tried, registry.all_certificates(), registry.anchors,
-                            explain=functools.partial(check_path, candidate, ctx, budget))
+                            explain=functools.partial(check_path, candidate, ctx, budget), known_reason=reason)

@@ -72,7 +72,6 @@ class ValidationReport:
 
     ok: bool
     path: tuple[x509.Certificate, ...]
-    reason: str
     at: _dt.datetime
     name: str | None = None
     anchored: bool = False
@@ -80,13 +79,23 @@ class ValidationReport:
     pool: tuple[x509.Certificate, ...] = ()
     anchors: tuple[x509.Certificate, ...] = ()
     explain: Callable[[], list[Step]] | None = dataclasses.field(default=None, repr=False, compare=False)
+    known_reason: str | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def reason(self) -> str:
+        """The first failing step ("position (name): sentence"), or a sentence saying the path is valid."""
+        if self.known_reason is not None:
+            return self.known_reason
+        failure = self.failure
+        return f"{failure.position} ({failure.subject}): {failure.sentence}" if failure else "No step failed."
 
     @property
     def steps(self) -> tuple[Step, ...]:
         """Every check made on the path, from the trust anchor down (RFC 5280 6.1 order).
 
         Worked out the first time it is asked for: choosing a path only needs each candidate's
-        first failure, so the full explanation is only written for the path shown.
+        verdict (found with the cheap checks first, signatures last), so the full explanation, in
+        RFC 5280 order, is only written for the path shown.
         """
         cached = self.__dict__.get("_steps")
         if cached is None:
