@@ -10,7 +10,12 @@ and Azure IoT Hub (see chapter 11 for links to their documentation):
 * :mod:`pki_lab.iot.hub`: device authentication by thumbprint or by CA, telemetry;
 * :mod:`pki_lab.iot.events`: the event log and its sequence drawing;
 * :mod:`pki_lab.iot.gallery`: the chapter's gallery of failures;
-* :mod:`pki_lab.iot.manufacturing`: a seeded discrete-event simulation of a factory line CA.
+* :mod:`pki_lab.iot.zero_touch`: certificate issuance at first boot, end to end;
+* :mod:`pki_lab.iot.manufacturing`: a seeded discrete-event simulation of a factory line CA;
+* :mod:`pki_lab.iot.capstone`: chapter 12's product-line PKI (design check, rotation, revocation, summary graph).
+
+Chain validation goes through one function, :func:`pki_lab.iot.trust.check_chain`, whose
+final word is the course's validator (:func:`pki_lab.validation.validate_chain`).
 
 Nothing here is imported by ``import pki_lab``; import the submodules you need.
 """
