@@ -54,6 +54,8 @@ __all__ = [
     "tls_connect",
     "run_case",
     "CASES",
+    "lab_server_threads",
+    "is_listening",
 ]
 
 _TIMEOUT = 5.0
@@ -239,6 +241,18 @@ def tls_server(chain, key, *, client_roots=None, require_client_cert=False) -> I
         yield server.start()
     finally:
         server.close()
+
+
+def lab_server_threads() -> list[str]:
+    """Names of lab TLS server threads still running: none, once every ``with tls_server(...)`` block has ended."""
+    return [t.name for t in threading.enumerate() if t.name == "pki-lab-tls-server" and t.is_alive()]
+
+
+def is_listening(address: tuple[str, int]) -> bool:
+    """Whether something still accepts connections at ``address`` (a closed lab server does not)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex(tuple(address)) == 0
 
 
 # -- the client --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import threading
 import pytest
 
 from pki_lab.errors import ParameterError, WrongTypeError
-from pki_lab.tls import CASES, lab_tls_pki, run_case, tls_connect, tls_server
+from pki_lab.tls import CASES, is_listening, lab_server_threads, lab_tls_pki, run_case, tls_connect, tls_server
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +82,11 @@ def test_server_closes_its_port_and_joins_its_thread(pki):
     with tls_server(pki.server_chain, pki.server_key) as server:
         address = server.address
         assert address[0] == "127.0.0.1" and server.thread.is_alive()
+        assert is_listening(address) and lab_server_threads() == ["pki-lab-tls-server"]
         assert tls_connect(address, trust=[pki.root], host=pki.host).ok
     assert not server.thread.is_alive()
-    assert _server_threads() == []
-    assert _port_is_closed(address)
+    assert _server_threads() == [] == lab_server_threads()
+    assert _port_is_closed(address) and not is_listening(address)
 
 
 def test_server_closes_even_when_the_block_raises(pki):
