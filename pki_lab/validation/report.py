@@ -19,6 +19,8 @@ from cryptography import x509
 
 __all__ = ["Step", "ValidationReport", "cert_label"]
 
+_LEFT = "style='text-align:left;vertical-align:top'"  # JupyterLab right-aligns table cells by default
+
 
 def cert_label(cert: x509.Certificate) -> str:
     """A short, stable name for a certificate: its common name, else its RFC 4514 subject."""
@@ -137,17 +139,17 @@ class ValidationReport:
         for step in self.steps:
             mark = "&#10004;" if step.ok else "&#10008;"
             style = "" if step.ok else " style='background:#ffebe9'"
-            rows.append(
-                f"<tr{style}><td>{mark}</td><td>{html.escape(step.position)}<br><small>"
-                f"{html.escape(step.subject)}</small></td><td><code>{html.escape(step.rule)}</code></td>"
-                f"<td>{html.escape(step.sentence)}</td><td><small>{html.escape(step.section)}</small></td></tr>"
-            )
+            cells = (mark, f"{html.escape(step.position)}<br><small>{html.escape(step.subject)}</small>",
+                     f"<code>{html.escape(step.rule)}</code>", html.escape(step.sentence),
+                     f"<small>{html.escape(step.section)}</small>")
+            rows.append(f"<tr{style}>" + "".join(f"<td {_LEFT}>{c}</td>" for c in cells) + "</tr>")
         name = f" for <code>{html.escape(self.name)}</code>" if self.name else ""
         return (
             f"<div><b style='color:{colour}'>{'VALID' if self.ok else 'INVALID'}</b>: "
             f"{html.escape(self.reason)}<br><small>path: {html.escape(self.path_text())}; checked at "
             f"{self.at.isoformat()}{name}</small>"
-            "<table><tr><th></th><th>certificate</th><th>rule</th><th>finding</th><th>source</th></tr>"
+            "<table><tr>" + "".join(f"<th {_LEFT}>{h}</th>" for h in ("", "certificate", "rule", "finding", "source"))
+            + "</tr>"
             + "".join(rows) + "</table></div>"
         )
 
