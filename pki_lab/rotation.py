@@ -248,13 +248,15 @@ class FleetResult:
                 group = f"{kind} ({variant})"
                 values = [100 * w / self.sizes[group] for w in self.working[group]]
                 ax.step(self.dates, [v - 1.2 * n for v in values], where="post", label=kind, lw=1.6)
-            for name, _, switch, _ in EVENTS[1:]:
-                ax.axvline(switch, color="grey", lw=0.8, ls=":")
+            marks = [(name, switch) for name, _, switch, _ in EVENTS[1:]]
+            marks.append(("legacy root expires", scenario().legacy_root.not_valid_after_utc))
+            for name, when in marks:
+                ax.axvline(when, color="grey", lw=0.8, ls=":")
                 if variant == "fixed":
-                    ax.text(switch, 104, name, rotation=20, fontsize=8, ha="left", va="bottom")
+                    ax.text(when, 104, name, rotation=20, fontsize=8, ha="left", va="bottom")
             ax.set_ylim(-10, 118)
             ax.set_ylabel("can connect (%)")
-            ax.set_title(f"{variant} pin set", loc="right", fontsize=9)
+            ax.set_title(f"{variant} pin set", loc="left", fontsize=9)
         axes[1].legend(fontsize=7, loc="lower left", ncol=3)
         fig.tight_layout()
         return fig
