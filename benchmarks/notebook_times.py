@@ -11,6 +11,7 @@ recorded (``PKI_LAB_PROGRESS=off`` for the kernels).
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,7 +30,8 @@ def time_notebook(path: Path) -> tuple[float, list[tuple[int, float, str]]]:
     client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    with client.setup_kernel():
+    # The kernel's own start-up chatter (a warning about TCP transport) would drown the figures.
+    with client.setup_kernel(stderr=subprocess.DEVNULL):
         for index, cell in enumerate(nb.cells):
             t = time.perf_counter()
             client.execute_cell(cell, index)
