@@ -249,3 +249,19 @@ def test_accepts_pem_and_certificate_authorities():
     b = base_chain()
     report = validate_chain(to_pem(b.leaf), to_pem(b.issuing.certificate), trust=b.root, name="www.example.com")
     assert report.ok, report.reason
+
+
+@pytest.mark.parametrize("case_id, words", [
+    ("pathological::pathological-chain-same-subject-distinct-key", "the work budget of the path builder ran out"),
+    ("pathological::pathological-chain-distinct-subject-distinct-key", "exceed the maximum depth of 8"),
+    ("pathological::intermediate-cycle-distinct-cas", "a loop back to a certificate already in the path"),
+])
+def test_building_adversarial_pools_stop_with_a_reason(case_id, words):
+    """100 CAs chained to nowhere, or a cycle: the builder stops (loop check, depth, work budget) and says why."""
+    from pathlib import Path
+
+    from pki_lab.conformance import load_cases, run_case
+
+    cases = load_cases(Path(__file__).parent / "conformance" / "x509-limbo" / "public.json")
+    result = run_case(next(c for c in cases if c["id"] == case_id))
+    assert result.outcome == "agreed" and words in result.detail

@@ -13,7 +13,10 @@ with the next when one fails (RFC 4158).
 Three things keep the search finite and fast, whatever a pool contains:
 
 * **loops**: a certificate never appears twice in one path (RFC 4158 5.2);
-* **depth**: at most ``max_depth`` intermediates that are not self-issued;
+* **depth**: at most ``max_depth`` intermediates that are not self-issued (RFC 5280 6.1.4 (l)
+  does not count self-issued ones, such as key-rollover certificates), and at most
+  ``2 * max_depth`` intermediates in all, so a pool of self-issued certificates cannot
+  make a path grow without end;
 * **a work budget**: a cap on signature verifications and on issuer candidates
   considered (Go and rustls-webpki cap signature checks at 100, pyca/cryptography at
   128, as here). When it runs out, validation fails with that reason.
@@ -150,7 +153,7 @@ def candidate_paths(
             yield Candidate(path, False, why)
             continue
         new_path = path + (issuer,)
-        if not anchored and _depth(new_path) > max_depth:
+        if not anchored and (_depth(new_path) > max_depth or len(new_path) - 1 > 2 * max_depth):
             yield Candidate(path, False, f"going further would exceed the maximum depth of {max_depth} "
                                          "intermediate certificates")
             continue
