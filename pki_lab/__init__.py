@@ -42,9 +42,13 @@ _EXPORTS = {
     "describe": "describe",
     "thumbprint": "describe",
     "certificate_state": "lifecycle",
+    "validate_chain": "validation",
 }
 _SUBMODULES = {"clock", "data", "exercises", "keys", "ca", "loading", "describe", "names", "oids",
-               "lifecycle", "errors", "widgets"}
+               "lifecycle", "errors", "widgets", "progress", "toyrsa", "factoring", "hashing", "signatures",
+               "toyecdsa", "der", "x509paths", "tamper", "validation", "conformance", "truststore", "acme",
+               "enrollment", "renewal", "revocation", "ocsp", "stapling", "merkle", "transparency", "pinning",
+               "rotation", "tls", "iot"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
 
