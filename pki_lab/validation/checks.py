@@ -164,6 +164,11 @@ def _name_constraints(rec: _Recorder, i: int) -> None:
                 f"Its names are inside the name constraints of {cert_label(path[j])}.", True)
 
 
+def _name_section(name: x509.GeneralName) -> str:
+    # RFC 9525 6.3 matches DNS names, 6.4 IP addresses; e-mail addresses are RFC 5280 4.2.1.6 rfc822Names.
+    return {x509.DNSName: "RFC 9525 6.3", x509.IPAddress: "RFC 9525 6.4"}.get(type(name), "RFC 5280 4.2.1.6")
+
+
 def _leaf_name(rec: _Recorder, ctx: Context) -> None:
     if not ctx.names:
         rec.add(0, "rfc9525-name", "RFC 9525 6", "No expected name was given, so the certificate was not "
@@ -174,11 +179,11 @@ def _leaf_name(rec: _Recorder, ctx: Context) -> None:
         text = str(wanted.value)
         if not san_matches(wanted, sans):
             listed = ", ".join(str(s.value) for s in sans if not isinstance(s, x509.DirectoryName)) or "none"
-            rec.add(0, "rfc9525-name", "RFC 9525 6.3", f"The name {text} matches none of its subjectAltName "
+            rec.add(0, "rfc9525-name", _name_section(wanted), f"The name {text} matches none of its subjectAltName "
                     f"entries ({listed}).", False)
             return
     names = ", ".join(str(n.value) for n in ctx.names)
-    rec.add(0, "rfc9525-name", "RFC 9525 6.3", f"Its subjectAltName matches {names}.", True)
+    rec.add(0, "rfc9525-name", _name_section(ctx.names[0]), f"Its subjectAltName matches {names}.", True)
 
 
 def _key_usage(rec: _Recorder, ctx: Context) -> None:
