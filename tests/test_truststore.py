@@ -137,8 +137,8 @@ def test_anchor_for_finds_the_recorded_anchor_of_real_chains(chain, engine):
 
 
 PRIVATE_REASONS = {
-    "pki_lab": "intermediate 1 (Acme Issuing CA): No path to a trust anchor: no certificate in the trust store or "
-               "among the given intermediates is named CN=Acme Private Root,O=PKI Lab.",
+    "pki_lab": "intermediate 1 (Acme Issuing CA): No path to a trust anchor: its issuer CN=Acme Private Root,"
+               "O=PKI Lab is neither in the trust store nor among the given intermediates.",
     "cryptography": "no anchor of the store is named 'CN=Acme Private Root,O=PKI Lab' (the issuer of 'Acme Issuing "
                     "CA'), so the chain does not reach a trusted root.",
 }

@@ -21,13 +21,13 @@ NOW = clock.LAB_EPOCH
 @pytest.mark.parametrize("key, rule, words", [
     ("valid", None, "A valid path of 3 certificates leads from the leaf to the trust anchor Gallery Root CA."),
     ("expired-intermediate", "rfc5280-validity", "Expired: its validity ended 2026-04-14T12:00:00+00:00"),
-    ("wrong-issuer", "rfc5280-path-to-anchor", "is named CN=Gallery Other CA,O=PKI Lab"),
+    ("wrong-issuer", "rfc5280-path-to-anchor", "its issuer CN=Gallery Other CA,O=PKI Lab is neither"),
     ("broken-signature", "rfc5280-signature", "the signature does not verify with the issuer's public key"),
     ("ca-false-intermediate", "rfc5280-ca", "basicConstraints says CA:FALSE"),
     ("pathlen-exceeded", "rfc5280-pathlen", "pathLenConstraint is 0 and 1 intermediate CA certificate follows it"),
     ("name-mismatch", "rfc9525-name", "The name shop.example.org matches none of its subjectAltName entries"),
-    ("missing-intermediate", "rfc5280-path-to-anchor", "is named CN=Gallery Issuing CA,O=PKI Lab"),
-    ("untrusted-root", "rfc5280-path-to-anchor", "is named CN=Gallery Root CA,O=PKI Lab"),
+    ("missing-intermediate", "rfc5280-path-to-anchor", "its issuer CN=Gallery Issuing CA,O=PKI Lab is neither"),
+    ("untrusted-root", "rfc5280-path-to-anchor", "its issuer CN=Gallery Root CA,O=PKI Lab is neither"),
     ("revoked-leaf", "rfc5280-revocation", "as revoked on 2026-03-15 because of keyCompromise"),
     ("name-constraints", "rfc5280-name-constraints", "www.example.com is not inside any permitted DNS subtree"),
 ])

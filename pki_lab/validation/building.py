@@ -172,4 +172,4 @@ def _label(cert: x509.Certificate) -> str:
 
 def _no_issuer(cert: x509.Certificate) -> str:
     name = cert.issuer.rfc4514_string() or "(an empty name)"
-    return f"no certificate in the trust store or among the given intermediates is named {name}"
+    return f"its issuer {name} is neither in the trust store nor among the given intermediates"
