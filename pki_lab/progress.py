@@ -8,7 +8,9 @@ Where the file is:
 * ``$PKI_LAB_PROGRESS``, if set to a path (``~`` is expanded);
 * ``~/.pki_lab/progress.json`` otherwise (on JupyterHub and Binder, ``~`` is the learner's own home);
 * nowhere when ``PKI_LAB_PROGRESS`` is ``off`` (or ``0``, ``no``, ``none``, ``false``): nothing is recorded.
-  The test suites set this, so running the tests never touches a learner's progress.
+  The make targets that run tests set this; and while pytest runs a test (``PYTEST_CURRENT_TEST`` is set, also in
+  the kernels nbval starts) recording is off unless ``PKI_LAB_PROGRESS`` names a file, so running the course's
+  tests never touches a learner's progress.
 
 The file is JSON, written atomically (a temporary file, then a rename)::
 
@@ -60,7 +62,11 @@ def progress_path() -> Path | None:
     value = os.environ.get(ENV, "").strip()
     if value.lower() in _OFF:
         return None
-    return Path(value).expanduser() if value else Path.home() / ".pki_lab" / "progress.json"
+    if value:
+        return Path(value).expanduser()
+    if os.environ.get("PYTEST_CURRENT_TEST"):  # a test run: never the learner's own file
+        return None
+    return Path.home() / ".pki_lab" / "progress.json"
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]]:
@@ -162,7 +168,7 @@ class ProgressReport:
         if self.problem:
             return self.problem
         if self.path is None:
-            return f"Progress recording is off ({ENV} is set to off)."
+            return f"Progress recording is off ({ENV} is set to off, or a test is running)."
         return f"Progress file: {self.path}"
 
     def __repr__(self) -> str:
@@ -239,7 +245,8 @@ def reset(chapter: str | None = None) -> ResetResult:
     """
     path = progress_path()
     if path is None:
-        return ResetResult(f"Progress recording is off ({ENV} is set to off); there is nothing to reset.")
+        return ResetResult(f"Progress recording is off ({ENV} is set to off, or a test is running); "
+                           "there is nothing to reset.")
     if chapter is not None and not (isinstance(chapter, str) and len(chapter) == 2 and chapter.isdigit()):
         raise ParameterError(f"A chapter is two digits as a string, like '04', not {chapter!r}.")
     try:

@@ -74,10 +74,21 @@ def test_recording_can_be_switched_off(monkeypatch, tmp_path, value):
 
 def test_the_default_file_is_in_the_learners_home(monkeypatch, tmp_path):
     monkeypatch.delenv("PKI_LAB_PROGRESS", raising=False)
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)  # as in a learner's kernel
     monkeypatch.setenv("HOME", str(tmp_path))
     assert progress.progress_path() == tmp_path / ".pki_lab" / "progress.json"
     exercises.get("00.2").check("nobody")
     assert _recorded(tmp_path / ".pki_lab" / "progress.json")["00.2"]["status"] == "incorrect"
+
+
+def test_a_test_run_never_writes_the_learners_file_unless_told_where(monkeypatch, tmp_path):
+    monkeypatch.delenv("PKI_LAB_PROGRESS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert progress.progress_path() is None  # pytest sets PYTEST_CURRENT_TEST while a test runs
+    assert exercises.get("00.1").check(_correct("00.1")).correct
+    assert not any(tmp_path.iterdir())
+    monkeypatch.setenv("PKI_LAB_PROGRESS", str(tmp_path / "p.json"))
+    assert progress.progress_path() == tmp_path / "p.json"
 
 
 def _directory_in_the_way(path):
