@@ -11,6 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_progress_file():
+    """Tests never write a learner's exercise progress file (see pki_lab.progress)."""
+    import os
+
+    os.environ.setdefault("PKI_LAB_PROGRESS", "off")
+    yield
+
+
 @pytest.fixture(scope="session")
 def hierarchy():
     from pki_lab import demo_hierarchy
