@@ -31,7 +31,8 @@ import hashlib
 from importlib import resources
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from .errors import ParameterError, WrongTypeError
 
@@ -41,6 +42,8 @@ __all__ = [
     "rsa_key_names",
     "key_summary",
     "signing_hash",
+    "sign_bytes",
+    "verify_bytes",
     "public_key_of",
 ]
 
@@ -157,3 +160,49 @@ def signing_hash(key: object) -> hashes.HashAlgorithm | None:
     if isinstance(pub, ec.EllipticCurvePublicKey) and pub.curve.key_size >= 384:
         return hashes.SHA384()
     return hashes.SHA256()
+
+
+def sign_bytes(private_key: object, data: bytes) -> bytes:
+    """Sign ``data`` the way the lab signs everything: the hash chosen from the key by :func:`signing_hash`.
+
+    ECDSA signs deterministically (RFC 6979), RSA with PKCS#1 v1.5, EdDSA as the algorithm defines. This is the
+    one signer behind certificates' siblings that the lab writes by hand (CRLs, OCSP responses, proofs of
+    possession, tree heads), so every signature over a P-384 key uses SHA-384.
+    """
+    if not isinstance(private_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
+                                    ed448.Ed448PrivateKey)):
+        raise WrongTypeError(f"`private_key` must be an RSA, EC or EdDSA private key, not {type(private_key).__name__}.")
+    algorithm = signing_hash(private_key)
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        return private_key.sign(data, ec.ECDSA(algorithm, deterministic_signing=True))
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        return private_key.sign(data, padding.PKCS1v15(), algorithm)
+    return private_key.sign(data)
+
+
+def verify_bytes(public_key: object, signature: bytes, data: bytes,
+                 algorithm: hashes.HashAlgorithm | None = None) -> bool:
+    """True when ``signature`` over ``data`` verifies with ``public_key`` (a public or private key).
+
+    ``algorithm`` is the hash a signed structure names (an OCSP response's, a CRL's); without it the hash is the
+    one :func:`signing_hash` chooses for the key. RSA is PKCS#1 v1.5. Any failure, including a key that cannot
+    make this kind of signature, is ``False``: a signature that cannot be checked does not verify.
+    """
+    try:
+        pub = public_key_of(public_key)
+    except (WrongTypeError, ParameterError):
+        return False
+    if algorithm is None:
+        algorithm = signing_hash(pub)
+    try:
+        if isinstance(pub, rsa.RSAPublicKey):
+            pub.verify(signature, data, padding.PKCS1v15(), algorithm)
+        elif isinstance(pub, ec.EllipticCurvePublicKey):
+            pub.verify(signature, data, ec.ECDSA(algorithm))
+        elif isinstance(pub, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+            pub.verify(signature, data)
+        else:  # pragma: no cover - public_key_of admits only the kinds above
+            return False
+    except (InvalidSignature, TypeError, ValueError):
+        return False
+    return True
