@@ -25,7 +25,7 @@ from cryptography.x509.oid import NameOID
 
 from .errors import ParameterError
 
-__all__ = ["make_name", "make_general_name", "make_san", "common_name"]
+__all__ = ["make_name", "make_general_name", "make_san", "common_name", "certificate_label"]
 
 
 def make_name(value: object, *, organization: str | None = None) -> x509.Name:
@@ -52,6 +52,16 @@ def common_name(name: x509.Name) -> str | None:
     """The (last) common name of a distinguished name, or None if it has none."""
     values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(values[-1].value) if values else None
+
+
+def certificate_label(cert_or_name: x509.Certificate | x509.Name) -> str:
+    """A short, stable name for a certificate (its subject) or a name: the common name, else the RFC 4514 form.
+
+    The one label every report, table and widget of the lab uses, so a certificate is called the same everywhere.
+    A name with no attributes at all is ``"(empty subject)"``.
+    """
+    name = cert_or_name.subject if isinstance(cert_or_name, x509.Certificate) else cert_or_name
+    return common_name(name) or name.rfc4514_string() or "(empty subject)"
 
 
 def make_general_name(value: object) -> x509.GeneralName:
