@@ -22,7 +22,7 @@ from pki_lab.enrollment import (
     seeded_rsa_key,
 )
 from pki_lab.errors import ParameterError, PolicyError, WrongTypeError
-from pki_lab.keys import named_key
+from pki_lab.keys import named_key, verify_bytes
 
 NAME = "sensor-17.devices.example.com"
 
@@ -96,6 +96,16 @@ def test_the_private_key_cannot_be_read_out_of_the_device():
     # what it can do with the key: sign, and the signature verifies with its public key
     signature = device.sign(b"challenge")
     device.public_key.verify(signature, b"challenge", ec.ECDSA(hashes.SHA256()))
+
+
+def test_a_p384_device_signs_with_sha384_like_its_certificate():
+    """A P-384 key's signatures use SHA-384 (the vault once hashed them with SHA-256)."""
+    device = Device("p384.devices.example.com", key_kind="p384")
+    device.generate_key()
+    signature = device.sign(b"challenge")
+    assert verify_bytes(device.public_key, signature, b"challenge")
+    assert verify_bytes(device.public_key, signature, b"challenge", hashes.SHA384())
+    assert not verify_bytes(device.public_key, signature, b"challenge", hashes.SHA256())
 
 
 REJECTIONS = [

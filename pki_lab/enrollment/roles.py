@@ -11,14 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from .. import clock
 from ..ca import CertificateAuthority, make_csr
 from ..errors import ParameterError, PolicyError, WrongTypeError
-from ..keys import key_summary, named_key
-from ..names import common_name
+from ..keys import key_summary, named_key, sign_bytes
+from ..names import certificate_label, common_name
 from .policy import Decision, IssuancePolicy
 
 __all__ = ["Event", "EventLog", "Device", "Administrator", "IssuingService"]
@@ -84,11 +82,8 @@ def _make_vault(key: Any) -> tuple[Callable[..., Any], Callable[[bytes], bytes],
         return make_csr(key, subject, names)
 
     def sign(data: bytes) -> bytes:
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            return key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-        if isinstance(key, rsa.RSAPrivateKey):
-            return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-        return key.sign(data)
+        # The lab's one signer: SHA-384 for a P-384 key, as its certificate's signature would use.
+        return sign_bytes(key, data)
 
     return csr, sign, key.public_key()
 
@@ -266,7 +261,7 @@ class IssuingService:
         """Check ``csr`` against the policy; issue if every rule passes. Returns the :class:`Decision`."""
         checks = self.policy.evaluate(csr)
         request_id = len(self._decisions) + 1
-        subject = common_name(csr.subject) or csr.subject.rfc4514_string()
+        subject = certificate_label(csr.subject)
         failed = [c.rule for c in checks if not c.passed]
         self.log.record(self.name, self.name, "validates the request: " + (
             "all checks pass" if not failed else "fails " + ", ".join(failed)))
