@@ -32,14 +32,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 
 from . import clock
 from .errors import PolicyError, WrongTypeError
-from .keys import named_key, public_key_of
+from .keys import named_key, public_key_of, sign_bytes, verify_bytes
+from .loading import to_der
 from .merkle import MerkleTree, verify_consistency, verify_inclusion
-from .names import common_name
+from .names import certificate_label, common_name
 
 __all__ = [
     "CTLog",
@@ -55,9 +54,6 @@ __all__ = [
     "certificate_names",
 ]
 
-_DER = serialization.Encoding.DER
-
-
 def _ms(when: _dt.datetime) -> int:
     return int(when.timestamp() * 1000)
 
@@ -71,13 +67,15 @@ def _u(n: int, size: int) -> bytes:
 
 
 def _leaf_input(timestamp_ms: int, cert_der: bytes) -> bytes:
-    """RFC 6962 3.4 MerkleTreeLeaf: v1, timestamped_entry, timestamp, x509_entry, the certificate, no extensions."""
+    """RFC 6962 3.4 MerkleTreeLeaf: v1, timestamped_entry, timestamp, x509_entry, the certificate, no extensions.
+
+    The same bytes are what an SCT signs (RFC 6962 3.2: v1, certificate_timestamp = 0, then the same fields),
+    so :func:`_sct_signed_data` is this function.
+    """
     return b"\x00\x00" + _u(timestamp_ms, 8) + b"\x00\x00" + _u(len(cert_der), 3) + cert_der + b"\x00\x00"
 
 
-def _sct_signed_data(timestamp_ms: int, cert_der: bytes) -> bytes:
-    """RFC 6962 3.2 digitally-signed struct of an SCT: v1, certificate_timestamp, timestamp, x509_entry, cert."""
-    return b"\x00\x00" + _u(timestamp_ms, 8) + b"\x00\x00" + _u(len(cert_der), 3) + cert_der + b"\x00\x00"
+_sct_signed_data = _leaf_input
 
 
 def _sth_signed_data(timestamp_ms: int, size: int, root: bytes) -> bytes:
@@ -139,8 +137,7 @@ class CTLog:
     @property
     def log_id(self) -> bytes:
         """RFC 6962 3.2: the SHA-256 of the log's public key (DER SubjectPublicKeyInfo)."""
-        spki = self.public_key.public_bytes(_DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        return hashlib.sha256(spki).digest()
+        return hashlib.sha256(to_der(self.public_key)).digest()
 
     @property
     def size(self) -> int:
@@ -164,18 +161,19 @@ class CTLog:
         """
         if not isinstance(cert, x509.Certificate):
             raise WrongTypeError(f"A CT log accepts certificates, not {type(cert).__name__}.")
-        der = cert.public_bytes(_DER)
+        der = to_der(cert)
         ms = _ms(clock.now())
         index = self._tree.append(_leaf_input(ms, der))
         self._entries.append((cert, ms))
-        signature = self._key.sign(_sct_signed_data(ms, der))
+        signature = sign_bytes(self._key, _sct_signed_data(ms, der))
         return Receipt(self.log_id, _from_ms(ms), hashlib.sha256(der).digest(), signature, index)
 
     def tree_head(self) -> SignedTreeHead:
         """Sign the current size and root at the lab clock's now (RFC 6962 3.5)."""
         ms, size = _ms(clock.now()), self.size
         root = self._tree.root(size)
-        return SignedTreeHead(self.log_id, size, _from_ms(ms), root, self._key.sign(_sth_signed_data(ms, size, root)))
+        return SignedTreeHead(self.log_id, size, _from_ms(ms), root,
+                              sign_bytes(self._key, _sth_signed_data(ms, size, root)))
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -188,9 +186,9 @@ class CTLog:
 
     def index_of(self, cert: x509.Certificate) -> int:
         """The index of a certificate in the log; PolicyError if it was never logged."""
-        der = cert.public_bytes(_DER)
+        der = to_der(cert)
         for i, (c, _) in enumerate(self._entries):
-            if c.public_bytes(_DER) == der:
+            if to_der(c) == der:
                 return i
         raise PolicyError("This certificate is not in the log: it was never submitted, so no proof exists.")
 
@@ -212,27 +210,20 @@ class CTLog:
         forged = CTLog(self.name, key=self._key)
         for i, (cert, ms) in enumerate(self._entries):
             cert = replacement if i == index else cert
-            forged._tree.append(_leaf_input(ms, cert.public_bytes(_DER)))
+            forged._tree.append(_leaf_input(ms, to_der(cert)))
             forged._entries.append((cert, ms))
         return forged
 
 
 def verify_tree_head(sth: SignedTreeHead, public_key: Any) -> bool:
     """Does the tree head's signature verify with the log's public key?"""
-    try:
-        public_key.verify(sth.signature, _sth_signed_data(_ms(sth.timestamp), sth.tree_size, sth.root_hash))
-    except InvalidSignature:
-        return False
-    return True
+    return verify_bytes(public_key, sth.signature,
+                        _sth_signed_data(_ms(sth.timestamp), sth.tree_size, sth.root_hash))
 
 
 def verify_receipt(receipt: Receipt, cert: x509.Certificate, public_key: Any) -> bool:
     """Does the receipt's signature cover exactly this certificate, with the log's key?"""
-    try:
-        public_key.verify(receipt.signature, _sct_signed_data(_ms(receipt.timestamp), cert.public_bytes(_DER)))
-    except InvalidSignature:
-        return False
-    return True
+    return verify_bytes(public_key, receipt.signature, _sct_signed_data(_ms(receipt.timestamp), to_der(cert)))
 
 
 # -- the monitor ----------------------------------------------------------------------------------
@@ -320,7 +311,7 @@ class Monitor:
         for offset, cert in enumerate(log.entries(old_size, sth.tree_size)):
             names = [n for n in certificate_names(cert) if any(_covers(n, w) for w in self.watched)]
             if names and cert.issuer not in self.expected_issuers:
-                issuer = common_name(cert.issuer) or cert.issuer.rfc4514_string()
+                issuer = certificate_label(cert.issuer)
                 alerts.append(MonitorAlert(old_size + offset, tuple(names), issuer, format(cert.serial_number, "x")))
         self.last = sth
         return MonitorReport(sth.tree_size, old_size, True, True, tuple(alerts))
