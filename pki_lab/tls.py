@@ -36,13 +36,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from . import clock
 from .ca import CertificateAuthority
 from .errors import ParameterError, WrongTypeError
 from .keys import named_key
-from .names import common_name
+from .loading import to_pem
+from .names import certificate_label, common_name
 
 __all__ = [
     "TlsPki",
@@ -112,13 +112,12 @@ def lab_tls_pki(host: str = "hub.pki-lab.test") -> TlsPki:
 
 
 def _pem(certs: Sequence[x509.Certificate]) -> str:
-    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
+    return "".join(to_pem(c) for c in certs)
 
 
 def _load_identity(context: ssl.SSLContext, chain: Sequence[x509.Certificate], key: Any) -> None:
     """Load a certificate chain and its key into ``context`` via a temporary folder that is then removed."""
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = to_pem(key).encode("ascii")
     with tempfile.TemporaryDirectory(prefix="pki-lab-tls-") as folder:
         cert_path, key_path = os.path.join(folder, "chain.pem"), os.path.join(folder, "key.pem")
         with open(cert_path, "w") as f:
@@ -137,17 +136,14 @@ def _check_chain(chain: object, what: str) -> list[x509.Certificate]:
     return certs
 
 
-def _der(cert: Any) -> bytes:
-    return cert.public_bytes(ssl._ssl.ENCODING_DER) if hasattr(cert, "public_bytes") else bytes(cert)
-
-
 def _chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[x509.Certificate, ...]:
     """The peer's chain: public in Python 3.13+, a private method of the SSL object before."""
     name = "get_verified_chain" if verified else "get_unverified_chain"
     getter = getattr(sock, name, None) or getattr(getattr(sock, "_sslobj", None), name, None)
     if getter is None:  # pragma: no cover - every supported Python has one of the two
         return ()
-    return tuple(x509.load_der_x509_certificate(_der(c)) for c in (getter() or ()))
+    # ``ssl.Certificate.public_bytes()`` gives PEM by default (its DER constant is not public in ``ssl``).
+    return tuple(x509.load_pem_x509_certificate(c.public_bytes().encode("ascii")) for c in (getter() or ()))
 
 
 # -- the server --------------------------------------------------------------------------------
@@ -259,7 +255,7 @@ def is_listening(address: tuple[str, int]) -> bool:
 
 
 def _names(certs: Sequence[x509.Certificate]) -> tuple[str, ...]:
-    return tuple(common_name(c.subject) or c.subject.rfc4514_string() for c in certs)
+    return tuple(certificate_label(c) for c in certs)
 
 
 @dataclasses.dataclass(frozen=True)
