@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 
 from . import toyecdsa
 from .errors import ParameterError, WrongTypeError
-from .hashing import as_bytes, flip_bit
-from .keys import named_key, public_key_of
+from .hashing import as_bytes, flip_bit, sha256_hex
+from .keys import named_key, public_key_of, sign_bytes, verify_bytes
 
 __all__ = [
     "SCHEMES",
@@ -68,6 +68,14 @@ def _pss() -> padding.PSS:
     return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
 
 
+def _verify_pss(pub: rsa.RSAPublicKey, signature: bytes, data: bytes) -> bool:
+    try:
+        pub.verify(signature, data, _pss(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def scheme_for(key: object, scheme: str | None = None) -> str:
     """The scheme to use with ``key``: ``scheme`` if it fits the key, else the key's default."""
     pub = public_key_of(key)
@@ -102,13 +110,10 @@ def sign(private_key: object, message: bytes | str, scheme: str | None = None) -
         )
     scheme = scheme_for(private_key, scheme)
     data = as_bytes(message, "message")
-    if scheme == "rsa-pkcs1v15":
-        return private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
     if scheme == "rsa-pss":
         return private_key.sign(data, _pss(), hashes.SHA256())
-    if scheme == "ecdsa-p256":
-        return private_key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-    return private_key.sign(data)
+    # PKCS#1 v1.5 and ECDSA P-256 with SHA-256 (RFC 6979 nonces), Ed25519: the lab's one signer does exactly this.
+    return sign_bytes(private_key, data)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,16 +139,11 @@ def verify(key: object, message: bytes | str, signature: bytes, scheme: str | No
     if not isinstance(signature, (bytes, bytearray)):
         raise WrongTypeError(f"The signature must be bytes, not {type(signature).__name__}.")
     name = SCHEMES[scheme]
-    try:
-        if scheme == "rsa-pkcs1v15":
-            pub.verify(bytes(signature), data, padding.PKCS1v15(), hashes.SHA256())
-        elif scheme == "rsa-pss":
-            pub.verify(bytes(signature), data, _pss(), hashes.SHA256())
-        elif scheme == "ecdsa-p256":
-            pub.verify(bytes(signature), data, ec.ECDSA(hashes.SHA256()))
-        else:
-            pub.verify(bytes(signature), data)
-    except (InvalidSignature, ValueError):
+    if scheme == "rsa-pss":
+        ok = _verify_pss(pub, bytes(signature), data)
+    else:
+        ok = verify_bytes(pub, bytes(signature), data)
+    if not ok:
         return Verdict(False, scheme, (
             f"the {name} signature does not match this message and public key: the message or the signature "
             "was changed, or it was signed with another key."))
@@ -258,7 +258,7 @@ _CORE = {
 def _hash_value(content: bytes, scheme: str) -> str:
     if scheme == "ed25519":
         return f"(no separate hash: all {len(content)} bytes go into Ed25519)"
-    return "SHA-256 " + hashlib.sha256(content).hexdigest()
+    return "SHA-256 " + sha256_hex(content)
 
 
 def signing_flow(private_key: object, document: bytes | str, scheme: str | None = None
