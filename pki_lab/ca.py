@@ -45,7 +45,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from . import clock
 from .errors import ParameterError, PolicyError, WrongTypeError
 from .keys import named_key, public_key_of, signing_hash
-from .names import common_name, make_name, make_san
+from .names import certificate_label, common_name, make_name, make_san
 
 __all__ = [
     "Profile",
@@ -189,7 +189,7 @@ class CertificateAuthority:
         ``extensions`` are extra ``(extension, critical)`` pairs (name constraints, say).
         """
         subject = make_name(name, organization=organization)
-        private = _key(key, common_name(subject) or subject.rfc4514_string(), key_kind, "root")
+        private = _key(key, certificate_label(subject), key_kind, "root")
         ski = x509.SubjectKeyIdentifier.from_public_key(public_key_of(private))
         builder = cls._base_builder(subject, subject, public_key_of(private), days, PROFILES["root"])
         builder = builder.serial_number(_serial(b"root", ski.digest, 0, subject))
@@ -215,7 +215,7 @@ class CertificateAuthority:
         ``extensions`` are extra ``(extension, critical)`` pairs (name constraints, say).
         """
         subject = make_name(name, organization=organization)
-        private = _key(key, common_name(subject) or subject.rfc4514_string(), key_kind, "intermediate")
+        private = _key(key, certificate_label(subject), key_kind, "intermediate")
         cert = self._issue(subject, public_key_of(private), PROFILES["intermediate"], days, (),
                            path_length=path_length, extra=tuple(extensions))
         return CertificateAuthority(cert, private, parent=self)
@@ -344,8 +344,7 @@ class CertificateAuthority:
         if public is None and key is not None and _is_public_key(key):
             public = key
         if public is None:
-            private = _key(key, common_name(subject_name) or subject_name.rfc4514_string(), key_kind,
-                           prof.name)
+            private = _key(key, certificate_label(subject_name), key_kind, prof.name)
             public = public_key_of(private)
         san = list(names) if names else list(csr_names)
         if not san and prof.needs_san and common_name(subject_name):
@@ -446,7 +445,7 @@ class Hierarchy:
 
     def __repr__(self) -> str:
         names = [self.root.name, self.intermediate.name, self.leaf.subject]
-        return "Hierarchy: " + " -> ".join(common_name(n) or n.rfc4514_string() for n in names)
+        return "Hierarchy: " + " -> ".join(certificate_label(n) for n in names)
 
 
 def demo_hierarchy(

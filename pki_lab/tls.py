@@ -42,7 +42,7 @@ from .ca import CertificateAuthority
 from .errors import ParameterError, WrongTypeError
 from .keys import named_key
 from .loading import to_pem
-from .names import certificate_label, common_name
+from .names import certificate_label
 
 __all__ = [
     "TlsPki",
@@ -396,7 +396,7 @@ def tls_connect(
                 return Handshake(False, "connection failed", "the server closed the connection without a greeting")
             group, source = _negotiated_group(tls)
             sent, built = _chain_of(tls, verified=False), _chain_of(tls, verified=True)
-            root = common_name(built[-1].subject) if built else "?"
+            root = certificate_label(built[-1]) if built else "?"
             return Handshake(
                 True, None, f"the server's chain validates to {root!r} and names {host!r}",
                 protocol=tls.version(), cipher=tls.cipher()[0], group=group, group_source=source,

@@ -9,6 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..errors import ParameterError, WrongTypeError
+from ..loading import to_der
 from .roles import EventLog
 
 __all__ = ["alter_csr_subject", "seeded_rsa_key", "plot_sequence"]
@@ -20,12 +21,10 @@ def alter_csr_subject(csr: x509.CertificateSigningRequest, old: str, new: str) -
     ``new`` must have the same length as ``old`` so the DER lengths stay right; the
     signature no longer matches, which is what proof of possession catches.
     """
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     if not isinstance(old, str) or not isinstance(new, str) or len(old) != len(new) or not old:
         raise ParameterError("`old` and `new` must be non-empty strings of the same length (DER lengths must not "
                              f"change), not {old!r} and {new!r}.")
-    der = csr.public_bytes(Encoding.DER)
+    der = to_der(csr)
     if old.encode() not in der:
         raise ParameterError(f"{old!r} does not occur in the CSR, so there is nothing to change.")
     return x509.load_der_x509_csr(der.replace(old.encode(), new.encode(), 1))

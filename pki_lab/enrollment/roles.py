@@ -16,7 +16,7 @@ from .. import clock
 from ..ca import CertificateAuthority, make_csr
 from ..errors import ParameterError, PolicyError, WrongTypeError
 from ..keys import key_summary, named_key, sign_bytes
-from ..names import certificate_label, common_name
+from ..names import certificate_label
 from .policy import Decision, IssuancePolicy
 
 __all__ = ["Event", "EventLog", "Device", "Administrator", "IssuingService"]
@@ -169,7 +169,7 @@ class Device:
         self._require_key()
         if certificate.public_key() != self._public:
             raise PolicyError(
-                f"The certificate for {common_name(certificate.subject)!r} certifies a different public key than "
+                f"The certificate for {certificate_label(certificate)!r} certifies a different public key than "
                 f"the one {self.name!r} holds, so the device refuses to install it."
             )
         self.certificate = certificate
@@ -288,4 +288,4 @@ class IssuingService:
         return decision.certificate
 
     def __repr__(self) -> str:
-        return f"<IssuingService {self.name!r} ({common_name(self.ca.name)}), {len(self._decisions)} request(s)>"
+        return f"<IssuingService {self.name!r} ({certificate_label(self.ca.name)}), {len(self._decisions)} request(s)>"
