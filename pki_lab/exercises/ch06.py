@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from ..ca import CertificateAuthority
+from ..enrollment import Device, IssuancePolicy, IssuingService, alter_csr_subject
+from ..renewal import RenewalPolicy, make_fleet, scan
 from . import Exercise, register
 
 # What the notebook defines before its exercises (the unit tests run it too).
@@ -21,9 +24,6 @@ small_fleet = make_fleet(12, seed=6)
 
 
 def _tampered_rule() -> str:
-    from ..ca import CertificateAuthority
-    from ..enrollment import Device, IssuancePolicy, IssuingService, alter_csr_subject
-
     issuing = CertificateAuthority.create_root("Fleet Root CA").create_intermediate("Fleet Issuing CA")
     device = Device("cam-7.devices.example.com")
     device.generate_key()
@@ -52,8 +52,6 @@ register(Exercise(
 
 
 def _due_names() -> list[str]:
-    from ..renewal import RenewalPolicy, make_fleet, scan
-
     return scan(make_fleet(12, seed=6), RenewalPolicy(days_before=30)).due
 
 
@@ -79,9 +77,6 @@ register(Exercise(
 
 
 def _renewal_date() -> str:
-    from ..ca import CertificateAuthority
-    from ..renewal import RenewalPolicy
-
     cert = CertificateAuthority.create_root("Fleet Root CA").issue("web.example.com", profile="server", days=47)
     return RenewalPolicy(fraction=2 / 3).renew_at(cert).date().isoformat()
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
+from .. import data
+from ..ca import CertificateAuthority
+from ..hashing import sha256_hex
+from ..merkle import MerkleTree, leaf_hash
+from ..transparency import CTLog, Monitor, embedded_scts
 from . import Exercise, normalize_hex, register
 
 # What the notebook defines before its exercises (the unit tests run it too).
@@ -18,8 +21,6 @@ rogue_ca = CertificateAuthority.create_root("Rogue CA")
 
 
 def _path_length() -> int:
-    from ..merkle import MerkleTree
-
     tree = MerkleTree()
     for i in range(1000):
         tree.append(i.to_bytes(4, "big"))
@@ -50,8 +51,6 @@ register(Exercise(
 
 
 def _hello_leaf() -> str:
-    from ..merkle import leaf_hash
-
     return leaf_hash(b"hello").hex()
 
 
@@ -69,15 +68,12 @@ register(Exercise(
     explanation="SHA-256(0x00 || entry) for leaves and SHA-256(0x01 || left || right) for nodes: the prefixes keep "
                 "a leaf from ever being passed off as an interior node (a second-preimage attack).",
     coach=lambda a, e: ("That is the plain SHA-256 of the entry: which byte does RFC 6962 put first?"
-                        if normalize_hex(a) == hashlib.sha256(b"hello").hexdigest().upper() else None),
+                        if normalize_hex(a) == sha256_hex(b"hello").upper() else None),
     setup_code=SETUP,
 ))
 
 
 def _alert_index() -> int:
-    from ..ca import CertificateAuthority
-    from ..transparency import CTLog, Monitor
-
     good, rogue = CertificateAuthority.create_root("Good CA"), CertificateAuthority.create_root("Rogue CA")
     log = CTLog("Exercise Log")
     monitor = Monitor(log.public_key, ["shop.example"], [good.name])
@@ -115,9 +111,6 @@ register(Exercise(
 
 
 def _distinct_logs() -> int:
-    from .. import data
-    from ..transparency import embedded_scts
-
     return len({sct.log_id for sct in embedded_scts(data.chain("stackoverflow.com").leaf)})
 
 
