@@ -1,7 +1,9 @@
 """A learner's progress across chapters: which self-checks pass, kept in a small local file.
 
 Every ``Exercise.check(answer)`` with a real answer (not the ``...`` placeholder) notes its outcome here,
-so ``show()`` can list, chapter by chapter, which exercises pass; ``reset()`` starts again.
+so :func:`pki_lab.exercises.show_progress` can list, chapter by chapter, which exercises pass; ``reset()``
+starts again. This module keeps the file and nothing else: it knows exercise ids, not the exercises, so the
+registry above it (:mod:`pki_lab.exercises`) imports it and never the other way round.
 
 Where the file is:
 
@@ -23,13 +25,13 @@ notebooks (whose exercises hold the placeholder) never change the file. It holds
 no times.
 
 A problem with the file (a read-only home, a damaged file) never breaks a check: ``record`` gives up quietly,
-and ``show`` says what it could not read.
+and the progress table says what it could not read.
 
 Example, in any notebook::
 
-    from pki_lab import progress
-    progress.show()          # a table: chapter, passed, each exercise
-    progress.reset("00")     # forget chapter 00; progress.reset() forgets everything
+    from pki_lab import exercises, progress
+    exercises.show_progress()   # a table: chapter, passed, each exercise
+    progress.reset("00")        # forget chapter 00; progress.reset() forgets everything
 
 A cell that shows progress prints the learner's own state, so in a stored chapter it carries the tag
 ``nbval-ignore-output``.
@@ -41,20 +43,46 @@ import dataclasses
 import html
 import json
 import os
-import pkgutil
 import tempfile
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError
 
-__all__ = ["progress_path", "record", "load", "show", "reset", "ProgressReport", "ChapterProgress"]
+__all__ = ["Status", "State", "progress_path", "record", "load", "report", "reset", "state_of",
+           "ProgressReport", "ChapterProgress", "ResetResult"]
 
 FORMAT = "pki-lab-progress/1"
 ENV = "PKI_LAB_PROGRESS"
 _OFF = ("off", "0", "no", "none", "false")
-_RECORDED = ("correct", "incorrect", "cannot check")
-_SYMBOLS = {"passed": "✅", "tried": "❌", "not tried": "·"}
+
+
+class Status(StrEnum):
+    """The latest outcome the file records for an exercise ("not attempted" is never recorded)."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    CANNOT_CHECK = "cannot check"
+
+
+class State(StrEnum):
+    """An exercise's line in the progress table: passed once, tried without passing, or never tried."""
+
+    PASSED = "passed"
+    TRIED = "tried"
+    NOT_TRIED = "not tried"
+
+
+_SYMBOLS = {State.PASSED: "✅", State.TRIED: "❌", State.NOT_TRIED: "·"}
+
+
+def state_of(entry: Mapping[str, Any] | None) -> State:
+    """The table state of one recorded entry (``None``: the exercise was never checked)."""
+    if not entry:
+        return State.NOT_TRIED
+    return State.PASSED if entry.get("passed") else State.TRIED
 
 
 def progress_path() -> Path | None:
@@ -115,10 +143,11 @@ def record(result: Any) -> bool:
     Never raises: a progress-file problem must not break a learner's check. "Not attempted" is not recorded.
     """
     try:
-        status, exercise_id = result.status, result.exercise_id
+        exercise_id = result.exercise_id
         path = progress_path()
-        if path is None or status not in _RECORDED:
+        if path is None or result.status not in tuple(Status):
             return False
+        status = Status(result.status)
         try:
             exercises = _read(path)
         except ValueError:
@@ -126,8 +155,8 @@ def record(result: Any) -> bool:
         entry = exercises.get(exercise_id, {})
         attempts = entry.get("attempts", 0)
         exercises[exercise_id] = {
-            "status": status,
-            "passed": bool(entry.get("passed")) or status == "correct",
+            "status": str(status),
+            "passed": bool(entry.get("passed")) or status is Status.CORRECT,
             "attempts": (attempts if isinstance(attempts, int) else 0) + 1,
         }
         _write(path, exercises)
@@ -141,11 +170,11 @@ class ChapterProgress:
     """One chapter's line: each exercise id with ``passed``, ``tried`` or ``not tried``."""
 
     chapter: str
-    exercises: tuple[tuple[str, str], ...]
+    exercises: tuple[tuple[str, State], ...]
 
     @property
     def passed(self) -> int:
-        return sum(state == "passed" for _, state in self.exercises)
+        return sum(state is State.PASSED for _, state in self.exercises)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,37 +223,22 @@ class ProgressReport:
                 "<p>✅ passes &nbsp; ❌ tried, not yet passing &nbsp; · not tried</p>")
 
 
-def _chapters() -> list[str]:
-    """Every chapter with an exercise module (``pki_lab/exercises/chNN.py``), in order."""
-    from . import exercises
+def report(catalogue: Mapping[str, Sequence[str]]) -> ProgressReport:
+    """The progress of every exercise in ``catalogue`` (chapter -> exercise ids, in order), read from the file.
 
-    names = (m.name for m in pkgutil.iter_modules(exercises.__path__))
-    return sorted(name[2:] for name in names if name.startswith("ch") and name[2:].isdigit())
-
-
-def show(chapter: str | None = None) -> ProgressReport:
-    """Which self-checks pass, chapter by chapter (or for one chapter, e.g. ``"04"``)."""
-    from . import exercises
-
-    chapters = _chapters()
-    if chapter is not None:
-        if chapter not in chapters:
-            raise ParameterError(f"Chapter {chapter!r} has no exercises; chapters with exercises: "
-                                 f"{', '.join(chapters)}.")
-        chapters = [chapter]
+    The exercise registry supplies the catalogue (:func:`pki_lab.exercises.show_progress`): this module only
+    keeps the file, so it imports nothing above it. A file that cannot be read gives a report that says so.
+    """
     problem = None
     try:
         recorded = load()
     except ParameterError as exc:
         recorded, problem = {}, str(exc)
-    lines = []
-    for number in chapters:
-        states = []
-        for ex in exercises.chapter(number):
-            entry = recorded.get(ex.id, {})
-            states.append((ex.id, "passed" if entry.get("passed") else "tried" if entry else "not tried"))
-        lines.append(ChapterProgress(number, tuple(states)))
-    return ProgressReport(tuple(lines), progress_path(), problem)
+    chapters = tuple(
+        ChapterProgress(number, tuple((ex_id, state_of(recorded.get(ex_id))) for ex_id in ids))
+        for number, ids in catalogue.items()
+    )
+    return ProgressReport(chapters, progress_path(), problem)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Exercise progress: which self-checks pass, kept in a small local file (pki_lab.progress)."""
+"""Exercise progress: which self-checks pass, kept in a small local file (pki_lab.progress), shown by the
+exercise registry (pki_lab.exercises.show_progress)."""
 
 import json
 import os
@@ -68,7 +69,7 @@ def test_recording_can_be_switched_off(monkeypatch, tmp_path, value):
     assert exercises.get("00.1").check(_correct("00.1")).correct
     assert progress.progress_path() is None
     assert not any(tmp_path.iterdir())
-    assert "Progress recording is off" in repr(progress.show())
+    assert "Progress recording is off" in repr(exercises.show_progress())
     assert "nothing to reset" in repr(progress.reset())
 
 
@@ -122,7 +123,7 @@ def test_a_damaged_file_is_started_again_by_the_next_check(progress_file):
 
 def test_show_says_when_the_file_cannot_be_read(progress_file):
     _directory_in_the_way(progress_file)
-    report = progress.show()
+    report = exercises.show_progress()
     assert report.passed == 0
     assert f"The progress file {progress_file} cannot be read" in repr(report)
     assert "reset()" in repr(report)
@@ -138,7 +139,7 @@ def test_a_foreign_json_file_is_not_taken_for_progress(progress_file):
 def test_show_lists_every_chapter_with_exercises(progress_file):
     exercises.get("00.1").check(_correct("00.1"))
     exercises.get("00.2").check("nobody")
-    report = progress.show()
+    report = exercises.show_progress()
     assert [c.chapter for c in report.chapters] == CHAPTERS
     assert report.total == sum(len(exercises.chapter(ch)) for ch in CHAPTERS)
     ch00 = report.chapters[0]
@@ -152,9 +153,9 @@ def test_show_lists_every_chapter_with_exercises(progress_file):
 
 
 def test_show_one_chapter_and_refuse_an_unknown_one(progress_file):
-    assert [c.chapter for c in progress.show("00").chapters] == ["00"]
+    assert [c.chapter for c in exercises.show_progress("00").chapters] == ["00"]
     with pytest.raises(ParameterError, match=r"Chapter '77' has no exercises; chapters with exercises: 00"):
-        progress.show("77")
+        exercises.show_progress("77")
 
 
 def test_reset_one_chapter_keeps_the_others(progress_file):

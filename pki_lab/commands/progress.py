@@ -1,12 +1,14 @@
 """``pki-lab progress [--reset [CHAPTER]]``: show or reset a learner's exercise progress.
 
-The same as :func:`pki_lab.progress.show` and :func:`pki_lab.progress.reset`, from a terminal (for example on
+The same as :func:`pki_lab.exercises.show_progress` and :func:`pki_lab.progress.reset`, from a terminal (for example on
 a lab machine before the next class). The file is ``$PKI_LAB_PROGRESS`` or ``~/.pki_lab/progress.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+
+from .. import exercises, progress
 
 __all__ = ["register", "run"]
 
@@ -24,10 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the progress table, or reset and say what was forgotten."""
-    from .. import progress
-
     if args.reset is not None:
         print(progress.reset(None if args.reset == "all" else args.reset))
     else:
-        print(progress.show())
+        print(exercises.show_progress())
     return 0

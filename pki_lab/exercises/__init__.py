@@ -13,16 +13,16 @@ Instructors can hide worked solutions for an assessed session by setting the
 environment variable ``PKI_LAB_HIDE_SOLUTIONS=1`` before starting Jupyter.
 
 Each real attempt (not the placeholder) is noted in the learner's progress file, so
-``pki_lab.progress.show()`` lists which self-checks pass across chapters (see
-:mod:`pki_lab.progress`; ``PKI_LAB_PROGRESS`` sets the file, or ``off``).
+:func:`show_progress` lists which self-checks pass across chapters (the file is kept by
+:mod:`pki_lab.progress`, below this registry; ``PKI_LAB_PROGRESS`` sets the file, or ``off``).
 
 Exercises live in one module per chapter (``pki_lab.exercises.ch00``, ...) and
 are fetched by id::
 
     >>> from pki_lab import exercises
     >>> ex = exercises.get("00.1")
-    >>> ex.check(...).status
-    'not attempted'
+    >>> ex.check(...).status == "not attempted"
+    True
 """
 
 from __future__ import annotations
@@ -31,16 +31,30 @@ import dataclasses
 import html
 import importlib
 import os
+import pkgutil
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from typing import Any
 
+from .. import progress
 from ..errors import ParameterError
 
-__all__ = ["Exercise", "CheckResult", "Solution", "get", "chapter", "register", "normalize_hex"]
+__all__ = ["Exercise", "CheckResult", "Outcome", "Solution", "get", "chapter", "chapters", "register",
+           "normalize_hex", "show_progress"]
 
-CORRECT, INCORRECT, NOT_ATTEMPTED, CANNOT_CHECK = "correct", "incorrect", "not attempted", "cannot check"
-_ICONS = {CORRECT: "✅", INCORRECT: "❌", NOT_ATTEMPTED: "✏️", CANNOT_CHECK: "⚠️"}
-_COLOURS = {CORRECT: "#1a7f37", INCORRECT: "#cf222e", NOT_ATTEMPTED: "#57606a", CANNOT_CHECK: "#9a6700"}
+
+class Outcome(StrEnum):
+    """The four outcomes of a check (after learntools); each equals its sentence-case string."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    NOT_ATTEMPTED = "not attempted"
+    CANNOT_CHECK = "cannot check"
+
+
+_ICONS = {Outcome.CORRECT: "✅", Outcome.INCORRECT: "❌", Outcome.NOT_ATTEMPTED: "✏️", Outcome.CANNOT_CHECK: "⚠️"}
+_COLOURS = {Outcome.CORRECT: "#1a7f37", Outcome.INCORRECT: "#cf222e", Outcome.NOT_ATTEMPTED: "#57606a",
+            Outcome.CANNOT_CHECK: "#9a6700"}
 
 _REGISTRY: dict[str, Exercise] = {}
 
@@ -54,15 +68,15 @@ def normalize_hex(value: Any) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class CheckResult:
-    """The outcome of a check: a status (one of four) and a message."""
+    """The outcome of a check: a status (one of the four :class:`Outcome` values) and a message."""
 
     exercise_id: str
-    status: str
+    status: Outcome
     message: str
 
     @property
     def correct(self) -> bool:
-        return self.status == CORRECT
+        return self.status == Outcome.CORRECT
 
     def __repr__(self) -> str:
         return f"{_ICONS[self.status]} Exercise {self.exercise_id}: {self.status}. {self.message}"
@@ -152,11 +166,11 @@ class Exercise:
 
     def _check(self, answer: Any) -> CheckResult:
         if answer is ... or answer is None:
-            return CheckResult(self.id, NOT_ATTEMPTED,
+            return CheckResult(self.id, Outcome.NOT_ATTEMPTED,
                                "Replace ... with your answer and run the cell again.")
         if self.accepts is not None and not isinstance(answer, self.accepts):
             names = " or ".join(t.__name__ for t in self.accepts)
-            return CheckResult(self.id, CANNOT_CHECK,
+            return CheckResult(self.id, Outcome.CANNOT_CHECK,
                                f"Your answer is a {type(answer).__name__}; this exercise expects a {names}.")
         expected = self.expected()
         try:
@@ -166,11 +180,11 @@ class Exercise:
                 norm = self.normalize or (lambda v: v)
                 ok = norm(answer) == norm(expected)
         except Exception as exc:  # noqa: BLE001 - a learner's odd answer must not crash the check
-            return CheckResult(self.id, CANNOT_CHECK, f"Could not compare your answer: {exc}.")
+            return CheckResult(self.id, Outcome.CANNOT_CHECK, f"Could not compare your answer: {exc}.")
         if ok:
-            return CheckResult(self.id, CORRECT, "Well done.")
+            return CheckResult(self.id, Outcome.CORRECT, "Well done.")
         message = (self.coach(answer, expected) if self.coach else None) or "Not yet; try hint()."
-        return CheckResult(self.id, INCORRECT, message)
+        return CheckResult(self.id, Outcome.INCORRECT, message)
 
     def hint(self) -> str:
         """The next hint (each call gives one more, then repeats the last)."""
@@ -189,14 +203,9 @@ class Exercise:
 
 def _record_progress(exercise: Exercise, result: CheckResult) -> None:
     """Record a registered exercise's real attempt in the progress file; never raise."""
-    if result.status == NOT_ATTEMPTED or _REGISTRY.get(exercise.id) is not exercise:
+    if result.status == Outcome.NOT_ATTEMPTED or _REGISTRY.get(exercise.id) is not exercise:
         return
-    try:
-        from .. import progress
-
-        progress.record(result)
-    except Exception:  # noqa: BLE001 - a progress-file problem must never break a check
-        pass
+    progress.record(result)  # never raises: a progress-file problem must not break a check
 
 
 class _HintText(str):
@@ -216,6 +225,11 @@ def register(exercise: Exercise) -> Exercise:
 
 def chapter(number: str) -> list[Exercise]:
     """Every exercise of a chapter (``"00"``), in order."""
+    return _exercises_of(number)
+
+
+def _exercises_of(number: str) -> list[Exercise]:
+    # A second name for ``chapter``, for show_progress, whose argument of that name hides the function.
     try:
         importlib.import_module(f"{__name__}.ch{number}")
     except ModuleNotFoundError:
@@ -232,3 +246,26 @@ def get(exercise_id: str) -> Exercise:
         return _REGISTRY[exercise_id]
     except KeyError:
         raise ParameterError(f"There is no exercise {exercise_id!r}.") from None
+
+
+def chapters() -> list[str]:
+    """Every chapter with an exercise module (``pki_lab/exercises/chNN.py``), in order: ``["00", "01", ...]``."""
+    names = (m.name for m in pkgutil.iter_modules(__path__))
+    return sorted(name[2:] for name in names if name.startswith("ch") and name[2:].isdigit())
+
+
+def show_progress(chapter: str | None = None) -> progress.ProgressReport:
+    """Which self-checks pass, chapter by chapter (or for one chapter, e.g. ``"04"``), from the progress file.
+
+    The registry knows the exercises and :mod:`pki_lab.progress` knows the file; this view joins the two.
+
+    Raises:
+        ParameterError: ``chapter`` has no exercises (the message lists the chapters that have some).
+    """
+    numbers = chapters()
+    if chapter is not None:
+        if chapter not in numbers:
+            raise ParameterError(f"Chapter {chapter!r} has no exercises; chapters with exercises: "
+                                 f"{', '.join(numbers)}.")
+        numbers = [chapter]
+    return progress.report({number: [ex.id for ex in _exercises_of(number)] for number in numbers})
