@@ -15,12 +15,13 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
-from .errors import WrongTypeError
+from .errors import ParameterError, WrongTypeError
 from .keys import key_summary
+from .loading import to_der, tree_of
 from .oids import oid_name
 
 __all__ = ["describe", "describe_csr", "describe_crl", "thumbprint", "Description", "summarize_extension",
-           "format_hex"]
+           "extension_table", "name_text", "format_hex"]
 
 
 def format_hex(data: bytes, sep: str = ":", limit: int | None = None) -> str:
@@ -42,12 +43,8 @@ def thumbprint(cert: x509.Certificate, algorithm: str = "sha256", sep: str = "")
     """
     _require_cert(cert)
     if algorithm not in ("sha1", "sha256", "sha384", "sha512"):
-        from .errors import ParameterError
-
         raise ParameterError(f"`algorithm` must be 'sha1', 'sha256', 'sha384' or 'sha512', not {algorithm!r}.")
-    from cryptography.hazmat.primitives import serialization
-
-    digest = hashlib.new(algorithm, cert.public_bytes(serialization.Encoding.DER)).digest()
+    digest = hashlib.new(algorithm, to_der(cert)).digest()
     return format_hex(digest, sep)
 
 
@@ -105,16 +102,16 @@ def summarize_extension(ext: x509.Extension) -> str:
     if isinstance(value, x509.ExtendedKeyUsage):
         return ", ".join(oid_name(oid) for oid in value)
     if isinstance(value, (x509.SubjectAlternativeName, x509.IssuerAlternativeName)):
-        return ", ".join(general_name_text(g) for g in value)
+        return ", ".join(generalname_text(g) for g in value)
     if isinstance(value, x509.SubjectKeyIdentifier):
         return format_hex(value.digest)
     if isinstance(value, x509.AuthorityKeyIdentifier):
         return format_hex(value.key_identifier) if value.key_identifier else "(issuer name and serial only)"
     if isinstance(value, x509.CRLDistributionPoints):
-        urls = [general_name_text(n) for dp in value for n in (dp.full_name or [])]
+        urls = [generalname_text(n) for dp in value for n in (dp.full_name or [])]
         return ", ".join(urls) or "(relative names only)"
     if isinstance(value, x509.AuthorityInformationAccess):
-        parts = [f"{oid_name(d.access_method)}: {general_name_text(d.access_location)}" for d in value]
+        parts = [f"{oid_name(d.access_method)}: {generalname_text(d.access_location)}" for d in value]
         return "; ".join(parts)
     if isinstance(value, x509.PrecertificateSignedCertificateTimestamps):
         logs = ", ".join(format_hex(s.log_id[:4], "") for s in value)
@@ -124,16 +121,16 @@ def summarize_extension(ext: x509.Extension) -> str:
     if isinstance(value, x509.NameConstraints):
         parts = []
         if value.permitted_subtrees:
-            parts.append("permitted: " + ", ".join(general_name_text(g) for g in value.permitted_subtrees))
+            parts.append("permitted: " + ", ".join(generalname_text(g) for g in value.permitted_subtrees))
         if value.excluded_subtrees:
-            parts.append("excluded: " + ", ".join(general_name_text(g) for g in value.excluded_subtrees))
+            parts.append("excluded: " + ", ".join(generalname_text(g) for g in value.excluded_subtrees))
         return "; ".join(parts)
     if isinstance(value, x509.UnrecognizedExtension):
         return format_hex(value.value, limit=16)
     return type(value).__name__
 
 
-def general_name_text(name: x509.GeneralName) -> str:
+def generalname_text(name: x509.GeneralName) -> str:
     """``DNS:www.example.com``, ``IP:192.0.2.1``, ``email:...``, ``URI:...``, ``DirName:...``."""
     if isinstance(name, x509.DNSName):
         return f"DNS:{name.value}"
@@ -152,7 +149,8 @@ def general_name_text(name: x509.GeneralName) -> str:
     return str(name)  # pragma: no cover
 
 
-def _name_text(name: x509.Name) -> str:
+def name_text(name: x509.Name) -> str:
+    """A name as RFC 4514 text (the whole name, not only its CN), or "(empty)" for an empty name."""
     return name.rfc4514_string() or "(empty)"
 
 
@@ -212,10 +210,10 @@ def describe(cert: x509.Certificate) -> Description:
          "Chosen by the issuer; unique among the certificates it issues."),
         ("Signature algorithm", oid_name(cert.signature_algorithm_oid),
          "How the issuer signed: a hash and a signature scheme together."),
-        ("Issuer", _name_text(cert.issuer), "Who vouches for this certificate (the CA that signed it)."),
+        ("Issuer", name_text(cert.issuer), "Who vouches for this certificate (the CA that signed it)."),
         ("Not before", _when(cert.not_valid_before_utc), "Not valid before this instant."),
         ("Not after", _when(cert.not_valid_after_utc), "Not valid after this instant (the expiry)."),
-        ("Subject", _name_text(cert.subject), "Who the certificate is about."),
+        ("Subject", name_text(cert.subject), "Who the certificate is about."),
         ("Subject public key", _key_text(cert), "The subject's public key; its private half never appears here."),
     ]
     for ext in cert.extensions:
@@ -228,7 +226,7 @@ def describe(cert: x509.Certificate) -> Description:
                  "Hash of the whole certificate; identifies this exact certificate (legacy)."))
     rows.append(("SHA-256 thumbprint", thumbprint(cert, "sha256"),
                  "Hash of the whole certificate; identifies this exact certificate."))
-    title = f"Certificate for {_name_text(cert.subject)}"
+    title = f"Certificate for {name_text(cert.subject)}"
     return Description(title, tuple(rows))
 
 
@@ -237,9 +235,7 @@ def _key_text(cert: x509.Certificate) -> str:
         key = cert.public_key()
     except Exception:  # noqa: BLE001 - unsupported algorithms still get a description
         return oid_name(cert.public_key_algorithm_oid)
-    from cryptography.hazmat.primitives import serialization
-
-    spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = to_der(key)
     return f"{key_summary(key)}, SPKI SHA-256 {format_hex(hashlib.sha256(spki).digest()[:8], '')}..."
 
 
@@ -253,7 +249,7 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
     except Exception:  # noqa: BLE001 - unsupported algorithms still get a description
         key = oid_name(csr.public_key_algorithm_oid)
     rows: list[tuple[str, str, str]] = [
-        ("Subject", _name_text(csr.subject), "The name the requester asks the CA to certify."),
+        ("Subject", name_text(csr.subject), "The name the requester asks the CA to certify."),
         ("Subject public key", key, "The public key to certify; the private key stays with the requester."),
         ("Signature algorithm", oid_name(csr.signature_algorithm_oid),
          "How the requester signed the request: a hash and a signature scheme together."),
@@ -264,7 +260,7 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
         critical = " [critical]" if ext.critical else ""
         meaning = _EXT_MEANING.get(ext.oid, "An extension this table does not explain.")
         rows.append((f"Requested extension: {oid_name(ext.oid)}", summarize_extension(ext) + critical, meaning))
-    return Description(f"Certificate signing request for {_name_text(csr.subject)}", tuple(rows))
+    return Description(f"Certificate signing request for {name_text(csr.subject)}", tuple(rows))
 
 
 def describe_crl(crl: x509.CertificateRevocationList, *, limit: int = 5) -> Description:
@@ -274,7 +270,7 @@ def describe_crl(crl: x509.CertificateRevocationList, *, limit: int = 5) -> Desc
                              "load one with pki_lab.load_crl(...).")
     next_update = crl.next_update_utc
     rows: list[tuple[str, str, str]] = [
-        ("Issuer", _name_text(crl.issuer), "The CA that publishes (and signs) this list."),
+        ("Issuer", name_text(crl.issuer), "The CA that publishes (and signs) this list."),
         ("This update", _when(crl.last_update_utc), "When this list was issued."),
         ("Next update", _when(next_update) if next_update else "(none)",
          "When the next list is due; after it, this one is stale."),
@@ -295,4 +291,33 @@ def describe_crl(crl: x509.CertificateRevocationList, *, limit: int = 5) -> Desc
         except Exception:  # noqa: BLE001 - CRL extensions the summary does not know
             value = "(present)"
         rows.append((f"Extension: {oid_name(ext.oid)}", value, "A CRL extension (RFC 5280 5.2)."))
-    return Description(f"Certificate revocation list from {_name_text(crl.issuer)}", tuple(rows))
+    return Description(f"Certificate revocation list from {name_text(crl.issuer)}", tuple(rows))
+
+
+# RFC sections of the extensions chapter 03 explains.
+_SECTIONS = {
+    "basicConstraints": "RFC 5280 4.2.1.9", "keyUsage": "RFC 5280 4.2.1.3", "extKeyUsage": "RFC 5280 4.2.1.12",
+    "subjectAltName": "RFC 5280 4.2.1.6", "subjectKeyIdentifier": "RFC 5280 4.2.1.2",
+    "authorityKeyIdentifier": "RFC 5280 4.2.1.1", "cRLDistributionPoints": "RFC 5280 4.2.1.13",
+    "authorityInfoAccess": "RFC 5280 4.2.2.1", "certificatePolicies": "RFC 5280 4.2.1.4",
+    "signedCertificateTimestampList": "RFC 6962 3.3", "nameConstraints": "RFC 5280 4.2.1.10",
+}
+
+
+def extension_table(cert: x509.Certificate) -> Description:
+    """A certificate's extensions, in order: name (and criticality), value, and where its bytes are.
+
+    Returns a :class:`Description` whose third column gives the standard that defines
+    the extension and the offset and size of its DER (from the field paths of
+    :func:`pki_lab.loading.tree_of`).
+    """
+    _require_cert(cert)
+    tree = tree_of(cert)
+    rows = []
+    for ext in cert.extensions:
+        name = oid_name(ext.oid)
+        node = tree.find(f"tbsCertificate.extensions[{name}]")
+        size = node.end - node.offset
+        where = f"{_SECTIONS.get(name, 'see its OID')}; bytes {node.offset} to {node.end - 1} ({size})"
+        rows.append((name + (" [critical]" if ext.critical else ""), summarize_extension(ext), where))
+    return Description(f"Extensions of {name_text(cert.subject)}", tuple(rows))

@@ -25,11 +25,13 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from .der import MAX_DEPTH, DerTree, parse
 from .errors import MalformedInputError, ParameterError, WrongTypeError
 
 __all__ = [
     "Source",
     "read_source",
+    "pem_blocks",
     "load_certificate",
     "load_certificates",
     "load_csr",
@@ -39,6 +41,7 @@ __all__ = [
     "load_objects",
     "to_pem",
     "to_der",
+    "tree_of",
 ]
 
 Source = bytes | bytearray | memoryview | str | os.PathLike
@@ -109,8 +112,12 @@ def read_source(source: Source) -> bytes:
     return data
 
 
-def _pem_blocks(data: bytes, where: str) -> list[tuple[str, bytes]]:
-    """Split PEM text into (kind, DER) pairs, checking base64 and BEGIN/END pairing."""
+def pem_blocks(data: bytes, where: str = "the input") -> list[tuple[str, bytes]]:
+    """Split PEM text (RFC 7468) into (kind, DER) pairs, checking base64 and BEGIN/END pairing.
+
+    ``kind`` is "certificate", "csr", "crl", "private key" or "public key" for the
+    labels the lab reads, else the label itself; ``where`` names the input in errors.
+    """
     blocks = []
     for match in _PEM_RE.finditer(data):
         label, body = match.group(1), match.group(2)
@@ -215,7 +222,7 @@ def _load_all(source: Source, kind: str, password: bytes | None = None) -> list[
     where = _describe_source(source)
     data = read_source(source)
     if b"-----BEGIN" in data:
-        blocks = _pem_blocks(data, where)
+        blocks = pem_blocks(data, where)
         wanted = [der for k, der in blocks if k == kind]
         if not wanted:
             found = sorted({k for k, _ in blocks})
@@ -280,7 +287,7 @@ def load_objects(source: Source) -> list[Any]:
     where = _describe_source(source)
     data = read_source(source)
     if b"-----BEGIN" in data:
-        blocks = _pem_blocks(data, where)
+        blocks = pem_blocks(data, where)
         unknown = [k for k, _ in blocks if k not in _ARTICLE]
         if unknown:
             raise WrongTypeError(
@@ -319,3 +326,24 @@ def _encode(obj: Any, encoding: serialization.Encoding) -> bytes:
     raise WrongTypeError(
         f"Cannot encode a {type(obj).__name__}; expected a certificate, CSR, CRL or key."
     )
+
+
+def tree_of(source: Any, *, max_depth: int = MAX_DEPTH) -> DerTree:
+    """The DER tree (:mod:`pki_lab.der`) of a certificate, CSR or CRL object, or of DER/PEM bytes, PEM text or a file.
+
+    PEM input must hold one block (its DER is parsed); anything else is read as DER.
+    Certificates, CSRs and CRLs get their X.509 field paths.
+
+    Raises:
+        MalformedInputError: the bytes are not DER, or the PEM holds several blocks.
+    """
+    if isinstance(source, (x509.Certificate, x509.CertificateSigningRequest, x509.CertificateRevocationList)):
+        return parse(to_der(source), max_depth=max_depth)
+    data = read_source(source)
+    if b"-----BEGIN" in data:
+        blocks = pem_blocks(data, "the input")
+        if len(blocks) != 1:
+            raise MalformedInputError(f"The PEM input holds {len(blocks)} blocks; pass one block at a time "
+                                      "(pki_lab.load_certificates reads them all).")
+        data = blocks[0][1]
+    return parse(data, max_depth=max_depth)

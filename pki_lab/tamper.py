@@ -22,14 +22,17 @@ all. :func:`tamper` flips bits of one byte and reports, in sentences:
 from __future__ import annotations
 
 import dataclasses
+import random
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
-from .der import DerTree, parse, tree_of
+from .der import DerTree, parse
+from .describe import name_text, summarize_extension
 from .errors import MalformedInputError, ParameterError, WrongTypeError
-from .loading import to_der
+from .loading import to_der, tree_of
+from .oids import oid_name
 
 _GONE, _ABSENT = "(no longer decodes)", "(absent)"
 
@@ -80,16 +83,13 @@ def signature_verifies(cert: x509.Certificate, issuer_public_key: object) -> boo
 
 def visible_fields(cert: x509.Certificate) -> dict[str, str]:
     """What a reader sees in each main field, as text (a field that no longer decodes says so)."""
-    from .describe import _name_text, summarize_extension
-    from .oids import oid_name
-
     readers = {
         "serial number": lambda: format(cert.serial_number, "X"),
         "signature algorithm": lambda: oid_name(cert.signature_algorithm_oid),
-        "issuer": lambda: _name_text(cert.issuer),
+        "issuer": lambda: name_text(cert.issuer),
         "notBefore": lambda: cert.not_valid_before_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "notAfter": lambda: cert.not_valid_after_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "subject": lambda: _name_text(cert.subject),
+        "subject": lambda: name_text(cert.subject),
         "public key": lambda: cert.public_key_algorithm_oid.dotted_string + ":" + to_der(cert.public_key()).hex(),
         "signature": lambda: cert.signature.hex(),
     }
@@ -230,8 +230,6 @@ def mystery_copy(cert: x509.Certificate, seed: int = 0) -> bytes:
     chosen with ``random.Random(seed)``: a puzzle for the exercises (find the byte by
     comparing, then explain why the signature fails).
     """
-    import random
-
     tree = _tree(cert)
     tbs = tree.root.children[0]
     candidates = [n for n in tbs.walk() if not n.children and n.length > 0

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pki_lab import data, demo_hierarchy, make_csr, named_key, to_der
-from pki_lab.der import MAX_DEPTH, encode, parse, tree_of
-from pki_lab.errors import MalformedInputError, WrongTypeError
-from pki_lab.x509paths import detect_kind
+from pki_lab.der import MAX_DEPTH, detect_kind, encode, encode_string, parse
+from pki_lab.errors import MalformedInputError, ParameterError, WrongTypeError
+from pki_lab.loading import tree_of
 
 
 def _certifi_roots():
@@ -271,8 +271,6 @@ STRINGS = [
 
 @pytest.mark.parametrize("text, kind, hexdata", [s[1:] for s in STRINGS], ids=[s[0] for s in STRINGS])
 def test_encode_string(text, kind, hexdata):
-    from pki_lab.der import encode_string
-
     assert encode_string(text, kind).hex() == hexdata
     assert parse(encode_string(text, kind)).root.tag == kind
 
@@ -287,22 +285,5 @@ REFUSED = [
 
 @pytest.mark.parametrize("text, kind, message", [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
 def test_encode_string_refuses_characters_the_type_lacks(text, kind, message):
-    from pki_lab.der import encode_string
-    from pki_lab.errors import ParameterError
-
     with pytest.raises(ParameterError, match=message):
         encode_string(text, kind)
-
-
-def test_extension_table_lists_every_extension_with_its_bytes():
-    from pki_lab.x509paths import extension_table
-
-    real = data.chain("stackoverflow.com").leaf
-    table = extension_table(real)
-    assert len(table.rows) == len(real.extensions)
-    tree = tree_of(real)
-    for (name, _, where), ext in zip(table.rows, real.extensions, strict=True):
-        node = tree.find(f"tbsCertificate.extensions[{name.removesuffix(' [critical]')}]")
-        assert f"bytes {node.offset} to {node.end - 1}" in where
-        assert name.endswith("[critical]") == ext.critical
-    assert table.value("signedCertificateTimestampList").startswith("2 SCTs")

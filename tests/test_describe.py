@@ -1,10 +1,12 @@
 import re
 
 import pytest
+from cryptography import x509
 
 from pki_lab import data
-from pki_lab.describe import describe, thumbprint
+from pki_lab.describe import describe, extension_table, name_text, thumbprint
 from pki_lab.errors import ParameterError, WrongTypeError
+from pki_lab.loading import tree_of
 
 
 def _provenance_fingerprints() -> dict[str, str]:
@@ -81,3 +83,26 @@ def test_every_shipped_certificate_can_be_described():
 def test_describe_refuses_other_objects():
     with pytest.raises(WrongTypeError):
         describe("a string")
+
+
+def test_extension_table_lists_every_extension_with_its_bytes():
+    real = data.chain("stackoverflow.com").leaf
+    table = extension_table(real)
+    assert len(table.rows) == len(real.extensions)
+    tree = tree_of(real)
+    for (name, _, where), ext in zip(table.rows, real.extensions, strict=True):
+        node = tree.find(f"tbsCertificate.extensions[{name.removesuffix(' [critical]')}]")
+        assert f"bytes {node.offset} to {node.end - 1}" in where
+        assert name.endswith("[critical]") == ext.critical
+    assert table.value("signedCertificateTimestampList").startswith("2 SCTs")
+
+
+def test_extension_table_refuses_what_is_not_a_certificate():
+    with pytest.raises(WrongTypeError, match="Expected an x509.Certificate"):
+        extension_table(b"0\x00")
+
+
+def test_name_text_is_the_whole_rfc4514_name_or_says_empty():
+    assert name_text(x509.Name([])) == "(empty)"
+    subject = data.certificate("isrg_root_x1").subject
+    assert name_text(subject) == "CN=ISRG Root X1,O=Internet Security Research Group,C=US"

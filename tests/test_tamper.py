@@ -3,8 +3,8 @@
 import pytest
 
 from pki_lab import data, demo_hierarchy, to_der
-from pki_lab.der import tree_of
 from pki_lab.errors import ParameterError, WrongTypeError
+from pki_lab.loading import tree_of
 from pki_lab.tamper import flip_byte, signature_verifies, tamper
 
 H = demo_hierarchy()

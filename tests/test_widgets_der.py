@@ -3,7 +3,7 @@
 import re
 
 from pki_lab import demo_hierarchy
-from pki_lab.der import tree_of
+from pki_lab.loading import tree_of
 from pki_lab.tamper import tamper
 from pki_lab.widgets import TryIt
 from pki_lab.widgets.der import (

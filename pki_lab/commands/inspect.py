@@ -48,8 +48,7 @@ def describe_object(obj: object, where: str = "The input"):
 
 def run(args: argparse.Namespace) -> int:
     """Describe every object of every file; errors propagate as PkiLabError (exit code 2)."""
-    from ..der import tree_of
-    from ..loading import load_objects, to_der
+    from ..loading import load_objects, to_der, tree_of
 
     first = True
     for name in args.files:

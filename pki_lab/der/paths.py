@@ -1,7 +1,7 @@
 """Field paths for the DER tree of a certificate, a CSR or a CRL.
 
 :func:`annotate` recognises the structure (RFC 5280 4.1 for certificates, 5.1 for
-CRLs, RFC 2986 4 for CSRs) and gives every node of a :class:`~pki_lab.der.DerTree`
+CRLs, RFC 2986 4 for CSRs) and gives every node of a :class:`~pki_lab.der.reader.DerTree`
 the name of the field it encodes, the way the standards write it::
 
     tbsCertificate.validity.notAfter
@@ -13,16 +13,20 @@ It also opens the DER that hides inside some primitive fields: an extension's
 BIT STRING holding ``RSAPublicKey``, RFC 8017 A.1.1) and an ECDSA signature (a BIT
 STRING holding ``SEQUENCE {r, s}``, RFC 5758 3.2). Naming is best effort: a node
 the schema does not expect keeps a positional path (``...[2]``); it never fails.
+
+:func:`parse` is the one place that joins the two: it reads the bytes with the
+X.690 reader (which knows nothing of X.509) and then names the fields.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from .der import DerTree, Node, parse_content
-from .oids import oid_name
+from ..oids import oid_name
+from .reader import MAX_DEPTH, DerTree, Node, parse_content, read
+from .values import oid_text
 
-__all__ = ["annotate", "detect_kind", "extension_table"]
+__all__ = ["parse", "annotate", "detect_kind"]
 
 _TIMES = (23, 24)
 _GENERAL_NAMES = {0: "otherName", 1: "rfc822Name", 2: "dNSName", 3: "x400Address", 4: "directoryName",
@@ -227,9 +231,7 @@ class _Namer:
 
 
 def _oid(node: Node) -> str:
-    from .der_values import _oid_text
-
-    return _oid_text(node.content) or "?"
+    return oid_text(node.content) or "?"
 
 
 def annotate(tree: DerTree, max_depth: int) -> DerTree:
@@ -242,31 +244,18 @@ def annotate(tree: DerTree, max_depth: int) -> DerTree:
     return DerTree(tree.data, root, kind)
 
 
-# RFC sections of the extensions chapter 03 explains.
-_SECTIONS = {
-    "basicConstraints": "RFC 5280 4.2.1.9", "keyUsage": "RFC 5280 4.2.1.3", "extKeyUsage": "RFC 5280 4.2.1.12",
-    "subjectAltName": "RFC 5280 4.2.1.6", "subjectKeyIdentifier": "RFC 5280 4.2.1.2",
-    "authorityKeyIdentifier": "RFC 5280 4.2.1.1", "cRLDistributionPoints": "RFC 5280 4.2.1.13",
-    "authorityInfoAccess": "RFC 5280 4.2.2.1", "certificatePolicies": "RFC 5280 4.2.1.4",
-    "signedCertificateTimestampList": "RFC 6962 3.3", "nameConstraints": "RFC 5280 4.2.1.10",
-}
+def parse(data: bytes | bytearray | memoryview, *, max_depth: int = MAX_DEPTH, x509: bool = True) -> DerTree:
+    """Parse one DER element (and everything inside it) into a :class:`~pki_lab.der.reader.DerTree`.
 
+    Args:
+        data: the DER bytes.
+        max_depth: the deepest nesting accepted (a guard against hostile input).
+        x509: when the bytes are a certificate, CSR or CRL, add field paths (and open
+            the DER inside extension values, RSA keys and ECDSA signatures).
 
-def extension_table(cert):
-    """A certificate's extensions, in order: name (and criticality), value, and where its bytes are.
-
-    Returns a :class:`~pki_lab.describe.Description` whose third column gives the
-    standard that defines the extension and the offset and size of its DER.
+    Raises:
+        MalformedInputError: the bytes are not one well-formed DER element; the message
+            names the offset of the problem.
     """
-    from .der import tree_of
-    from .describe import Description, _name_text, summarize_extension
-
-    tree = tree_of(cert)
-    rows = []
-    for ext in cert.extensions:
-        name = oid_name(ext.oid)
-        node = tree.find(f"tbsCertificate.extensions[{name}]")
-        size = node.end - node.offset
-        where = f"{_SECTIONS.get(name, 'see its OID')}; bytes {node.offset} to {node.end - 1} ({size})"
-        rows.append((name + (" [critical]" if ext.critical else ""), summarize_extension(ext), where))
-    return Description(f"Extensions of {_name_text(cert.subject)}", tuple(rows))
+    tree = read(data, max_depth=max_depth)
+    return annotate(tree, max_depth) if x509 else tree

@@ -3,21 +3,19 @@
 Real parsers (the one inside ``cryptography``) turn DER straight into objects and
 hide the bytes. This reader keeps them: every :class:`Node` knows its offset, its
 header (tag and length bytes), its tag class and number, its length and a short
-preview of its value (:mod:`pki_lab.der_values`), so a learner can point at byte 347
-and ask "what is this?".
-For certificates, CSRs and CRLs, :mod:`pki_lab.x509paths` adds the field path of
-each node (``tbsCertificate.validity.notAfter``).
+preview of its value (:mod:`pki_lab.der.values`), so a learner can point at byte 347
+and ask "what is this?". The reader knows X.690 only; :mod:`pki_lab.der.paths` adds
+the X.509 field path of each node (``tbsCertificate.validity.notAfter``).
 
 It is strict, as DER is (X.690 section 10): bad bytes never hang it or crash it;
 truncated input, lengths longer than the data, indefinite lengths (allowed in BER,
 forbidden in DER), lengths not in their shortest form, nesting deeper than
 ``max_depth`` and bytes after the outer element each raise
 :class:`~pki_lab.errors.MalformedInputError` naming the offset. Because only one
-encoding is accepted, :func:`encode` rebuilds exactly the bytes that were read.
+encoding is accepted, :func:`pki_lab.der.encode` rebuilds exactly the bytes that were read.
 
-    >>> from pki_lab.der import parse
-    >>> tree = parse(bytes.fromhex("3006020101020102"))
-    >>> print(tree)
+    >>> from pki_lab.der.reader import read
+    >>> print(read(bytes.fromhex("3006020101020102")))
        0+2  SEQUENCE (2 elements)
        2+2    INTEGER 1
        5+2    INTEGER 2
@@ -27,15 +25,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import NamedTuple
 
-from .der_values import PRINTABLE_CHARACTERS, _preview, tag_name
-from .errors import MalformedInputError, ParameterError, WrongTypeError
+from ..errors import MalformedInputError, WrongTypeError
+from .values import preview, tag_name
 
-__all__ = ["Node", "DerTree", "parse", "tree_of", "encode", "encode_string", "parse_content", "MAX_DEPTH", "tag_name",
-           "PRINTABLE_CHARACTERS"]
+__all__ = ["Node", "DerTree", "Header", "read", "read_header", "parse_content", "MAX_DEPTH", "TAG_CLASSES"]
 
 MAX_DEPTH = 64
-_CLASSES = ("universal", "application", "context", "private")
+TAG_CLASSES = ("universal", "application", "context", "private")
 # X.690 10.2: DER encodes these universal types in primitive form only; SEQUENCE and SET are constructed.
 _MUST_BE_PRIMITIVE = {1, 2, 3, 4, 5, 6, 9, 10, 12, 13, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}
 _MUST_BE_CONSTRUCTED = {16, 17}
@@ -89,7 +87,7 @@ class Node:
     @property
     def value(self) -> str:
         """A short, release-stable preview of the value (OIDs with their names, times in ISO form)."""
-        return _preview(self)
+        return preview(self)
 
     def __str__(self) -> str:
         path = f"  {self.path}" if self.path else ""
@@ -145,12 +143,30 @@ def _fail(message: str) -> MalformedInputError:
     return MalformedInputError(message)
 
 
-def _read_header(data: bytes, offset: int, limit: int) -> tuple[str, bool, int, int, int]:
-    """Read a tag and a length at ``offset``: (class, constructed, number, header length, content length)."""
+class Header(NamedTuple):
+    """The tag and length of one element, as :func:`read_header` finds them."""
+
+    tag_class: str
+    constructed: bool
+    tag_number: int
+    header_length: int
+    length: int
+
+
+def read_header(data: bytes, offset: int = 0, limit: int | None = None) -> Header:
+    """Read the tag and length bytes at ``offset`` (X.690 8.1.2, 8.1.3), strictly as DER requires.
+
+    ``limit`` is where the enclosing element ends (the end of ``data`` by default);
+    the content length is not checked against it, only the header bytes.
+
+    Raises:
+        MalformedInputError: the header is truncated or not in DER's one allowed form.
+    """
+    limit = len(data) if limit is None else limit
     if offset >= limit:
         raise _fail(f"The DER data ends at offset {offset}, where an element's tag was expected.")
     first = data[offset]
-    tag_class, constructed, number = _CLASSES[first >> 6], bool(first & 0x20), first & 0x1F
+    tag_class, constructed, number = TAG_CLASSES[first >> 6], bool(first & 0x20), first & 0x1F
     pos = offset + 1
     if number == 0x1F:  # X.690 8.1.2.4: high tag number form, base 128
         number = 0
@@ -193,14 +209,14 @@ def _read_header(data: bytes, offset: int, limit: int) -> tuple[str, bool, int, 
             raise _fail(f"The length of the element at offset {offset} is not in its shortest form, which DER "
                         "forbids.")
         pos += count
-    return tag_class, constructed, number, pos - offset, length
+    return Header(tag_class, constructed, number, pos - offset, length)
 
 
 def _element(data: bytes, offset: int, limit: int, depth: int, max_depth: int) -> Node:
     if depth > max_depth:
         raise _fail(f"The element at offset {offset} is nested more than {max_depth} levels deep; the lab "
                     "stops there (real certificates use about 10).")
-    tag_class, constructed, number, header, length = _read_header(data, offset, limit)
+    tag_class, constructed, number, header, length = read_header(data, offset, limit)
     start, end = offset + header, offset + header + length
     if end > limit:
         where = "the data" if limit == len(data) else "its parent element"
@@ -250,22 +266,20 @@ def parse_content(data: bytes, node: Node, max_depth: int = MAX_DEPTH) -> Node:
     return dataclasses.replace(node, children=children, encapsulated=True)
 
 
-def parse(data: bytes | bytearray | memoryview, *, max_depth: int = MAX_DEPTH, x509: bool = True) -> DerTree:
-    """Parse one DER element (and everything inside it) into a :class:`DerTree`.
+def read(data: bytes | bytearray | memoryview, *, max_depth: int = MAX_DEPTH) -> DerTree:
+    """Read one DER element (and everything inside it) into a :class:`DerTree`, without X.509 field paths.
 
-    Args:
-        data: the DER bytes.
-        max_depth: the deepest nesting accepted (a guard against hostile input).
-        x509: when the bytes are a certificate, CSR or CRL, add field paths (and open
-            the DER inside extension values, RSA keys and ECDSA signatures).
+    :func:`pki_lab.der.parse` calls this and then names the fields of certificates,
+    CSRs and CRLs (:mod:`pki_lab.der.paths`); the reader itself knows only X.690.
 
     Raises:
         MalformedInputError: the bytes are not one well-formed DER element; the message
             names the offset of the problem.
+        WrongTypeError: ``data`` is not bytes.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise WrongTypeError(f"parse() takes DER bytes, not {type(data).__name__}; for a certificate use "
-                             "pki_lab.der.tree_of(cert).")
+                             "pki_lab.loading.tree_of(cert).")
     data = bytes(data)
     if not data:
         raise _fail("The DER data is empty (0 bytes).")
@@ -273,87 +287,4 @@ def parse(data: bytes | bytearray | memoryview, *, max_depth: int = MAX_DEPTH, x
     if root.end < len(data):
         raise _fail(f"There are {len(data) - root.end:,} unexpected bytes after the end of the outer element, "
                     f"starting at offset {root.end}.")
-    tree = DerTree(data, root)
-    if x509:
-        from .x509paths import annotate
-
-        tree = annotate(tree, max_depth)
-    return tree
-
-
-def tree_of(source: object, *, max_depth: int = MAX_DEPTH) -> DerTree:
-    """The DER tree of a certificate, CSR or CRL object, or of DER/PEM bytes, PEM text or a file path.
-
-    PEM input must hold one block (its DER is parsed); anything else is read as DER.
-    """
-    from cryptography import x509 as _x509
-
-    from .loading import _pem_blocks, read_source, to_der
-
-    if isinstance(source, (_x509.Certificate, _x509.CertificateSigningRequest, _x509.CertificateRevocationList)):
-        return parse(to_der(source), max_depth=max_depth)
-    data = read_source(source)
-    if b"-----BEGIN" in data:
-        blocks = _pem_blocks(data, "the input")
-        if len(blocks) != 1:
-            raise MalformedInputError(f"The PEM input holds {len(blocks)} blocks; pass one block at a time "
-                                      "(pki_lab.load_certificates reads them all).")
-        data = blocks[0][1]
-    return parse(data, max_depth=max_depth)
-
-
-def _encode_tag(node: Node) -> bytes:
-    first = (_CLASSES.index(node.tag_class) << 6) | (0x20 if node.constructed else 0)
-    if node.tag_number < 31:
-        return bytes([first | node.tag_number])
-    groups, number = [], node.tag_number
-    while True:
-        groups.append(number & 0x7F)
-        number >>= 7
-        if not number:
-            break
-    groups.reverse()
-    return bytes([first | 0x1F] + [g | 0x80 for g in groups[:-1]] + [groups[-1]])
-
-
-def _encode_length(length: int) -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
-
-
-def encode(node: Node) -> bytes:
-    """Re-encode a node (and its children) as DER, from its tag, its children and its content.
-
-    For every tree :func:`parse` returns, ``encode(tree.root) == tree.data``.
-    """
-    if node.constructed:
-        content = b"".join(encode(c) for c in node.children)
-    elif node.encapsulated:
-        content = (b"\x00" if node.tag_number == 3 else b"") + b"".join(encode(c) for c in node.children)
-    else:
-        content = node.content
-    return _encode_tag(node) + _encode_length(len(content)) + content
-
-
-_STRING_TAGS = {"UTF8String": 12, "PrintableString": 19, "IA5String": 22}
-
-
-def encode_string(text: str, string_type: str = "UTF8String") -> bytes:
-    """The DER of ``text`` as a UTF8String, PrintableString or IA5String, refusing characters the type lacks.
-
-    A PrintableString holds only A-Z, a-z, 0-9, space and ``'()+,-./:=?`` (X.680 41.4,
-    Table 10), so ``"device_01"`` must be a UTF8String (RFC 5280 4.1.2.4 allows both).
-    """
-    if string_type not in _STRING_TAGS:
-        raise ParameterError(f"`string_type` must be one of {', '.join(_STRING_TAGS)}, not {string_type!r}.")
-    if string_type == "PrintableString":
-        bad = "".join(sorted(set(text) - PRINTABLE_CHARACTERS))
-        if bad:
-            raise ParameterError(f"{text!r} cannot be a PrintableString: {bad!r} is not in its character set "
-                                 "(X.680 41.4); encode it as a UTF8String.")
-    if string_type == "IA5String" and not text.isascii():
-        raise ParameterError(f"{text!r} cannot be an IA5String, which holds ASCII only; use a UTF8String.")
-    content = text.encode("utf-8")
-    return bytes([_STRING_TAGS[string_type]]) + _encode_length(len(content)) + content
+    return DerTree(data, root)

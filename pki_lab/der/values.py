@@ -1,6 +1,6 @@
 """Value previews for the DER reader: type names, OIDs with their names, times, strings (X.680, X.690).
 
-Split from :mod:`pki_lab.der` so each file stays short. The previews are release-stable
+Split from the reader (:mod:`pki_lab.der.reader`) so each file stays short. The previews are release-stable
 text (our own formatting, not a library's repr), so notebook outputs do not change.
 Value-level problems (an OID that is not a valid encoding, a PrintableString holding
 ``_``) are *shown* in the preview rather than raised: the structure is still DER.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .oids import oid_name
+from ..oids import oid_name
 
-__all__ = ["tag_name", "PRINTABLE_CHARACTERS"]
+__all__ = ["tag_name", "oid_text", "preview", "PRINTABLE_CHARACTERS"]
 
 _UNIVERSAL = {
     1: "BOOLEAN", 2: "INTEGER", 3: "BIT STRING", 4: "OCTET STRING", 5: "NULL", 6: "OBJECT IDENTIFIER",
@@ -37,7 +37,7 @@ def tag_name(tag_class: str, tag_number: int) -> str:
     return f"[{tag_class.upper()} {tag_number}]"
 
 
-def _oid_text(content: bytes) -> str | None:
+def oid_text(content: bytes) -> str | None:
     """Dotted form of an OID's content (X.690 8.19), or None if it is not a valid encoding."""
     if not content or content[-1] & 0x80:
         return None
@@ -69,7 +69,8 @@ def _time_text(number: int, text: str) -> str:
     return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]} {digits[8:10]}:{digits[10:12]}:{digits[12:14]} UTC"
 
 
-def _preview(node: Any) -> str:
+def preview(node: Any) -> str:
+    """A short, release-stable preview of a node's value: OIDs with their names, times in ISO form."""
     n, content = node.tag_number, node.content
     count = len(node.children)
     if node.constructed:
@@ -91,7 +92,7 @@ def _preview(node: Any) -> str:
     if n == 5:
         return "" if not content else f"{_hex(content)} (a NULL must be empty)"
     if n == 6:
-        dotted = _oid_text(content)
+        dotted = oid_text(content)
         if dotted is None:
             return f"{_hex(content)} (not a valid OID encoding)"
         name = oid_name(dotted)

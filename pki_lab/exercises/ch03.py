@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from ..ca import demo_hierarchy
 from ..data import certificate
-from ..der import tree_of
 from ..describe import thumbprint
-from ..loading import to_der
+from ..loading import to_der, tree_of
 from ..tamper import mystery_copy
 from . import Exercise, normalize_hex, register
 
 # What the notebook defines before its exercises (the unit tests run it too).
 SETUP = """
 from pki_lab import data, demo_hierarchy, thumbprint, to_der
-from pki_lab.der import tree_of
+from pki_lab.loading import tree_of
 from pki_lab.tamper import mystery_copy, tamper
 hierarchy = demo_hierarchy("www.example.com")
 leaf = hierarchy.leaf

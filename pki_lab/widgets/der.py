@@ -12,7 +12,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..der import DerTree, Node, tree_of
+from ..der import DerTree, Node
+from ..loading import tree_of
 from ..tamper import TamperReport, tamper
 from . import TryIt
 
