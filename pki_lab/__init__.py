@@ -46,7 +46,7 @@ _EXPORTS = {
 }
 _SUBMODULES = {"clock", "data", "exercises", "keys", "ca", "loading", "describe", "names", "oids",
                "lifecycle", "errors", "widgets", "progress", "toyrsa", "factoring", "hashing", "signatures",
-               "toyecdsa", "der", "x509paths", "tamper", "validation", "conformance", "truststore", "acme",
+               "toyecdsa", "der", "tamper", "validation", "conformance", "truststore", "acme",
                "enrollment", "renewal", "revocation", "ocsp", "stapling", "merkle", "transparency", "pinning",
                "rotation", "tls", "iot"}
 
