@@ -9,10 +9,15 @@ Accepted forms, everywhere the lab asks for a *name*:
 And for each entry of a subject alternative name (SAN) list:
 
 * ``"www.example.com"`` or ``"*.example.com"``: a DNS name;
-* ``"192.0.2.10"`` or ``"2001:db8::1"``: an IP address;
+* ``"192.0.2.10"`` or ``"2001:db8::1"`` (or an ``ipaddress`` address object): an IP address;
 * ``"email:ada@example.com"`` (or any string with ``@``): an RFC 822 e-mail address;
 * ``"uri:spiffe://example.com/device"``: a URI;
+* ``"dns:www.example.com"`` and ``"ip:192.0.2.10"``: the same, with the type spelled out;
 * an :class:`x509.GeneralName`, used as it is.
+
+The same parser reads the name a client expects when it validates a chain
+(:func:`pki_lab.validation.names.parse_expected_name`), which then accepts only the
+kinds a peer name can be (DNS name, IP address, e-mail address).
 """
 
 from __future__ import annotations
@@ -68,6 +73,8 @@ def make_general_name(value: object) -> x509.GeneralName:
     """One SAN entry from a string (see the module docstring for the accepted forms)."""
     if isinstance(value, x509.GeneralName):
         return value
+    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return x509.IPAddress(value)
     if not isinstance(value, str) or not value.strip():
         raise ParameterError(f"A subject alternative name must be a non-empty string, not {value!r}.")
     text = value.strip()

@@ -8,16 +8,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from .. import clock
 from ..errors import ParameterError, WrongTypeError
-from . import facts
+from ..loading import load_certificate, load_certificates, load_crl
+from ..names import certificate_label
 from .building import Budget, Candidate, candidate_paths
-from .checks import _KU_NAMES, Context, check_path
+from .checks import check_path
+from .context import KEY_USAGE_NAMES, USAGE_EKUS, Usage, ValidationContext
 from .names import parse_expected_name
 from .registry import IssuerRegistry
-from .report import Step, ValidationReport, cert_label
+from .report import Step, ValidationReport
 
 __all__ = ["validate_chain", "DEFAULT_MAX_DEPTH"]
 
@@ -25,7 +26,6 @@ __all__ = ["validate_chain", "DEFAULT_MAX_DEPTH"]
 DEFAULT_MAX_DEPTH = 8
 #: At most this many complete candidate paths are validated before giving up.
 MAX_PATHS = 64
-_USAGES = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID.CLIENT_AUTH}
 
 
 def _certificate(value: Any, what: str) -> x509.Certificate:
@@ -34,8 +34,6 @@ def _certificate(value: Any, what: str) -> x509.Certificate:
     if hasattr(value, "certificate") and isinstance(value.certificate, x509.Certificate):
         return value.certificate  # a CertificateAuthority
     if isinstance(value, (str, bytes, bytearray, memoryview)) or hasattr(value, "__fspath__"):
-        from ..loading import load_certificate
-
         return load_certificate(value)
     raise WrongTypeError(f"`{what}` must hold certificates (x509.Certificate, a CertificateAuthority, PEM or a "
                          f"path), not {type(value).__name__}.")
@@ -45,8 +43,6 @@ def _certificates(values: Any, what: str) -> list[x509.Certificate]:
     if values is None:
         return []
     if isinstance(values, (str, bytes, bytearray, memoryview)) or hasattr(values, "__fspath__"):
-        from ..loading import load_certificates
-
         return load_certificates(values)
     if isinstance(values, x509.Certificate) or hasattr(values, "certificate"):
         return [_certificate(values, what)]
@@ -56,8 +52,6 @@ def _certificates(values: Any, what: str) -> list[x509.Certificate]:
 
 
 def _crls(values: Any) -> tuple[x509.CertificateRevocationList, ...]:
-    from ..loading import load_crl
-
     if values is None:
         return ()
     if isinstance(values, (x509.CertificateRevocationList, str, bytes)) or hasattr(values, "__fspath__"):
@@ -69,7 +63,7 @@ def _key_usage(values: Iterable[str]) -> tuple[str, ...]:
     out = []
     for value in values or ():
         snake = "".join("_" + ch.lower() if ch.isupper() else ch for ch in str(value)).lstrip("_")
-        if snake not in _KU_NAMES:
+        if snake not in KEY_USAGE_NAMES:
             raise ParameterError(f"Unknown key usage {value!r}; use names such as 'digitalSignature' or "
                                  "'keyEncipherment'.")
         out.append(snake)
@@ -82,7 +76,7 @@ def validate_chain(
     trust: Iterable[Any] = (),
     at: _dt.datetime | None = None,
     name: Any = None,
-    usage: str = "server",
+    usage: Usage = "server",
     crls: Iterable[Any] = (),
     max_depth: int = DEFAULT_MAX_DEPTH,
     key_usage: Iterable[str] = (),
@@ -122,15 +116,14 @@ def validate_chain(
         raise ParameterError("`trust` is empty: give at least one trust anchor (the root certificates you trust); "
                              "a chain cannot be valid without one.")
     when = clock.now() if at is None else clock.require_aware(at, "at")
-    if usage not in _USAGES:
+    if usage not in USAGE_EKUS:
         raise ParameterError(f"`usage` must be 'server' or 'client', not {usage!r}.")
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0:
         raise ParameterError(f"`max_depth` must be a whole number >= 0, not {max_depth!r}.")
     raw_names = [] if name is None else (list(name) if isinstance(name, (list, tuple)) else [name])
     names = tuple(parse_expected_name(n) for n in raw_names)
-    ctx = Context(when, names, usage, _USAGES[usage], _key_usage(key_usage), _crls(crls))
-    facts.clear()
-    registry = IssuerRegistry(anchors, pool, when)
+    ctx = ValidationContext(when, names, usage, _key_usage(key_usage), _crls(crls))
+    registry = IssuerRegistry(anchors, pool, when, ctx.facts)
     budget = Budget()
     return _search(leaf_cert, registry, budget, ctx, max_depth, ", ".join(str(n.value) for n in names) or None)
 
@@ -170,7 +163,7 @@ def _report(candidate, failure, ctx, name_text, tried, registry, budget) -> Vali
     reason = None  # for a failure: the first failing step in RFC 5280 order, worked out when asked for
     if failure is None:
         reason = (f"A valid path of {len(candidate.path)} certificate{'s' if len(candidate.path) > 1 else ''} "
-                  f"leads from the leaf to the trust anchor {cert_label(candidate.path[-1])}.")
+                  f"leads from the leaf to the trust anchor {certificate_label(candidate.path[-1])}.")
     return ValidationReport(failure is None, candidate.path, ctx.at, name_text, candidate.anchored,
                             tried, registry.all_certificates(), registry.anchors,
                             explain=functools.partial(check_path, candidate, ctx, budget), known_reason=reason)

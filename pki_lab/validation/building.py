@@ -30,19 +30,14 @@ from collections.abc import Iterator
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
-from .facts import self_issued
+from ..names import certificate_label
 from .registry import IssuerRegistry
 
-__all__ = ["Candidate", "Budget", "candidate_paths", "signature_problem", "is_self_issued"]
+__all__ = ["Candidate", "Budget", "candidate_paths", "signature_problem"]
 
 #: Default caps of the work budget.
 MAX_SIGNATURES = 128
 MAX_CANDIDATES = 2000
-
-
-def is_self_issued(cert: x509.Certificate) -> bool:
-    """RFC 5280 6.1: a certificate whose subject and issuer are the same name."""
-    return self_issued(cert)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,9 +99,9 @@ def signature_problem(child: x509.Certificate, issuer: x509.Certificate) -> str 
     return None
 
 
-def _depth(path: tuple[x509.Certificate, ...]) -> int:
+def _depth(path: tuple[x509.Certificate, ...], registry: IssuerRegistry) -> int:
     """Intermediates in ``path`` (leaf excluded) that are not self-issued (RFC 5280 6.1.4 (l))."""
-    return sum(1 for cert in path[1:] if not is_self_issued(cert))
+    return sum(1 for cert in path[1:] if not registry.facts.self_issued(cert))
 
 
 def candidate_paths(
@@ -148,12 +143,12 @@ def candidate_paths(
         if not budget.spend_candidate():
             continue
         if issuer in path:
-            why = (f"{_label(issuer)} is self-signed but not in the trust store" if issuer is path[-1] or
+            why = (f"{certificate_label(issuer)} is self-signed but not in the trust store" if issuer is path[-1] or
                    issuer == path[-1] else "the only way up is a loop back to a certificate already in the path")
             yield Candidate(path, False, why)
             continue
         new_path = path + (issuer,)
-        if not anchored and (_depth(new_path) > max_depth or len(new_path) - 1 > 2 * max_depth):
+        if not anchored and (_depth(new_path, registry) > max_depth or len(new_path) - 1 > 2 * max_depth):
             yield Candidate(path, False, f"going further would exceed the maximum depth of {max_depth} "
                                          "intermediate certificates")
             continue
@@ -162,12 +157,6 @@ def candidate_paths(
             continue
         stack.append((new_path, iter(registry.candidates(issuer))))
         tried_any.append(False)
-
-
-def _label(cert: x509.Certificate) -> str:
-    from .report import cert_label
-
-    return cert_label(cert)
 
 
 def _no_issuer(cert: x509.Certificate) -> str:

@@ -23,38 +23,20 @@ enforced.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 
 from cryptography import x509
 
+from ..names import certificate_label
 from . import profile
-from .building import Budget, Candidate, is_self_issued
+from .building import Budget, Candidate
+from .context import ValidationContext
 from .crl import check_crl
-from .facts import get_extension
 from .names import check_name_constraints, san_matches
-from .report import Step, cert_label
+from .report import Step
+from .rules import Rule
 
-__all__ = ["Context", "check_path"]
-
-_KU_NAMES = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-             "key_agreement", "key_cert_sign", "crl_sign")
-
-
-@dataclasses.dataclass(frozen=True)
-class Context:
-    """What a validation needs besides the path: time, names, purpose, CRLs."""
-
-    at: _dt.datetime
-    names: tuple[x509.GeneralName, ...]
-    usage: str
-    eku: x509.ObjectIdentifier
-    key_usage: tuple[str, ...] = ()
-    crls: tuple[x509.CertificateRevocationList, ...] = ()
-
-    @property
-    def web(self) -> bool:
-        return self.usage == "server"
+__all__ = ["check_path"]
 
 
 def _position(index: int, length: int, anchored: bool) -> str:
@@ -73,26 +55,27 @@ class _Recorder:
     def __init__(self, path: tuple[x509.Certificate, ...], anchored: bool, fast: bool = False) -> None:
         self.path, self.anchored, self.steps, self.fast = path, anchored, [], fast
 
-    def add(self, index: int, rule: str, section: str, sentence: str, ok: bool) -> None:
+    def add(self, index: int, rule: Rule, section: str, sentence: str, ok: bool) -> None:
         if ok and self.fast:
             return
         cert = self.path[index]
-        self.steps.append(Step(rule, section, _position(index, len(self.path), self.anchored), cert_label(cert),
-                               sentence, ok, index))
+        self.steps.append(Step(rule, section, _position(index, len(self.path), self.anchored),
+                               certificate_label(cert), sentence, ok, index))
         if self.fast:
             raise _Stop
 
-    def problem(self, index: int, rule: str, problem, ok_section: str, ok_sentence: str) -> bool:
+    def problem(self, index: int, rule: Rule, problem: profile.Problem, ok_sentence: str) -> bool:
+        """Record a profile check: ``ok_sentence`` under the rule's own section, or the problem found."""
         if problem is None:
-            self.add(index, rule, ok_section, ok_sentence, True)
+            self.add(index, rule, rule.section, ok_sentence, True)
             return True
         section, sentence = problem
         self.add(index, rule, section, sentence[:1].upper() + sentence[1:] + ".", False)
         return False
 
 
-def _sans(cert: x509.Certificate) -> list[x509.GeneralName] | None:
-    san = get_extension(cert, x509.SubjectAlternativeName)
+def _sans(cert: x509.Certificate, ctx: ValidationContext) -> list[x509.GeneralName] | None:
+    san = ctx.facts.get_extension(cert, x509.SubjectAlternativeName)
     return list(san.value) if san is not None else None
 
 
@@ -100,21 +83,21 @@ def _validity(rec: _Recorder, i: int, cert: x509.Certificate, at: _dt.datetime) 
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     section = "RFC 5280 6.1.3 (a)(2)" if i < len(rec.path) - 1 or not rec.anchored else "RFC 5280 4.1.2.5"
     if at < start:
-        rec.add(i, "rfc5280-validity", section, f"Not yet valid: its validity starts {start.isoformat()}, after "
+        rec.add(i, Rule.VALIDITY, section, f"Not yet valid: its validity starts {start.isoformat()}, after "
                                                 f"{at.isoformat()}.", False)
     elif at > end:
-        rec.add(i, "rfc5280-validity", section, f"Expired: its validity ended {end.isoformat()}, before "
+        rec.add(i, Rule.VALIDITY, section, f"Expired: its validity ended {end.isoformat()}, before "
                                                 f"{at.isoformat()}.", False)
     else:
-        rec.add(i, "rfc5280-validity", section, f"Valid from {start.date().isoformat()} to "
+        rec.add(i, Rule.VALIDITY, section, f"Valid from {start.date().isoformat()} to "
                 f"{end.date().isoformat()}, which includes the time of validation.", True)
 
 
-def _revocation(rec: _Recorder, i: int, ctx: Context) -> None:
+def _revocation(rec: _Recorder, i: int, ctx: ValidationContext) -> None:
     cert, issuer = rec.path[i], rec.path[i + 1]
     relevant = [crl for crl in ctx.crls if crl.issuer == cert.issuer]
     if not relevant:
-        rec.add(i, "rfc5280-revocation", "RFC 5280 6.1.3 (a)(3)", "No CRL from its issuer was given, so its "
+        rec.add(i, Rule.REVOCATION, Rule.REVOCATION.section, "No CRL from its issuer was given, so its "
                 "revocation status was not checked.", True)
         return
     results = [check_crl(cert, issuer, crl, ctx.at) for crl in relevant]
@@ -127,41 +110,41 @@ def _revocation(rec: _Recorder, i: int, ctx: Context) -> None:
         sentence = "Revoked: " + chosen.reason[:1].lower() + chosen.reason[1:]
     else:
         sentence = chosen.reason
-    rec.add(i, "rfc5280-revocation", chosen.rule, sentence, chosen.status == "good")
+    rec.add(i, Rule.REVOCATION, chosen.rule, sentence, chosen.status == "good")
 
 
-def _pathlen(rec: _Recorder, j: int) -> None:
+def _pathlen(rec: _Recorder, j: int, ctx: ValidationContext) -> None:
     """6.1.4 (l), (m): at most pathLenConstraint non-self-issued intermediates below certificate j."""
-    bc = get_extension(rec.path[j], x509.BasicConstraints).value
-    below = sum(1 for c in rec.path[1:j] if not is_self_issued(c))
+    bc = ctx.facts.get_extension(rec.path[j], x509.BasicConstraints).value
+    below = sum(1 for c in rec.path[1:j] if not ctx.facts.self_issued(c))
     if bc.path_length is None:
         return
     ok = below <= bc.path_length
     sentence = (f"Its pathLenConstraint is {bc.path_length} and {below} intermediate CA certificate"
                 f"{'' if below == 1 else 's'} follow{'s' if below == 1 else ''} it")
-    rec.add(j, "rfc5280-pathlen", "RFC 5280 6.1.4 (m)" if ok else "RFC 5280 6.1.4 (l)",
+    rec.add(j, Rule.PATHLEN, "RFC 5280 6.1.4 (m)" if ok else "RFC 5280 6.1.4 (l)",
             sentence + ("." if ok else ", which exceeds it."), ok)
 
 
-def _name_constraints(rec: _Recorder, i: int) -> None:
+def _name_constraints(rec: _Recorder, i: int, ctx: ValidationContext) -> None:
     """6.1.3 (b), (c): this certificate's names against the constraints of every CA above it."""
     cert, path = rec.path[i], rec.path
-    if i and is_self_issued(cert):
+    if i and ctx.facts.self_issued(cert):
         return  # 6.1.3 (b): skipped for self-issued certificates other than the leaf
     sans = None
     for j in range(i + 1, len(path)):
-        nc_ext = get_extension(path[j], x509.NameConstraints)
+        nc_ext = ctx.facts.get_extension(path[j], x509.NameConstraints)
         if nc_ext is None:
             continue
         nc = nc_ext.value
-        sans = _sans(cert) if sans is None else sans
+        sans = _sans(cert, ctx) if sans is None else sans
         problem = check_name_constraints(nc, cert, sans)
         if problem:
-            rec.add(i, "rfc5280-name-constraints", "RFC 5280 6.1.3 (b)",
-                    f"Outside the name constraints of {cert_label(path[j])}: {problem}.", False)
+            rec.add(i, Rule.NAME_CONSTRAINTS, Rule.NAME_CONSTRAINTS.section,
+                    f"Outside the name constraints of {certificate_label(path[j])}: {problem}.", False)
             return
-        rec.add(i, "rfc5280-name-constraints", "RFC 5280 6.1.3 (b)",
-                f"Its names are inside the name constraints of {cert_label(path[j])}.", True)
+        rec.add(i, Rule.NAME_CONSTRAINTS, Rule.NAME_CONSTRAINTS.section,
+                f"Its names are inside the name constraints of {certificate_label(path[j])}.", True)
 
 
 def _name_section(name: x509.GeneralName) -> str:
@@ -169,37 +152,37 @@ def _name_section(name: x509.GeneralName) -> str:
     return {x509.DNSName: "RFC 9525 6.3", x509.IPAddress: "RFC 9525 6.4"}.get(type(name), "RFC 5280 4.2.1.6")
 
 
-def _leaf_name(rec: _Recorder, ctx: Context) -> None:
+def _leaf_name(rec: _Recorder, ctx: ValidationContext) -> None:
     if not ctx.names:
-        rec.add(0, "rfc9525-name", "RFC 9525 6", "No expected name was given, so the certificate was not "
+        rec.add(0, Rule.NAME, Rule.NAME.section, "No expected name was given, so the certificate was not "
                 "matched against a host name; a TLS client must always give one.", True)
         return
-    sans = _sans(rec.path[0]) or []
+    sans = _sans(rec.path[0], ctx) or []
     for wanted in ctx.names:
         text = str(wanted.value)
         if not san_matches(wanted, sans):
             listed = ", ".join(str(s.value) for s in sans if not isinstance(s, x509.DirectoryName)) or "none"
-            rec.add(0, "rfc9525-name", _name_section(wanted), f"The name {text} matches none of its subjectAltName "
+            rec.add(0, Rule.NAME, _name_section(wanted), f"The name {text} matches none of its subjectAltName "
                     f"entries ({listed}).", False)
             return
     names = ", ".join(str(n.value) for n in ctx.names)
-    rec.add(0, "rfc9525-name", _name_section(ctx.names[0]), f"Its subjectAltName matches {names}.", True)
+    rec.add(0, Rule.NAME, _name_section(ctx.names[0]), f"Its subjectAltName matches {names}.", True)
 
 
-def _key_usage(rec: _Recorder, ctx: Context) -> None:
+def _key_usage(rec: _Recorder, ctx: ValidationContext) -> None:
     if not ctx.key_usage:
         return
-    ku_ext = get_extension(rec.path[0], x509.KeyUsage)
+    ku_ext = ctx.facts.get_extension(rec.path[0], x509.KeyUsage)
     if ku_ext is None:
         return
     ku = ku_ext.value
     missing = [u for u in ctx.key_usage if not getattr(ku, u)]
-    rec.add(0, "rfc5280-key-usage", "RFC 5280 4.2.1.3",
+    rec.add(0, Rule.KEY_USAGE, Rule.KEY_USAGE.section,
             f"Its keyUsage lacks {', '.join(missing)}." if missing else "Its keyUsage allows the purpose.",
             not missing)
 
 
-def check_path(candidate: Candidate, ctx: Context, budget: Budget, *, fast: bool = False) -> list[Step]:
+def check_path(candidate: Candidate, ctx: ValidationContext, budget: Budget, *, fast: bool = False) -> list[Step]:
     """Every check on one candidate path, trust anchor first (RFC 5280 6.1 order).
 
     With ``fast=True`` only a verdict is wanted: the checks that cost nothing run first and the
@@ -219,52 +202,58 @@ def check_path(candidate: Candidate, ctx: Context, budget: Budget, *, fast: bool
     return rec.steps
 
 
-def _check(rec: _Recorder, candidate: Candidate, ctx: Context, budget: Budget, which: str) -> None:
+def _check(rec: _Recorder, candidate: Candidate, ctx: ValidationContext, budget: Budget, which: str) -> None:
     path, anchored = candidate.path, candidate.anchored
     n = len(path)
     if which != "signatures" and not anchored:
-        rec.add(n - 1, "rfc5280-path-to-anchor", "RFC 5280 6.1", f"No path to a trust anchor: "
+        rec.add(n - 1, Rule.PATH_TO_ANCHOR, Rule.PATH_TO_ANCHOR.section, f"No path to a trust anchor: "
                 f"{candidate.dead_end}.", False)
     for i in range(n - 1, -1, -1):
         cert = path[i]
         is_anchor = anchored and i == n - 1
         if is_anchor:
-            rec.add(i, "rfc5280-trust-anchor", "RFC 5280 6.1.1 (d)", "It is in the trust store, so its name and key "
+            rec.add(i, Rule.TRUST_ANCHOR, Rule.TRUST_ANCHOR.section, "It is in the trust store, so its name and key "
                     "are trusted as they are; its own self-signature proves nothing and is not checked.", True)
         elif i < n - 1 and which != "cheap":
             problem = budget.signature(cert, path[i + 1])
-            issuer = cert_label(path[i + 1])
-            rec.add(i, "rfc5280-signature", "RFC 5280 6.1.3 (a)(1)",
+            issuer = certificate_label(path[i + 1])
+            rec.add(i, Rule.SIGNATURE, Rule.SIGNATURE.section,
                     f"Its signature verifies with the public key of its issuer, {issuer}." if problem is None else
                     f"Its signature cannot be trusted: {problem} ({issuer}).", problem is None)
         if which == "signatures":
             continue
-        problem = profile.extension_problem(cert, is_anchor=is_anchor)
-        if not rec.problem(i, "rfc5280-extensions", problem, "RFC 5280 4.2",
+        problem = profile.extension_problem(cert, ctx.facts, is_anchor=is_anchor)
+        if not rec.problem(i, Rule.EXTENSIONS, problem,
                            "Its extensions are well formed, and it has no unrecognised critical extension."):
             continue
         _validity(rec, i, cert, ctx.at)
         if ctx.crls and not is_anchor and i < n - 1:
             _revocation(rec, i, ctx)
         if i > 0:
-            if rec.problem(i, "rfc5280-ca", profile.ca_problem(cert, is_anchor=is_anchor), "RFC 5280 6.1.4 (k)",
+            if rec.problem(i, Rule.CA, profile.ca_problem(cert, ctx.facts, is_anchor=is_anchor),
                            "It is a CA certificate (basicConstraints CA:TRUE, keyUsage keyCertSign)."):
-                _pathlen(rec, i)
-            rec.problem(i, "rfc5280-eku", profile.eku_problem(cert, ctx.eku, leaf=False), "RFC 5280 4.2.1.12",
+                _pathlen(rec, i, ctx)
+            rec.problem(i, Rule.EKU, profile.eku_problem(cert, ctx.facts, ctx.eku, leaf=False),
                         "Its extendedKeyUsage, if any, allows the purpose.")
-        _name_constraints(rec, i)
+        _name_constraints(rec, i, ctx)
         if i == 0:
-            rec.problem(0, "rfc5280-end-entity", profile.leaf_problem(cert, needs_san=ctx.web or bool(ctx.names)),
-                        "RFC 5280 4.2.1.6", "Its end-entity extensions are as the profile requires.")
-            rec.problem(0, "cabf-eku", profile.eku_problem(cert, ctx.eku, leaf=True), "CABF BR 7.1.2.7.10",
-                        "Its extendedKeyUsage allows the purpose.")
-            _key_usage(rec, ctx)
-            _leaf_name(rec, ctx)
-            if ctx.web:
-                rec.problem(0, "cabf-common-name", profile.common_name_problem(cert), "CABF BR 7.1.4.3",
-                            "Its common name, if any, repeats a subjectAltName entry.")
-        rec.problem(i, "cabf-key", profile.key_problem(cert, web=ctx.web), "CABF BR 6.1.5",
+            _leaf(rec, cert, ctx)
+        rec.problem(i, Rule.KEY, profile.key_problem(cert, web=ctx.web),
                     "Its public key is of an allowed type and size.")
         if not is_anchor:
-            rec.problem(i, "cabf-signature-algorithm", profile.signature_algorithm_problem(cert, web=ctx.web),
-                        "CABF BR 7.1.3.2", "Its signature algorithm is allowed.")
+            rec.problem(i, Rule.SIGNATURE_ALGORITHM, profile.signature_algorithm_problem(cert, web=ctx.web),
+                        "Its signature algorithm is allowed.")
+
+
+def _leaf(rec: _Recorder, cert: x509.Certificate, ctx: ValidationContext) -> None:
+    """RFC 5280 6.1.5 and the BR: the end-entity profile, its purpose, its key usage and its name."""
+    needs_san = ctx.web or bool(ctx.names)
+    rec.problem(0, Rule.END_ENTITY, profile.leaf_problem(cert, ctx.facts, needs_san=needs_san),
+                "Its end-entity extensions are as the profile requires.")
+    rec.problem(0, Rule.LEAF_EKU, profile.eku_problem(cert, ctx.facts, ctx.eku, leaf=True),
+                "Its extendedKeyUsage allows the purpose.")
+    _key_usage(rec, ctx)
+    _leaf_name(rec, ctx)
+    if ctx.web:
+        rec.problem(0, Rule.COMMON_NAME, profile.common_name_problem(cert, ctx.facts),
+                    "Its common name, if any, repeats a subjectAltName entry.")

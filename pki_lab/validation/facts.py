@@ -1,9 +1,15 @@
-"""Facts about a certificate (parsed extensions, short name, self-issued?), computed once per validation.
+"""Facts about a certificate (parsed extensions, key identifiers, self-issued?), computed once per validation.
 
 Parsing an extension or comparing two names is cheap once, but a validator asks the
 same questions many times per path and per candidate path. The facts of a
-certificate never change, so :func:`pki_lab.validation.validate_chain` keeps them
-here for the length of one call (it clears the table when it starts).
+certificate never change, so each call of :func:`pki_lab.validation.validate_chain`
+makes one :class:`Facts` table (on its
+:class:`~pki_lab.validation.context.ValidationContext`) and drops it when it returns:
+nothing is shared between calls or threads.
+
+The table is keyed by ``id(cert)`` (hashing a certificate hashes its whole DER, which
+is slower) and keeps a reference to each certificate it holds facts about, so no
+certificate it knows can be collected and have its id reused while the table lives.
 """
 
 from __future__ import annotations
@@ -13,29 +19,9 @@ from typing import Any
 
 from cryptography import x509
 
-__all__ = ["clear", "remember", "extensions_of", "get_extension", "label", "self_issued"]
+__all__ = ["Facts"]
 
-_TABLE: dict[int, tuple[x509.Certificate, dict[Any, Any]]] = {}
 _MISSING = object()
-
-
-def clear() -> None:
-    """Forget every fact (called at the start of each validation)."""
-    _TABLE.clear()
-
-
-def remember(cert: x509.Certificate, key: Any, compute: Callable[[], Any]) -> Any:
-    """The fact ``key`` about ``cert``, computed by ``compute()`` the first time it is asked for."""
-    entry = _TABLE.get(id(cert))
-    if entry is None or entry[0] is not cert:
-        if len(_TABLE) > 10_000:
-            _TABLE.clear()
-        entry = (cert, {})
-        _TABLE[id(cert)] = entry
-    value = entry[1].get(key, _MISSING)
-    if value is _MISSING:
-        value = entry[1][key] = compute()
-    return value
 
 
 def _parse(cert: x509.Certificate) -> x509.Extensions | None:
@@ -45,35 +31,49 @@ def _parse(cert: x509.Certificate) -> x509.Extensions | None:
         return None
 
 
-def extensions_of(cert: x509.Certificate) -> x509.Extensions | None:
-    """The certificate's extensions, or None if they cannot be parsed (duplicates, bad DER)."""
-    return remember(cert, "extensions", lambda: _parse(cert))
+class Facts:
+    """The facts of the certificates one validation looks at (not thread-safe: one per call)."""
 
+    def __init__(self) -> None:
+        self._table: dict[int, tuple[x509.Certificate, dict[Any, Any]]] = {}
 
-def _find(cert: x509.Certificate, cls: type) -> x509.Extension | None:
-    exts = extensions_of(cert)
-    if exts is None:
-        return None
-    try:
-        return exts.get_extension_for_class(cls)
-    except (x509.ExtensionNotFound, ValueError):
-        return None
+    def remember(self, cert: x509.Certificate, key: Any, compute: Callable[[], Any]) -> Any:
+        """The fact ``key`` about ``cert``, computed by ``compute()`` the first time it is asked for."""
+        entry = self._table.get(id(cert))
+        if entry is None:
+            entry = self._table[id(cert)] = (cert, {})
+        value = entry[1].get(key, _MISSING)
+        if value is _MISSING:
+            value = entry[1][key] = compute()
+        return value
 
+    def extensions_of(self, cert: x509.Certificate) -> x509.Extensions | None:
+        """The certificate's extensions, or None if they cannot be parsed (duplicates, bad DER)."""
+        return self.remember(cert, "extensions", lambda: _parse(cert))
 
-def get_extension(cert: x509.Certificate, cls: type) -> x509.Extension | None:
-    """The extension of class ``cls`` (e.g. ``x509.BasicConstraints``), or None if absent or unparseable."""
-    return remember(cert, cls, lambda: _find(cert, cls))
+    def get_extension(self, cert: x509.Certificate, cls: type) -> x509.Extension | None:
+        """The extension of class ``cls`` (e.g. ``x509.BasicConstraints``), or None if absent or unparseable."""
+        return self.remember(cert, cls, lambda: self._find(cert, cls))
 
+    def _find(self, cert: x509.Certificate, cls: type) -> x509.Extension | None:
+        exts = self.extensions_of(cert)
+        if exts is None:
+            return None
+        try:
+            return exts.get_extension_for_class(cls)
+        except (x509.ExtensionNotFound, ValueError):
+            return None
 
-def label(cert: x509.Certificate) -> str:
-    """A short, stable name for a certificate: its common name, else its RFC 4514 subject."""
-    def compute() -> str:
-        cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        return str(cns[-1].value) if cns else (cert.subject.rfc4514_string() or "(empty subject)")
+    def self_issued(self, cert: x509.Certificate) -> bool:
+        """RFC 5280 6.1: subject and issuer are the same name."""
+        return self.remember(cert, "self-issued", lambda: cert.subject == cert.issuer)
 
-    return remember(cert, "label", compute)
+    def key_identifier(self, cert: x509.Certificate) -> bytes | None:
+        """The subjectKeyIdentifier of ``cert`` (RFC 5280 4.2.1.2), or None."""
+        ski = self.get_extension(cert, x509.SubjectKeyIdentifier)
+        return ski.value.digest if ski is not None else None
 
-
-def self_issued(cert: x509.Certificate) -> bool:
-    """RFC 5280 6.1: subject and issuer are the same name."""
-    return remember(cert, "self-issued", lambda: cert.subject == cert.issuer)
+    def authority_key_identifier(self, cert: x509.Certificate) -> bytes | None:
+        """The keyIdentifier of the authorityKeyIdentifier of ``cert`` (RFC 5280 4.2.1.1), or None."""
+        aki = self.get_extension(cert, x509.AuthorityKeyIdentifier)
+        return aki.value.key_identifier if aki is not None else None

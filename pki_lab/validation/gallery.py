@@ -7,7 +7,7 @@ name it wants, the time, CRLs) and :meth:`Scenario.validate` runs
 :func:`~pki_lab.validation.validate_chain` on it.
 
     >>> from pki_lab.validation.gallery import scenario
-    >>> scenario("expired-intermediate").validate().failure.rule
+    >>> str(scenario("expired-intermediate").validate().failure.rule)
     'rfc5280-validity'
 """
 
@@ -24,6 +24,7 @@ from .. import clock
 from ..ca import CertificateAuthority, sign_with
 from ..errors import ParameterError
 from ..keys import named_key
+from .api import validate_chain
 from .crl import make_crl
 
 __all__ = ["Scenario", "FAULTS", "GALLERY", "scenario", "failure_gallery", "chain_with_faults", "resign",
@@ -47,8 +48,6 @@ class Scenario:
 
     def validate(self, **overrides: Any):
         """Run :func:`~pki_lab.validation.validate_chain` on this scenario (keyword arguments override)."""
-        from .api import validate_chain
-
         args = dict(intermediates=self.intermediates, trust=self.trust, at=self.at, name=self.name, crls=self.crls)
         args.update(overrides)
         return validate_chain(self.leaf, **args)

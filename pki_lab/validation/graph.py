@@ -5,41 +5,42 @@ certificate whose subject is its issuer's name (a *candidate* issuer: name
 chaining, RFC 5280 6.1.3 (a)(4)). The leaf sits at the bottom, trust anchors
 (squares) above. The chosen path is drawn thick, green when valid; the failing
 certificate, or the failing link for a bad signature, is red.
+
+``report`` is a :class:`~pki_lab.validation.report.ValidationReport` (read for its
+``path``, ``pool``, ``anchors``, ``ok``, ``failure`` and ``summary()``); this module does
+not import the report, so the report can import it to draw itself.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from cryptography import x509
 
-from .report import ValidationReport, cert_label
+from ..names import certificate_label
+from .rules import Rule
 
 __all__ = ["pool_graph", "draw_report"]
 
 
-def pool_graph(report: ValidationReport):
+def pool_graph(report: Any):
     """A networkx DiGraph of the pool: node ids are indices, ``cert`` and ``label`` are node attributes."""
     import networkx as nx
 
     certs: list[x509.Certificate] = list(dict.fromkeys((*report.path[:1], *report.pool, *report.path)))
     graph = nx.DiGraph()
-    labels = [cert_label(c) for c in certs]
+    labels = [certificate_label(c) for c in certs]
     for i, cert in enumerate(certs):
         label = labels[i]
         if labels.count(label) > 1:  # cross-signed twins share a name: say who signed each
-            label += "\n(self-signed)" if cert.issuer == cert.subject else f"\n(by {_cn(cert.issuer)})"
+            label += "\n(self-signed)" if cert.issuer == cert.subject else f"\n(by {certificate_label(cert.issuer)})"
         graph.add_node(i, cert=cert, label=label, anchor=cert in report.anchors)
     for i, child in enumerate(certs):
         for j, parent in enumerate(certs):
             if i != j and parent.subject == child.issuer:
                 graph.add_edge(i, j)
     return graph
-
-
-def _cn(name: x509.Name) -> str:
-    cns = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(cns[-1].value) if cns else name.rfc4514_string()
 
 
 def _levels(graph, start: int) -> dict[int, int]:
@@ -55,7 +56,7 @@ def _levels(graph, start: int) -> dict[int, int]:
     return {n: level.get(n, top) for n in graph.nodes}
 
 
-def draw_report(report: ValidationReport, ax=None):
+def draw_report(report: Any, ax=None):
     """Draw the pool graph of ``report`` on ``ax`` (a new figure if None); returns the Axes."""
     import matplotlib.pyplot as plt
     import networkx as nx
@@ -76,7 +77,7 @@ def draw_report(report: ValidationReport, ax=None):
     failure = report.failure
     bad_edge = bad_node = None
     if failure is not None and failure.index < len(path_nodes):
-        if failure.rule == "rfc5280-signature" and failure.index + 1 < len(path_nodes):
+        if failure.rule == Rule.SIGNATURE and failure.index + 1 < len(path_nodes):
             bad_edge = (path_nodes[failure.index], path_nodes[failure.index + 1])
         else:
             bad_node = path_nodes[failure.index]

@@ -27,6 +27,8 @@ import functools
 from cryptography import x509
 
 from .. import data
+from ..errors import ParameterError
+from .api import validate_chain
 from .report import ValidationReport
 
 __all__ = ["ReplayRow", "certificates", "replay", "DST_EXPIRY"]
@@ -69,9 +71,6 @@ def replay(when: _dt.datetime, trusts: str = "DST Root CA X3", *, leaf: str = "R
     ``trusts`` is ``"DST Root CA X3"``, ``"ISRG Root X1"`` or ``"both"``. The server sends what
     Let's Encrypt's default chain held in 2021: R3 and the cross-signed ISRG Root X1.
     """
-    from ..errors import ParameterError
-    from .api import validate_chain
-
     certs = certificates()
     stores = {"DST Root CA X3": ["DST Root CA X3"], "ISRG Root X1": ["ISRG Root X1"],
               "both": ["DST Root CA X3", "ISRG Root X1"]}

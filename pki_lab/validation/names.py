@@ -26,12 +26,16 @@ from collections.abc import Iterable
 
 from cryptography import x509
 
+from ..errors import ParameterError, WrongTypeError
+from ..names import make_general_name
+
 __all__ = [
     "is_valid_dns_name",
     "in_dns_subtree",
     "dns_pattern_matches",
     "san_matches",
     "parse_expected_name",
+    "PEER_NAME_TYPES",
     "ConstraintViolation",
     "check_name_constraints",
 ]
@@ -67,28 +71,28 @@ def dns_pattern_matches(pattern: str, name: str) -> bool:
     return pattern == name
 
 
-def parse_expected_name(value: object) -> x509.GeneralName:
-    """The name a client expects: ``"www.example.com"``, ``"192.0.2.1"``, ``"user@example.com"`` or a GeneralName."""
-    from ..errors import ParameterError, WrongTypeError
+#: The kinds of name a peer can be expected to have (RFC 9525 6.3 and 6.4, RFC 5280 4.2.1.6).
+PEER_NAME_TYPES = (x509.DNSName, x509.IPAddress, x509.RFC822Name)
 
-    if isinstance(value, (x509.DNSName, x509.IPAddress, x509.RFC822Name)):
-        return value
-    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        return x509.IPAddress(value)
-    if not isinstance(value, str):
+
+def parse_expected_name(value: object) -> x509.GeneralName:
+    """The name a client expects: ``"www.example.com"``, ``"192.0.2.1"``, ``"user@example.com"`` or a GeneralName.
+
+    The string is read by :func:`pki_lab.names.make_general_name` (every form listed there), and the
+    result must be a DNS name, an IP address or an e-mail address: a URI or a directory name is not
+    a name a TLS peer is checked against.
+    """
+    if not isinstance(value, (str, x509.GeneralName, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         raise WrongTypeError(f"`name` must be a host name, an IP address or an e-mail address as a string, "
                              f"not {type(value).__name__}.")
-    text = value.strip()
     try:
-        return x509.IPAddress(ipaddress.ip_address(text))
-    except ValueError:
-        pass
-    if "@" in text:
-        return x509.RFC822Name(text)
-    if not text or " " in text or "/" in text:
+        name = make_general_name(value)
+    except ParameterError:
+        name = None
+    if not isinstance(name, PEER_NAME_TYPES):
         raise ParameterError(f"`name` must be a host name such as 'www.example.com', an IP address or an "
                              f"e-mail address, not {value!r}.")
-    return x509.DNSName(text)
+    return name
 
 
 def san_matches(expected: x509.GeneralName, sans: Iterable[x509.GeneralName]) -> bool:

@@ -21,7 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, SignatureAlgorithmOID
 
-from .facts import extensions_of, get_extension, remember, self_issued
+from ..oids import oid_name
+from .facts import Facts
 
 __all__ = ["KNOWN_EXTENSIONS", "extension_problem", "ca_problem", "leaf_problem", "key_problem",
            "signature_algorithm_problem", "eku_problem", "common_name_problem"]
@@ -54,17 +55,13 @@ _WEB_SIGNATURES = {
 _CLIENT_EXTRA_SIGNATURES = {SignatureAlgorithmOID.ED25519, SignatureAlgorithmOID.ED448}
 
 
-def _get(cert: x509.Certificate, cls: type):
-    return get_extension(cert, cls)
-
-
 def _serial(cert: x509.Certificate) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # cryptography warns about serial 0 or negative: we report it instead
         return cert.serial_number
 
 
-def extension_problem(cert: x509.Certificate, *, is_anchor: bool = False) -> Problem:
+def extension_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool = False) -> Problem:
     """Rules every certificate follows: v3, a sane serial, parseable extensions, no unknown critical ones.
 
     A trust anchor's serial number and authorityKeyIdentifier are not checked: RFC 5280 6.1.1 (d) takes
@@ -72,16 +69,17 @@ def extension_problem(cert: x509.Certificate, *, is_anchor: bool = False) -> Pro
     """
     if cert.version != x509.Version.v3:
         return "CABF BR 7.1.1", "it is not an X.509 version 3 certificate"
-    serial = 1 if is_anchor else remember(cert, "serial", lambda: _serial(cert))
+    serial = 1 if is_anchor else facts.remember(cert, "serial", lambda: _serial(cert))
     # RFC 5280 4.1.2.2: a positive integer of at most 20 octets (21 encoded, as CAs often forget the sign bit).
     if serial <= 0:
         return "RFC 5280 4.1.2.2", f"its serial number {serial} is not a positive integer"
     if serial.bit_length() // 8 + 1 > 21:
         return "RFC 5280 4.1.2.2", "its serial number is longer than 20 octets"
-    exts = extensions_of(cert)
+    exts = facts.extensions_of(cert)
     if exts is None:
         return "RFC 5280 4.2", "its extensions cannot be parsed (a duplicate or malformed extension)"
-    if not is_anchor and not self_issued(cert) and _get(cert, x509.AuthorityKeyIdentifier) is None:
+    no_aki = facts.get_extension(cert, x509.AuthorityKeyIdentifier) is None
+    if not is_anchor and not facts.self_issued(cert) and no_aki:
         return "RFC 5280 4.2.1.1", ("it has no authorityKeyIdentifier, which every certificate but a "
                                     "self-signed one must carry")
     for ext in exts:
@@ -96,44 +94,44 @@ def extension_problem(cert: x509.Certificate, *, is_anchor: bool = False) -> Pro
     return None
 
 
-def ca_problem(cert: x509.Certificate, *, is_anchor: bool) -> Problem:
+def ca_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool) -> Problem:
     """RFC 5280 4.2.1 and BR 7.1.2 rules for a certificate that issues others (including a trust anchor)."""
-    bc = _get(cert, x509.BasicConstraints)
+    bc = facts.get_extension(cert, x509.BasicConstraints)
     if bc is None:  # 6.1.4 (k)
         return "RFC 5280 6.1.4 (k)", "it has no basicConstraints extension, so it is not a CA certificate"
     if not bc.value.ca:
         return "RFC 5280 6.1.4 (k)", "its basicConstraints says CA:FALSE, so it may not issue certificates"
     if not bc.critical:
         return "RFC 5280 4.2.1.9", "its basicConstraints extension is not marked critical, as a CA's must be"
-    ku = _get(cert, x509.KeyUsage)
+    ku = facts.get_extension(cert, x509.KeyUsage)
     if ku is None:
         return "CABF BR 7.1.2.10.7", "it has no keyUsage extension, which a CA certificate must have"
     if not ku.value.key_cert_sign:  # 6.1.4 (n)
         return "RFC 5280 6.1.4 (n)", "its keyUsage does not include keyCertSign, so its key may not sign certificates"
-    ski = _get(cert, x509.SubjectKeyIdentifier)
+    ski = facts.get_extension(cert, x509.SubjectKeyIdentifier)
     if ski is None:
         return "RFC 5280 4.2.1.2", "it has no subjectKeyIdentifier, which every CA certificate must have"
-    aki = _get(cert, x509.AuthorityKeyIdentifier)
+    aki = facts.get_extension(cert, x509.AuthorityKeyIdentifier)
     if aki is not None:
         value = aki.value
         if value.key_identifier is None:
             return "CABF BR 7.1.2.11.1", "its authorityKeyIdentifier has no keyIdentifier"
         if value.authority_cert_issuer is not None or value.authority_cert_serial_number is not None:
             return "CABF BR 7.1.2.11.1", "its authorityKeyIdentifier names an issuer and serial, which the BR forbid"
-        if is_anchor and self_issued(cert) and value.key_identifier != ski.value.digest:
+        if is_anchor and facts.self_issued(cert) and value.key_identifier != ski.value.digest:
             return "RFC 5280 4.2.1.1", "it is self-signed but its authorityKeyIdentifier is not its own key identifier"
-    nc = _get(cert, x509.NameConstraints)
+    nc = facts.get_extension(cert, x509.NameConstraints)
     if nc is not None and not nc.value.permitted_subtrees and not nc.value.excluded_subtrees:
         return "RFC 5280 4.2.1.10", "its nameConstraints extension is empty, which the standard forbids"
-    pc = _get(cert, x509.PolicyConstraints)
+    pc = facts.get_extension(cert, x509.PolicyConstraints)
     if pc is not None and not pc.critical:
         return "RFC 5280 4.2.1.11", "its policyConstraints extension is not marked critical, as it must be"
     return None
 
 
-def eku_problem(cert: x509.Certificate, wanted: x509.ObjectIdentifier, *, leaf: bool) -> Problem:
+def eku_problem(cert: x509.Certificate, facts: Facts, wanted: x509.ObjectIdentifier, *, leaf: bool) -> Problem:
     """RFC 5280 4.2.1.12 and BR 7.1.2.7.10: the extended key usage must allow the purpose."""
-    eku = _get(cert, x509.ExtendedKeyUsage)
+    eku = facts.get_extension(cert, x509.ExtendedKeyUsage)
     if eku is None:
         return None
     usages = list(eku.value)
@@ -148,11 +146,11 @@ def eku_problem(cert: x509.Certificate, wanted: x509.ObjectIdentifier, *, leaf: 
     return section, f"its extendedKeyUsage does not include {purpose}"
 
 
-def leaf_problem(cert: x509.Certificate, *, needs_san: bool) -> Problem:
+def leaf_problem(cert: x509.Certificate, facts: Facts, *, needs_san: bool) -> Problem:
     """Rules for the end-entity certificate (RFC 5280 4.2.1, BR 7.1.2.7)."""
-    if _get(cert, x509.NameConstraints) is not None:
+    if facts.get_extension(cert, x509.NameConstraints) is not None:
         return "RFC 5280 4.2.1.10", "it carries nameConstraints, which only a CA certificate may"
-    san = _get(cert, x509.SubjectAlternativeName)
+    san = facts.get_extension(cert, x509.SubjectAlternativeName)
     if san is None:
         if needs_san:
             return "CABF BR 7.1.2.7.12", "it has no subjectAltName, where a server certificate must name its hosts"
@@ -184,7 +182,7 @@ def _same_dns(cn: str, dns: str) -> bool:
         return False
 
 
-def common_name_problem(cert: x509.Certificate) -> Problem:
+def common_name_problem(cert: x509.Certificate, facts: Facts) -> Problem:
     """BR 7.1.4.3: a common name that stands for a SAN entry must be its character-for-character copy.
 
     A common name that names the same host or address as a SAN entry but is written differently
@@ -196,7 +194,7 @@ def common_name_problem(cert: x509.Certificate) -> Problem:
     cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     if not cns:
         return None
-    san = _get(cert, x509.SubjectAlternativeName)
+    san = facts.get_extension(cert, x509.SubjectAlternativeName)
     entries = list(san.value) if san is not None else []
     dns = [e.value for e in entries if isinstance(e, x509.DNSName)]
     ips = [e.value for e in entries if isinstance(e, x509.IPAddress)]
@@ -239,6 +237,4 @@ def signature_algorithm_problem(cert: x509.Certificate, *, web: bool) -> Problem
     oid = cert.signature_algorithm_oid
     if oid in _WEB_SIGNATURES or (not web and oid in _CLIENT_EXTRA_SIGNATURES):
         return None
-    from ..oids import oid_name
-
     return "CABF BR 7.1.3.2", f"it is signed with {oid_name(oid)}, which is not allowed"

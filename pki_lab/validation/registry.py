@@ -20,21 +20,9 @@ from collections.abc import Iterable
 
 from cryptography import x509
 
-from .facts import extensions_of, get_extension
+from .facts import Facts
 
-__all__ = ["IssuerRegistry", "extensions_of", "key_identifier", "authority_key_identifier"]
-
-
-def key_identifier(cert: x509.Certificate) -> bytes | None:
-    """The subjectKeyIdentifier of ``cert``, or None."""
-    ski = get_extension(cert, x509.SubjectKeyIdentifier)
-    return ski.value.digest if ski is not None else None
-
-
-def authority_key_identifier(cert: x509.Certificate) -> bytes | None:
-    """The keyIdentifier of the authorityKeyIdentifier of ``cert``, or None."""
-    aki = get_extension(cert, x509.AuthorityKeyIdentifier)
-    return aki.value.key_identifier if aki is not None else None
+__all__ = ["IssuerRegistry"]
 
 
 class IssuerRegistry:
@@ -44,11 +32,13 @@ class IssuerRegistry:
         trust: the trust anchors (certificates the relying party trusts as they are).
         intermediates: untrusted certificates that may help build a path (what a server sent).
         at: the validation time, used only to order candidates (valid ones first).
+        facts: the validation's facts table (key identifiers are read through it); a new one if None.
     """
 
     def __init__(self, trust: Iterable[x509.Certificate], intermediates: Iterable[x509.Certificate],
-                 at: _dt.datetime) -> None:
+                 at: _dt.datetime, facts: Facts | None = None) -> None:
         self.at = at
+        self.facts = Facts() if facts is None else facts
         self.anchors: tuple[x509.Certificate, ...] = tuple(dict.fromkeys(trust))
         self._anchor_set = set(self.anchors)
         pool = [c for c in dict.fromkeys(intermediates) if c not in self._anchor_set]
@@ -74,11 +64,11 @@ class IssuerRegistry:
         if cached is not None:
             return cached
         found = self._by_subject.get(cert.issuer, [])
-        want = authority_key_identifier(cert)
+        want = self.facts.authority_key_identifier(cert)
 
         def likeliness(item: tuple[x509.Certificate, bool]) -> tuple[int, int, int]:
             candidate, anchored = item
-            have = key_identifier(candidate)
+            have = self.facts.key_identifier(candidate)
             kid = 1 if want is None or have is None else (0 if want == have else 2)
             current = candidate.not_valid_before_utc <= self.at <= candidate.not_valid_after_utc
             return (kid, 0 if anchored else 1, 0 if current else 1)

@@ -17,16 +17,13 @@ from collections.abc import Callable
 
 from cryptography import x509
 
-__all__ = ["Step", "ValidationReport", "cert_label"]
+from ..names import certificate_label
+from .graph import draw_report
+from .rules import Rule
+
+__all__ = ["Step", "ValidationReport"]
 
 _LEFT = "style='text-align:left;vertical-align:top'"  # JupyterLab right-aligns table cells by default
-
-
-def cert_label(cert: x509.Certificate) -> str:
-    """A short, stable name for a certificate: its common name, else its RFC 4514 subject."""
-    from .facts import label
-
-    return label(cert)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,16 +31,17 @@ class Step:
     """One check on one certificate of the path.
 
     Attributes:
-        rule: a short id, e.g. ``"rfc5280-pathlen"`` (the unit tests use the same ids).
+        rule: the rule's id, a :class:`~pki_lab.validation.rules.Rule` (equal to its string, e.g.
+            ``"rfc5280-pathlen"``; the unit tests use the same ids).
         section: where the rule comes from, e.g. ``"RFC 5280 6.1.4 (m)"`` or ``"CABF BR 7.1.2.7.10"``.
         position: the certificate's place in the path, e.g. ``"intermediate 1"`` (leaf first).
-        subject: the certificate's short name (see :func:`cert_label`).
+        subject: the certificate's short name (see :func:`pki_lab.names.certificate_label`).
         sentence: what was checked and what was found, in plain words.
         ok: True if the check passed.
         index: the certificate's index in the path (0 is the leaf).
     """
 
-    rule: str
+    rule: Rule
     section: str
     position: str
     subject: str
@@ -117,7 +115,7 @@ class ValidationReport:
 
     def path_text(self) -> str:
         """The path as ``leaf <- intermediate <- anchor`` with short names."""
-        return " <- ".join(cert_label(c) for c in self.path)
+        return " <- ".join(certificate_label(c) for c in self.path)
 
     def summary(self) -> str:
         """One line: the verdict and the reason."""
@@ -157,9 +155,7 @@ class ValidationReport:
         """Draw the candidate-issuer pool: arrows from each certificate to its possible issuers.
 
         The chosen path is drawn thick (green if valid), the failing link or certificate red,
-        trust anchors as squares. Needs matplotlib and networkx (imported here, not at import
-        time). Returns the matplotlib Axes; end the cell with ``plt.show()``.
+        trust anchors as squares. Needs matplotlib and networkx (imported when drawing, not at
+        import time). Returns the matplotlib Axes; end the cell with ``plt.show()``.
         """
-        from .graph import draw_report
-
         return draw_report(self, ax=ax)
