@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _ipython
+
 __version__ = "0.1.0"
 
 # public name -> module that defines it
@@ -47,7 +49,7 @@ _EXPORTS = {
 _SUBMODULES = {"clock", "data", "exercises", "keys", "ca", "loading", "describe", "names", "oids",
                "lifecycle", "errors", "widgets", "progress", "toyrsa", "factoring", "hashing", "signatures",
                "toyecdsa", "der", "tamper", "validation", "conformance", "truststore", "acme",
-               "enrollment", "renewal", "revocation", "ocsp", "stapling", "merkle", "transparency", "pinning",
+               "enrollment", "renewal", "revocation", "merkle", "transparency", "pinning",
                "rotation", "tls", "iot"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
@@ -68,14 +70,8 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-def _install_ipython_display() -> None:
-    from . import _ipython
-
-    _ipython.install()
-
-
-if "IPython" in __import__("sys").modules:
-    _install_ipython_display()
+# Inside IPython or Jupyter, a PkiLabError shows as its sentence (``install`` does nothing elsewhere).
+_ipython.install()
 
 # The function `describe` shares its name with its module `pki_lab.describe`. Importing the
 # submodule anywhere would make `pki_lab.describe` the module, so bind the function eagerly:

@@ -13,6 +13,7 @@ import importlib
 import pkgutil
 import sys
 
+from . import commands
 from .errors import PkiLabError
 
 __all__ = ["main"]
@@ -21,8 +22,6 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pki-lab", description="PKI Lab command-line tools.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from . import commands
-
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(subparsers)

@@ -23,7 +23,10 @@ import json
 from importlib import resources
 from typing import Any
 
+from cryptography.x509 import ocsp
+
 from ..errors import ParameterError
+from ..loading import load_certificate, load_certificates, load_crl
 
 __all__ = [
     "path",
@@ -86,29 +89,21 @@ def _resolve(name: str, folders: tuple[str, ...], suffixes: tuple[str, ...]) -> 
 
 def certificate(name: str):
     """A shipped root or intermediate certificate, by file stem (``"isrg_root_x1"``) or path."""
-    from ..loading import load_certificate
-
     return load_certificate(read_bytes(_resolve(name, _CERT_FOLDERS, ("", ".pem"))))
 
 
 def certificates(name: str):
     """Every certificate in a shipped PEM file (a chain file, for example)."""
-    from ..loading import load_certificates
-
     return load_certificates(read_bytes(_resolve(name, ("chains",) + _CERT_FOLDERS, ("", ".pem", ".chain.pem"))))
 
 
 def crl(name: str):
     """A shipped certificate revocation list, by file stem or path."""
-    from ..loading import load_crl
-
     return load_crl(read_bytes(_resolve(name, ("revocation",), ("", ".der", ".pem"))))
 
 
 def ocsp_response(name: str):
     """A shipped OCSP response (DER), by file stem or path."""
-    from cryptography.x509 import ocsp
-
     return ocsp.load_der_ocsp_response(read_bytes(_resolve(name, ("revocation",), ("", ".der"))))
 
 

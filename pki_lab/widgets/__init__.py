@@ -11,7 +11,11 @@ stays fast.
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
+
+from .. import clock
+from ..lifecycle import certificate_state
 
 __all__ = ["TryIt", "validity_explorer"]
 
@@ -39,12 +43,7 @@ def validity_explorer(cert: Any, *, days_before: int = 30, days_after: int = 120
 
     A shell over :func:`pki_lab.lifecycle.certificate_state`.
     """
-    import datetime as _dt
-
     import ipywidgets as w
-
-    from .. import clock
-    from ..lifecycle import certificate_state
 
     slider = w.IntSlider(value=0, min=-days_before, max=days_after, step=1,
                          description="days from now", continuous_update=True,

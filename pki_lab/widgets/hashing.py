@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import PkiLabError
 from ..hashing import as_bytes, digest, flip_bit
+from . import TryIt
 
 __all__ = ["AvalancheView", "avalanche_view", "avalanche_explorer"]
 
@@ -57,8 +58,6 @@ def avalanche_view(text: str, bits: tuple[int, ...], algorithm: str = "sha256") 
 def avalanche_explorer(text: str = "PKI Lab") -> Any:
     """A text box and a bit slider: flip one input bit and see which SHA-256 output bits change."""
     import ipywidgets as w
-
-    from . import TryIt
 
     style = {"description_width": "initial"}
     text_box = w.Text(value=text, description="input text", style=style)

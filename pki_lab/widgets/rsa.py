@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import PkiLabError
 from ..toyrsa import decrypt, encrypt, is_probable_prime, key_from_primes
+from . import TryIt
 
 __all__ = ["SMALL_PRIMES", "Playground", "rsa_playground", "rsa_explorer"]
 
@@ -52,8 +53,6 @@ def rsa_playground(p: int, q: int, e: int | None, m: int) -> Playground:
 def rsa_explorer(p: int = 61, q: int = 53, e: int = 17, m: int = 65) -> Any:
     """Dropdowns for p and q, a box for e, a slider for the message; shows :func:`rsa_playground`."""
     import ipywidgets as w
-
-    from . import TryIt
 
     style = {"description_width": "initial"}
     p_box = w.Dropdown(options=SMALL_PRIMES, value=p, description="prime p", style=style)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..tls import CASES, TlsPki, run_case
+from ..tls import CASES, TlsPki, lab_tls_pki, run_case
 from . import TryIt
 
 __all__ = ["case_lines", "handshake_explorer"]
@@ -29,8 +29,6 @@ def case_lines(case: str, pki: TlsPki | None = None) -> list[str]:
 def handshake_explorer(pki: TlsPki | None = None, case: str = "ok") -> TryIt:
     """A drop-down of scenarios and a button that runs a real handshake."""
     import ipywidgets as w
-
-    from ..tls import lab_tls_pki
 
     pki = pki or lab_tls_pki()
     choice = w.Dropdown(options=list(CASES), value=case, description="scenario", layout=w.Layout(width="28em"))

@@ -9,6 +9,8 @@ imported inside the functions so ``import pki_lab`` stays fast.
 
 from __future__ import annotations
 
+import html
+import io
 from typing import Any
 
 from ..merkle import MerkleTree, consistency_nodes, inclusion_nodes, node_hash, tree_shape
@@ -95,8 +97,6 @@ def draw_merkle_tree(tree: MerkleTree, size: int | None = None, *, index: int | 
 
 def _png(tree: MerkleTree, size: int, index: int) -> bytes:
     """The drawing as PNG bytes, made off-screen (no pyplot, so nothing leaks into the notebook's outputs)."""
-    import io
-
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(max(6, size * 0.9), 3.6))
@@ -108,8 +108,6 @@ def _png(tree: MerkleTree, size: int, index: int) -> bytes:
 
 def proof_explorer(tree: MerkleTree) -> TryIt:
     """Pick a tree size and a leaf; see its audit path drawn and the root rebuilt step by step."""
-    import html
-
     import ipywidgets as w
 
     size = w.IntSlider(value=len(tree), min=1, max=len(tree), description="tree size")
