@@ -25,7 +25,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from .der import MAX_DEPTH, DerTree, parse
+from .der import MAX_DEPTH, DerTree, parse, read_header
 from .errors import MalformedInputError, ParameterError, WrongTypeError
 
 __all__ = [
@@ -147,26 +147,24 @@ def pem_blocks(data: bytes, where: str = "the input") -> list[tuple[str, bytes]]
 
 
 def _der_shape_problem(der: bytes) -> str | None:
-    """Explain why DER bytes are not one well-formed outer SEQUENCE, or return None."""
+    """Explain why DER bytes are not one well-formed outer SEQUENCE, or return None.
+
+    The header is read by the lab's DER reader (:func:`pki_lab.der.read_header`), so
+    "well-formed" means what it means everywhere else in the lab (X.690 10.1).
+    """
     if len(der) < 2 or der[0] != 0x30:
         return "it does not start with a DER SEQUENCE (byte 0x30), so it is neither DER nor PEM"
-    first = der[1]
-    if first < 0x80:
-        length, header = first, 2
-    elif first == 0x80:
+    if der[1] == 0x80:
         return "it uses an indefinite length, which DER forbids"
-    else:
-        count = first & 0x7F
-        if count > 4 or len(der) < 2 + count:
-            return "its length field is damaged"
-        length, header = int.from_bytes(der[2 : 2 + count], "big"), 2 + count
-    if header + length > len(der):
-        return (
-            f"it is truncated: its header announces {header + length:,} bytes "
-            f"but only {len(der):,} are present"
-        )
-    if header + length < len(der):
-        return f"it has {len(der) - header - length:,} unexpected bytes after the end of the structure"
+    try:
+        header = read_header(der)
+    except MalformedInputError:
+        return "its length field is damaged"
+    size = header.header_length + header.length
+    if size > len(der):
+        return f"it is truncated: its header announces {size:,} bytes but only {len(der):,} are present"
+    if size < len(der):
+        return f"it has {len(der) - size:,} unexpected bytes after the end of the structure"
     return None
 
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from .encode import encode, encode_string
 from .paths import annotate, detect_kind, parse
-from .reader import MAX_DEPTH, DerTree, Node, parse_content, read
+from .reader import MAX_DEPTH, DerTree, Header, Node, parse_content, read, read_header
 from .values import PRINTABLE_CHARACTERS, oid_text, tag_name
 
-__all__ = ["Node", "DerTree", "parse", "read", "annotate", "detect_kind", "encode", "encode_string", "parse_content",
-           "MAX_DEPTH", "tag_name", "oid_text", "PRINTABLE_CHARACTERS"]
+__all__ = ["Node", "DerTree", "Header", "parse", "read", "read_header", "annotate", "detect_kind", "encode",
+           "encode_string", "parse_content", "MAX_DEPTH", "tag_name", "oid_text", "PRINTABLE_CHARACTERS"]
