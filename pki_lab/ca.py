@@ -36,7 +36,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -44,11 +44,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from . import clock
 from .errors import ParameterError, PolicyError, WrongTypeError
-from .keys import named_key, public_key_of, signing_hash
+from .keys import KeyKind, named_key, public_key_of, signing_hash
 from .names import certificate_label, common_name, make_name, make_san
 
 __all__ = [
     "Profile",
+    "ProfileName",
+    "IssueProfile",
     "PROFILES",
     "CertificateAuthority",
     "Hierarchy",
@@ -56,6 +58,12 @@ __all__ = [
     "make_csr",
     "sign_with",
 ]
+
+
+#: The lab's certificate profiles (the table above).
+ProfileName = Literal["root", "intermediate", "server", "client", "device"]
+#: The profiles :meth:`CertificateAuthority.issue` takes: a root is made only by ``create_root``.
+IssueProfile = Literal["intermediate", "server", "client", "device"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +79,7 @@ class Profile:
     needs_san: bool = False
 
 
-PROFILES: dict[str, Profile] = {
+PROFILES: dict[ProfileName, Profile] = {
     "root": Profile("root", True, True, (), 3650),
     "intermediate": Profile("intermediate", True, True, (), 1825, path_length=0),
     "server": Profile("server", False, False, (ExtendedKeyUsageOID.SERVER_AUTH,), 90, needs_san=True),
@@ -83,8 +91,8 @@ PROFILES: dict[str, Profile] = {
 def _profile(name: object) -> Profile:
     if isinstance(name, Profile):
         return name
-    if name not in PROFILES or name == "root":
-        choices = ", ".join(p for p in PROFILES if p != "root")
+    if name not in get_args(IssueProfile):
+        choices = ", ".join(get_args(IssueProfile))
         raise ParameterError(f"Unknown profile {name!r}; choose one of: {choices}.")
     return PROFILES[name]
 
@@ -93,7 +101,7 @@ _RSA_DEFAULTS = {"root": "root-ca", "intermediate": "intermediate-ca", "server":
                  "client": "client", "device": "device"}
 
 
-def _key(key: Any, fallback_name: str, key_kind: str, role: str = "server") -> Any:
+def _key(key: Any, fallback_name: str, key_kind: KeyKind, role: ProfileName = "server") -> Any:
     """The key to use: the one given, the named key it names, or one named after the subject.
 
     RSA keys cannot be derived from arbitrary names, so for ``key_kind="rsa"`` the
@@ -177,7 +185,7 @@ class CertificateAuthority:
         name: object = "PKI Lab Root CA",
         *,
         key: Any = None,
-        key_kind: str = "ec",
+        key_kind: KeyKind = "ec",
         days: float | None = None,
         path_length: int | None = None,
         organization: str | None = "PKI Lab",
@@ -204,7 +212,7 @@ class CertificateAuthority:
         name: object,
         *,
         key: Any = None,
-        key_kind: str = "ec",
+        key_kind: KeyKind = "ec",
         days: float | None = None,
         path_length: int | None = 0,
         organization: str | None = "PKI Lab",
@@ -293,10 +301,10 @@ class CertificateAuthority:
         self,
         subject: object,
         *,
-        profile: str | Profile = "server",
+        profile: IssueProfile | Profile = "server",
         names: Sequence[object] | None = None,
         key: Any = None,
-        key_kind: str = "ec",
+        key_kind: KeyKind = "ec",
         days: float | None = None,
         extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
     ) -> x509.Certificate:
@@ -451,9 +459,9 @@ class Hierarchy:
 def demo_hierarchy(
     host: str = "www.example.com",
     *,
-    key_kind: str = "ec",
+    key_kind: KeyKind = "ec",
     prefix: str = "PKI Lab",
-    profile: str = "server",
+    profile: IssueProfile = "server",
 ) -> Hierarchy:
     """One call to a root, an issuing CA and a leaf for ``host``, all at the lab clock's now."""
     root = CertificateAuthority.create_root(f"{prefix} Root CA", key_kind=key_kind)

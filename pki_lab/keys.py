@@ -29,15 +29,17 @@ from __future__ import annotations
 import functools
 import hashlib
 from importlib import resources
+from typing import Literal, get_args
 
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from .errors import ParameterError, WrongTypeError
 
 __all__ = [
     "KEY_KINDS",
+    "KeyKind",
     "named_key",
     "rsa_key_names",
     "key_summary",
@@ -50,8 +52,9 @@ __all__ = [
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
-#: The kinds of key :func:`named_key` makes.
-KEY_KINDS = ("ec", "p384", "ed25519", "rsa")
+#: The kinds of key :func:`named_key` makes: P-256, P-384, Ed25519, and the shipped test-only RSA keys.
+KeyKind = Literal["ec", "p384", "ed25519", "rsa"]
+KEY_KINDS: tuple[KeyKind, ...] = get_args(KeyKind)
 
 _CURVES = {
     "ec": (ec.SECP256R1(), 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551),
@@ -86,13 +89,14 @@ def rsa_key_names() -> tuple[str, ...]:
 
 
 @functools.cache
-def named_key(name: str, kind: str = "ec") -> PrivateKey:
+def named_key(name: str, kind: KeyKind = "ec") -> PrivateKey:
     """Return the lab's private key called ``name``, of the given ``kind``.
 
     Args:
         name: any non-empty string for ``"ec"``, ``"p384"`` and ``"ed25519"``; one of
             :func:`rsa_key_names` for ``"rsa"``.
-        kind: ``"ec"`` (P-256, default), ``"p384"``, ``"ed25519"`` or ``"rsa"``.
+        kind: ``"ec"`` (P-256, default), ``"p384"``, ``"ed25519"`` or ``"rsa"`` (:data:`KeyKind`); the
+            spellings ``"p256"``, ``"P-256"``, ``"ecdsa"``, ``"P-384"`` and ``"rsa2048"`` are accepted too.
 
     Raises:
         ParameterError: for an empty name, an unknown kind, or an RSA name the lab
@@ -171,7 +175,9 @@ def sign_bytes(private_key: object, data: bytes) -> bytes:
     """
     if not isinstance(private_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
                                     ed448.Ed448PrivateKey)):
-        raise WrongTypeError(f"`private_key` must be an RSA, EC or EdDSA private key, not {type(private_key).__name__}.")
+        raise WrongTypeError(
+            f"`private_key` must be an RSA, EC or EdDSA private key, not {type(private_key).__name__}."
+        )
     algorithm = signing_hash(private_key)
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         return private_key.sign(data, ec.ECDSA(algorithm, deterministic_signing=True))

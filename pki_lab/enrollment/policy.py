@@ -12,6 +12,7 @@ import fnmatch
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from ..ca import IssueProfile
 from ..errors import PolicyError, WrongTypeError
 from ..keys import key_summary
 from ..names import common_name
@@ -93,7 +94,7 @@ class IssuancePolicy:
     curves: tuple[str, ...] = ("P-256", "P-384", "P-521")
     allow_ed25519: bool = True
     allowed_extensions: tuple[str, ...] = ("subjectAltName",)
-    profile: str = "device"
+    profile: IssueProfile = "device"
     days: float | None = 365
 
     def evaluate(self, csr: x509.CertificateSigningRequest) -> tuple[Check, ...]:

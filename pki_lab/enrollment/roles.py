@@ -15,7 +15,7 @@ from cryptography import x509
 from .. import clock
 from ..ca import CertificateAuthority, make_csr
 from ..errors import ParameterError, PolicyError, WrongTypeError
-from ..keys import key_summary, named_key, sign_bytes
+from ..keys import KeyKind, key_summary, named_key, sign_bytes
 from ..names import certificate_label
 from .policy import Decision, IssuancePolicy
 
@@ -102,7 +102,7 @@ class Device:
 
     __slots__ = ("name", "key_kind", "log", "certificate", "_generation", "_csr", "_sign", "_public", "_names")
 
-    def __init__(self, name: str, *, key_kind: str = "ec", log: EventLog | None = None,
+    def __init__(self, name: str, *, key_kind: KeyKind = "ec", log: EventLog | None = None,
                  names: Sequence[str] | None = None) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ParameterError(f"A device needs a non-empty name such as 'sensor-17.devices.example.com', not "
