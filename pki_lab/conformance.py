@@ -28,6 +28,8 @@ from cryptography import x509
 
 from . import clock
 from .errors import PkiLabError
+from .validation.api import validate_chain
+from .validation.context import Usage
 
 __all__ = ["SKIPPED_FEATURES", "CaseResult", "load_cases", "run_case", "run_cases", "format_table", "main"]
 
@@ -81,14 +83,12 @@ def _time(case: dict) -> _dt.datetime:
 
 def run_case(case: dict) -> CaseResult:
     """Validate one case and compare with its expected result."""
-    from .validation import validate_chain
-
     case_id, expected = case["id"], case["expected_result"]
     family = case_id.split("::")[0]
     skipped = [f for f in case.get("features") or [] if f in SKIPPED_FEATURES]
     if skipped:
         return CaseResult(case_id, family, "skipped", expected, f"feature {skipped[0]}: {SKIPPED_FEATURES[skipped[0]]}")
-    usage = "client" if case["validation_kind"] == "CLIENT" else "server"
+    usage: Usage = "client" if case["validation_kind"] == "CLIENT" else "server"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a few cases load certificates cryptography warns about on purpose

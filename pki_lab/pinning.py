@@ -19,7 +19,8 @@ policy                  accepts a chain when                                   b
 ======================  =====================================================  ==============================
 
 Path validation uses ``cryptography.x509.verification`` (RFC 5280 path building with
-the CA/Browser Forum profile's checks), at the lab clock's now unless ``at=`` is given.
+the CA/Browser Forum profile's checks, through
+:func:`pki_lab.validation.compare.verify_with_cryptography`), at the lab clock's now unless ``at=`` is given.
 Each check returns a frozen :class:`PinVerdict` with a reason sentence.
 
     >>> from pki_lab.ca import demo_hierarchy
@@ -40,12 +41,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509 import verification
 
 from . import clock
 from .describe import thumbprint
 from .errors import ParameterError, WrongTypeError
-from .names import common_name
+from .names import certificate_label
+from .validation.compare import verify_with_cryptography
 
 __all__ = [
     "PinVerdict",
@@ -136,10 +137,6 @@ def _instant(at: object) -> _dt.datetime:
     return clock.now() if at is None else clock.require_aware(at, "at")
 
 
-def _label(cert: x509.Certificate) -> str:
-    return common_name(cert.subject) or cert.subject.rfc4514_string() or "(no subject)"
-
-
 def validate_path(
     chain: Sequence[x509.Certificate], host: str, roots: Sequence[x509.Certificate], at: _dt.datetime | None = None
 ) -> tuple[list[x509.Certificate] | None, str, str]:
@@ -156,26 +153,24 @@ def validate_path(
     for index, cert in enumerate(certs):
         role = "leaf" if index == 0 else f"intermediate {index}"
         if when > cert.not_valid_after_utc:
-            return None, f"the {role} certificate {_label(cert)!r} has expired", ""
+            return None, f"the {role} certificate {certificate_label(cert)!r} has expired", ""
         if when < cert.not_valid_before_utc:
-            return None, f"the {role} certificate {_label(cert)!r} is not valid yet", ""
+            return None, f"the {role} certificate {certificate_label(cert)!r} is not valid yet", ""
     if not roots:
         return None, "the device trusts no root at all", ""
-    store = verification.Store(list(roots))
-    verifier = verification.PolicyBuilder().store(store).time(when).build_server_verifier(verification.DNSName(host))
-    try:
-        path = verifier.verify(certs[0], certs[1:])
-    except verification.VerificationError as exc:
-        detail = str(exc)
+    result = verify_with_cryptography(certs[0], certs[1:], roots, when, name=host)
+    if not result.ok:
+        detail = result.error
         if "subjectaltname" in detail.lower():
             return None, f"the leaf certificate is not for the host {host!r}", detail
         top = certs[-1]
         if top.issuer != top.subject and top.issuer not in {root.subject for root in roots}:
-            issuer = common_name(top.issuer) or top.issuer.rfc4514_string()
+            issuer = certificate_label(top.issuer)
             return None, (f"the chain does not validate to a root the device trusts: the last certificate sent, "
-                          f"{_label(top)!r}, was issued by {issuer!r}, which is not a trusted root"), detail
+                          f"{certificate_label(top)!r}, was issued by {issuer!r}, which is not a trusted root"), detail
         return None, "the chain does not validate to a root the device trusts", detail
-    return list(path), f"the chain validates to the trusted root {_label(path[-1])!r}", ""
+    path = list(result.path)
+    return path, f"the chain validates to the trusted root {certificate_label(path[-1])!r}", ""
 
 
 class _Policy:
@@ -208,7 +203,7 @@ class TrustStorePolicy(_Policy):
         path, bad = self._validated(chain, host, at)
         if bad:
             return bad
-        return PinVerdict(self.kind, True, f"the chain validates to the trusted root {_label(path[-1])!r}")
+        return PinVerdict(self.kind, True, f"the chain validates to the trusted root {certificate_label(path[-1])!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,10 +266,11 @@ class SpkiPin(_Policy):
         for cert in path:
             pin = spki_sha256(cert)
             if pin in self.pins:
-                return PinVerdict(self.kind, True, f"the chain validates and the key of {_label(cert)!r} is pinned")
-            if pin in self.backup_pins:
                 return PinVerdict(self.kind, True,
-                                  f"the chain validates and the key of {_label(cert)!r} matches a backup pin")
+                                  f"the chain validates and the key of {certificate_label(cert)!r} is pinned")
+            if pin in self.backup_pins:
+                return PinVerdict(self.kind, True, f"the chain validates and the key of "
+                                  f"{certificate_label(cert)!r} matches a backup pin")
         return PinVerdict(self.kind, False, "the chain validates, but no key on the path matches a pin")
 
 
@@ -302,9 +298,10 @@ class IssuingCaPin(_Policy):
         wanted = {(ca.subject, spki_sha256(ca)) for ca in self.cas}
         if (issuer.subject, spki_sha256(issuer)) in wanted:
             return PinVerdict(self.kind, True,
-                              f"the chain validates and the leaf's issuer {_label(issuer)!r} is pinned")
+                              f"the chain validates and the leaf's issuer {certificate_label(issuer)!r} is pinned")
         return PinVerdict(self.kind, False,
-                          f"the chain validates, but the leaf's issuer {_label(issuer)!r} is not a pinned CA")
+                          f"the chain validates, but the leaf's issuer {certificate_label(issuer)!r} is not a "
+                          "pinned CA")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any
 
 from cryptography import x509
 
-from . import clock
+from . import clock, data
 from .ca import CertificateAuthority
 from .describe import thumbprint
 from .errors import ParameterError
@@ -105,8 +105,6 @@ class RootFacts:
 
 def root_facts() -> tuple[RootFacts, ...]:
     """The two real roots of the story: names, key types and validity, from their certificates."""
-    from . import data
-
     out = []
     for stand_in, data_name in _STANDINS.values():
         cert = data.certificate(data_name)
@@ -135,8 +133,6 @@ class Scenario:
 
 
 def _root_like(real_name: str, name: str, key: str) -> CertificateAuthority:
-    from . import data
-
     real = data.certificate(real_name)
     days = (real.not_valid_after_utc - real.not_valid_before_utc).total_seconds() / 86400
     with clock.travel_to(real.not_valid_before_utc):

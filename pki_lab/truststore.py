@@ -37,15 +37,17 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509 import verification as _v
 
-from . import clock
+from . import clock, data
 from .describe import thumbprint
 from .errors import ParameterError, WrongTypeError
 from .keys import key_summary
 from .loading import load_certificates
 from .names import common_name
 from .oids import oid_name
+from .validation.api import validate_chain
+from .validation.compare import verify_with_cryptography
+from .validation.context import Usage
 
 __all__ = [
     "SNAPSHOT",
@@ -71,7 +73,11 @@ SYSTEM_CA_FILES = (
 
 
 def anchor_label(cert: x509.Certificate) -> str:
-    """A short name for a root: its common name, else its organisation, else the RFC 4514 subject."""
+    """A short name for a root: its common name, else its organisation, else the RFC 4514 subject.
+
+    Not :func:`pki_lab.names.certificate_label`: many roots have no common name but an
+    organisational unit or organisation that says more than the whole RFC 4514 subject.
+    """
     cn = common_name(cert.subject)
     if cn:
         return cn
@@ -210,8 +216,6 @@ class TrustStore:
     @classmethod
     def snapshot(cls) -> TrustStore:
         """The dated copy of certifi 2026.10.19 shipped with the course (Mozilla's list, MPL-2.0)."""
-        from . import data
-
         store = cls.from_pem(data.read_bytes(SNAPSHOT), name="certifi 2026.10.19 (snapshot)")
         return dataclasses.replace(store, source=f"pki_lab/data/{SNAPSHOT}")
 
@@ -344,25 +348,19 @@ class TrustStore:
         if not self.anchors:
             return Anchoring(False, self.name, when, reason="the store has no anchors at all.")
         if engine == "pki_lab":
-            from .validation import validate_chain
-
             report = validate_chain(certs[0], certs[1:], trust=self.anchors, at=when, name=dns_name,
                                     usage=_usage(certs[0], dns_name))
             if report.ok:
                 return Anchoring(True, self.name, when, tuple(report.path))
             return Anchoring(False, self.name, when, reason=report.reason)
-        builder = _v.PolicyBuilder().store(_v.Store(list(self.anchors))).time(when)
-        try:
-            if dns_name is not None:
-                verified = builder.build_server_verifier(_v.DNSName(dns_name)).verify(certs[0], certs[1:])
-            else:
-                verified = _verify_any_purpose(builder, certs)
-        except _v.VerificationError as exc:
-            return Anchoring(False, self.name, when, reason=_reason(exc, self, certs, when))
-        return Anchoring(True, self.name, when, tuple(verified))
+        result = verify_with_cryptography(certs[0], certs[1:], self.anchors, when, name=dns_name,
+                                          usage=None if dns_name is None else "server")
+        if not result.ok:
+            return Anchoring(False, self.name, when, reason=_reason(result.error, self, certs, when))
+        return Anchoring(True, self.name, when, result.path)
 
 
-def _usage(leaf: x509.Certificate, dns_name: str | None) -> str:
+def _usage(leaf: x509.Certificate, dns_name: str | None) -> Usage:
     """'client' for a leaf that is only for client authentication (devices), else 'server'."""
     if dns_name is not None:
         return "server"
@@ -374,33 +372,8 @@ def _usage(leaf: x509.Certificate, dns_name: str | None) -> str:
     return "client" if client in ekus and server not in ekus else "server"
 
 
-def _verify_any_purpose(builder: Any, certs: list[x509.Certificate]) -> list[x509.Certificate]:
-    """Validate the path whatever the leaf is for: as a client certificate, else as a server one.
-
-    The client verifier with a permissive end-entity policy accepts device and
-    client certificates (no SAN needed); a TLS server chain whose CAs are limited to
-    serverAuth fails it, so it is then checked as a server chain for the leaf's own
-    first DNS name (a wildcard ``*.example.com`` is checked as ``www.example.com``).
-    """
-    relaxed = builder.extension_policies(ca_policy=_v.ExtensionPolicy.webpki_defaults_ca(),
-                                         ee_policy=_v.ExtensionPolicy.permit_all())
-    try:
-        return relaxed.build_client_verifier().verify(certs[0], certs[1:]).chain
-    except _v.VerificationError as first:
-        try:
-            san = certs[0].extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            names = san.get_values_for_type(x509.DNSName)
-        except x509.ExtensionNotFound:
-            names = []
-        if not names:
-            raise first from None
-        host = names[0].replace("*.", "www.", 1) if names[0].startswith("*.") else names[0]
-        return builder.build_server_verifier(_v.DNSName(host)).verify(certs[0], certs[1:])
-
-
-def _reason(exc: Exception, store: TrustStore, certs: list[x509.Certificate], when: _dt.datetime) -> str:
-    """A sentence for a failed validation, naming the most likely cause."""
-    text = str(exc)
+def _reason(text: str, store: TrustStore, certs: list[x509.Certificate], when: _dt.datetime) -> str:
+    """A sentence for a failed validation (``text``: the verifier's error), naming the most likely cause."""
     top = certs[-1]
     issuers = [a for a in store.anchors if a.subject == top.issuer]
     if "not valid at validation time" in text or "expired" in text:

@@ -13,6 +13,8 @@ import argparse
 import datetime as _dt
 
 from ..errors import ParameterError
+from ..loading import load_certificate, load_certificates, load_crl
+from ..validation.api import validate_chain
 
 __all__ = ["register", "run", "parse_time"]
 
@@ -54,9 +56,6 @@ def parse_time(text: str) -> _dt.datetime:
 
 def run(args: argparse.Namespace) -> int:
     """Validate and print the report; 0 if valid, 1 if not (bad input raises, and the CLI exits 2)."""
-    from ..loading import load_certificate, load_certificates, load_crl
-    from ..validation import validate_chain
-
     leaf = load_certificate(args.leaf)
     trust = [c for path in args.trust for c in load_certificates(path)]
     untrusted = [c for path in args.untrusted for c in load_certificates(path)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 
 from ..validation.gallery import scenario
+from ..validation.history import replay
+from ..validation.names import in_dns_subtree
 from . import Exercise, register
 
 # What the notebook defines before its exercises (the unit tests run it too).
@@ -77,8 +79,6 @@ register(Exercise(
 
 
 def _replay_path_length() -> int:
-    from ..validation.history import replay
-
     return len(replay(_dt.datetime(2021, 10, 1, tzinfo=_dt.UTC), "both").report.path)
 
 
@@ -107,8 +107,6 @@ def _permitted_host() -> str:
 
 
 def _in_constraints(answer, _expected) -> bool:
-    from ..validation.names import in_dns_subtree
-
     return in_dns_subtree(str(answer).strip(), "example.org")
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from .. import data
+from ..ca import CertificateAuthority
 from ..names import common_name
+from ..truststore import TrustStore
 from . import Exercise, register
 
 # What the notebook defines before its exercises (the unit tests run it too).
@@ -23,8 +26,6 @@ _CUTOFF = _dt.datetime(2030, 1, 1, tzinfo=_dt.UTC)
 
 
 def _store():
-    from ..truststore import TrustStore
-
     return TrustStore.snapshot()
 
 
@@ -54,8 +55,6 @@ register(Exercise(
 
 
 def _stackoverflow_anchor() -> str:
-    from .. import data
-
     chain = data.chain("stackoverflow.com")
     return common_name(_store().anchor_for(chain.certificates, at=chain.validation_time).anchor.subject)
 
@@ -85,8 +84,6 @@ register(Exercise(
 
 
 def _acme_trusted_counts() -> int:
-    from ..truststore import TrustStore
-
     store, acme = _store(), _Acme()
     chain = [acme.leaf, acme.issuing]
     stores = [store, store.add(acme.root), TrustStore.of([acme.root], "Acme only"),
@@ -96,8 +93,6 @@ def _acme_trusted_counts() -> int:
 
 class _Acme:
     def __init__(self) -> None:
-        from ..ca import CertificateAuthority
-
         root = CertificateAuthority.create_root("Acme Private Root")
         issuing = root.create_intermediate("Acme Issuing CA")
         self.root = root

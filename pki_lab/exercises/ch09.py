@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from .. import data
 from ..ca import CertificateAuthority
 from ..describe import thumbprint
 from ..pinning import SpkiPin, ThumbprintAllowList, spki_sha256
+from ..rotation import simulate_fleet
 from . import Exercise, normalize_hex, register
 
 # What the notebook defines before its exercises (the unit tests run it too).
@@ -98,8 +100,6 @@ register(Exercise(
 
 
 def _days_left() -> int:
-    from .. import data
-
     baltimore = data.certificate("baltimore_cybertrust_root")
     return (baltimore.not_valid_after_utc - _dt.datetime(2023, 2, 15, tzinfo=_dt.UTC)).days
 
@@ -133,8 +133,6 @@ register(Exercise(
 
 
 def _share() -> int:
-    from ..rotation import simulate_fleet
-
     result = simulate_fleet(per_group=20, seed=2023)
     return round(100 * result.share("trust store (updatable)", _dt.datetime(2023, 3, 1, tzinfo=_dt.UTC)))
 

@@ -109,6 +109,7 @@ def verify_with_cryptography(
     at: _dt.datetime,
     name: str | None = None,
     usage: Usage | None = "server",
+    max_depth: int | None = None,
 ) -> CryptographyResult:
     """Validate ``leaf`` with pyca/cryptography's verifier (RFC 5280 and the CA/B Forum profile).
 
@@ -120,6 +121,7 @@ def verify_with_cryptography(
         usage: ``"server"`` (the server verifier, for ``name``), ``"client"`` (the client verifier), or
             None: whatever the leaf is for, tried as a client certificate (any extensions allowed on the
             leaf) and then as a server certificate for its own first DNS name.
+        max_depth: the longest chain the verifier may build (its ``max_chain_depth``); its default if None.
 
     Returns:
         A :class:`CryptographyResult`: ``ok`` and the path found, or the library's error text (its
@@ -133,6 +135,8 @@ def verify_with_cryptography(
     if usage == "server" and not name:
         raise ParameterError("pyca/cryptography's server verifier needs the expected name; pass `name`.")
     builder = _v.PolicyBuilder().store(_v.Store(list(trust))).time(at)
+    if max_depth is not None:
+        builder = builder.max_chain_depth(max_depth)
     pool = list(intermediates)
     try:
         if usage == "server":
