@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from ..iot.capstone import ProductPKI, check_design
+from ..iot.capstone import ProductPKI, check_design, design_pki
 from ..iot.trust import Verdict
 from . import Exercise, register
 
@@ -36,8 +36,6 @@ def _design_coach(answer: ProductPKI, expected) -> str:
 
 @functools.cache
 def _bad_design() -> ProductPKI:
-    from ..iot.capstone import design_pki
-
     return design_pki("Fabrikam Sense", ("Porto",), device_days=4000)
 
 

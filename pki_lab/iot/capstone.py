@@ -17,11 +17,12 @@ from cryptography import x509
 
 from ..ca import CertificateAuthority
 from ..errors import ParameterError
+from ..loading import to_der
+from ..names import certificate_label
 from ..revocation import RevocationRegistry
 from .device import IoTDevice, manufacture
 from .dps import ProvisioningService
 from .hub import IoTHub
-from .trust import cn
 
 __all__ = ["ProductPKI", "design_pki", "check_design", "design_report", "prove_possession", "connect_services",
            "fleet_status", "draw_summary"]
@@ -53,8 +54,9 @@ class ProductPKI:
         enrollment group on the root admits them until they expire.
         """
         old = self._factory(factory)
-        generation = sum(1 for ca in self.retired if cn(ca.certificate).startswith(cn(old.certificate)[:20])) + 2
-        base = cn(old.certificate).split(" G")[0]
+        old_name = certificate_label(old.certificate)
+        generation = sum(1 for ca in self.retired if certificate_label(ca.certificate).startswith(old_name[:20])) + 2
+        base = old_name.split(" G")[0]
         new = self.root.create_intermediate(f"{base} G{generation}", organization=self.product, days=days)
         self.retired.append(old)
         self.issuing[factory] = new
@@ -68,7 +70,7 @@ class ProductPKI:
 
     def registry(self, issuer: CertificateAuthority) -> RevocationRegistry:
         """The revocation registry of an issuing CA (chapter 07's :class:`~pki_lab.revocation.RevocationRegistry`)."""
-        return self.registries.setdefault(cn(issuer.certificate), RevocationRegistry(issuer))
+        return self.registries.setdefault(certificate_label(issuer.certificate), RevocationRegistry(issuer))
 
     @property
     def crl_numbers(self) -> dict[str, int]:
@@ -87,7 +89,7 @@ class ProductPKI:
         for ca in self.all_cas():
             if cert.issuer == ca.certificate.subject:
                 return ca
-        raise ParameterError(f"{cn(cert)!r} was not issued by any of {self.product}'s issuing CAs.")
+        raise ParameterError(f"{certificate_label(cert)!r} was not issued by any of {self.product}'s issuing CAs.")
 
 
 def design_pki(product: str = "Contoso Thermo", factories: Sequence[str] = ("Shenzhen", "Guadalajara"), *,
@@ -132,7 +134,7 @@ def check_design(pki: ProductPKI) -> list[str]:
         if device_end > cert.not_valid_after_utc.timestamp():
             problems.append(f"Device certificates ({pki.device_days} days) would outlive the issuing CA of {factory}; "
                             "make the device lifetime shorter than the issuing CA's.")
-        keys.add(cert.public_key().public_bytes(*_spki()))
+        keys.add(to_der(cert.public_key()))
     if len(keys) != len(pki.issuing):
         problems.append("Each factory needs its own key, so that one compromised factory can be cut off alone.")
     return problems
@@ -151,12 +153,6 @@ def design_report(factories: int = 2, issuing_days: float = 1825, device_days: i
     return head + ("no problems found." if not problems else " ".join(problems))
 
 
-def _spki():
-    from cryptography.hazmat.primitives import serialization
-
-    return serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-
-
 def prove_possession(service, name: str, ca: CertificateAuthority):
     """The key ceremony for a CA: get the service's code, sign it with the CA's key, return the service's verdict."""
     code = service.verification_code(name)
@@ -166,15 +162,18 @@ def prove_possession(service, name: str, ca: CertificateAuthority):
 def connect_services(pki: ProductPKI, dps: ProvisioningService, hub: IoTHub) -> None:
     """Register the product's root with DPS (with proof of possession) and one enrollment group on it."""
     dps.link_hub(hub)
-    name = cn(pki.root.certificate)
+    name = certificate_label(pki.root.certificate)
     dps.upload_ca(pki.root.certificate, name)
     prove_possession(dps, name, pki.root)
     dps.add_enrollment_group(f"{pki.product} fleet", name, hub=hub.name)
 
 
 def fleet_status(dps: ProvisioningService, devices: Iterable[IoTDevice]) -> dict[str, str]:
-    """Register every device again and return ``{device ID: verdict code}`` ("ok" for an accepted one)."""
-    return {d.registration_id: dps.register(d).verdict.code for d in devices}
+    """Register every device again and return ``{device ID: verdict code}`` ("ok" for an accepted one).
+
+    The codes are plain strings (a :class:`~pki_lab.iot.trust.Code`'s value), so the dict prints as text.
+    """
+    return {d.registration_id: str(dps.register(d).verdict.code) for d in devices}
 
 
 def draw_summary(pki: ProductPKI, devices: Sequence[IoTDevice], status: dict[str, str] | None = None,
@@ -185,16 +184,16 @@ def draw_summary(pki: ProductPKI, devices: Sequence[IoTDevice], status: dict[str
 
     status = status or {}
     graph = nx.DiGraph()
-    root = cn(pki.root.certificate)
+    root = certificate_label(pki.root.certificate)
     graph.add_node(root, level=0, colour="#0969da")
     cas = pki.all_cas()
     for ca in cas:
-        graph.add_node(cn(ca.certificate), level=1, colour="#8c959f" if ca in pki.retired else "#1a7f37")
-        graph.add_edge(root, cn(ca.certificate))
+        graph.add_node(certificate_label(ca.certificate), level=1, colour="#8c959f" if ca in pki.retired else "#1a7f37")
+        graph.add_edge(root, certificate_label(ca.certificate))
     for d in devices:
         ok = status.get(d.registration_id, "ok") == "ok"
         graph.add_node(d.registration_id, level=2, colour="#1a7f37" if ok else "#cf222e")
-        graph.add_edge(cn(d.certificate.issuer), d.registration_id)
+        graph.add_edge(certificate_label(d.certificate.issuer), d.registration_id)
     pos = {}
     for level in (0, 1, 2):
         row = [n for n, data in graph.nodes(data=True) if data["level"] == level]

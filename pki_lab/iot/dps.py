@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
 from typing import Any
 
 from cryptography import x509
@@ -35,10 +34,12 @@ from .. import clock
 from ..ca import CertificateAuthority
 from ..describe import thumbprint
 from ..errors import ParameterError
-from ..names import common_name
+from ..hashing import digest
+from ..names import certificate_label, common_name
 from .device import IoTDevice, proves_possession
 from .events import EventLog
-from .trust import CaStore, Verdict, _revocation, check_chain, cn
+from .hub import AuthMethod
+from .trust import CaStore, Code, Verdict, check_chain
 
 __all__ = ["IndividualEnrollment", "EnrollmentGroup", "Registration", "ProvisioningService"]
 
@@ -155,7 +156,7 @@ class ProvisioningService:
     def publish_crl(self, crl: x509.CertificateRevocationList) -> None:
         """Give the service a CRL (newer CRLs from the same issuer replace older ones)."""
         self.crls = [c for c in self.crls if c.issuer != crl.issuer] + [crl]
-        self.log.add("CA", self.name, f"CRL from {cn(crl.issuer)!r} ({len(list(crl))} revoked)")
+        self.log.add("CA", self.name, f"CRL from {certificate_label(crl.issuer)!r} ({len(list(crl))} revoked)")
 
     def _check_hub(self, hub: str | None) -> None:
         if hub is not None and hub not in self.hubs:
@@ -172,20 +173,21 @@ class ProvisioningService:
         self.log.add(device.registration_id, self.name,
                      "register (TLS client cert" + (" + CSR)" if csr is not None else ")"))
 
-        def reject(code: str, reason: str) -> Registration:
+        def reject(code: Code, reason: str) -> Registration:
             self.log.add(self.name, device.registration_id, f"rejected: {code}", ok=False)
             return Registration(Verdict(self.name, reg_id, False, code, reason))
 
         self._challenges += 1
-        challenge = hashlib.sha256(f"{self.name}/challenge/{self._challenges}".encode()).digest()
+        challenge = digest(f"{self.name}/challenge/{self._challenges}")
         if not proves_possession(device, leaf, challenge):
-            return reject("no-proof-of-possession", "the device could not sign the TLS challenge with the key of the "
-                                                   "certificate it presented: it is a copy without the private key "
-                                                   "(or the wrong certificate is installed on the device).")
+            return reject(Code.NO_PROOF_OF_POSSESSION,
+                          "the device could not sign the TLS challenge with the key of the certificate it presented: "
+                          "it is a copy without the private key (or the wrong certificate is installed on the device).")
         if common_name(leaf.subject) != reg_id:
-            return reject("cn-mismatch", f"the certificate's subject CN is {common_name(leaf.subject)!r} but the "
-                                         f"device registers as {reg_id!r}; they must be equal: issue the device a "
-                                         "certificate with CN set to its registration ID.")
+            return reject(Code.CN_MISMATCH,
+                          f"the certificate's subject CN is {common_name(leaf.subject)!r} but the device registers as "
+                          f"{reg_id!r}; they must be equal: issue the device a certificate with CN set to its "
+                          "registration ID.")
         enrollment = self.individual.get(reg_id)
         if enrollment is not None:
             outcome = self._check_individual(enrollment, leaf, presented, at)
@@ -196,7 +198,7 @@ class ProvisioningService:
         enrollment, path = outcome
         hub_name = enrollment.hub or (next(iter(self.hubs)) if len(self.hubs) == 1 else None)
         if hub_name is None:
-            return reject("no-hub", f"{self.name} has no IoT hub to assign the device to: link a hub, or name "
+            return reject(Code.NO_HUB, f"{self.name} has no IoT hub to assign the device to: link a hub, or name "
                                     "one in the enrollment.")
         hub = self.hubs[hub_name]
         cert, chain, bundle = leaf, tuple(presented), tuple(hub.server_roots)
@@ -206,39 +208,41 @@ class ProvisioningService:
                 return reject(*issued)
             cert, chain = issued
             bundle = tuple(hub.server_roots) + (enrollment.issuing_ca.root.certificate,)
-            hub.register_device(reg_id, auth="thumbprint", thumbprints=(thumbprint(cert),), by=self.name)
+            hub.register_device(reg_id, auth=AuthMethod.THUMBPRINT, thumbprints=(thumbprint(cert),), by=self.name)
         elif isinstance(enrollment, IndividualEnrollment):
-            hub.register_device(reg_id, auth="thumbprint", thumbprints=(thumbprint(leaf),), by=self.name)
+            hub.register_device(reg_id, auth=AuthMethod.THUMBPRINT, thumbprints=(thumbprint(leaf),), by=self.name)
         else:
-            hub.register_device(reg_id, auth="ca", by=self.name)
+            hub.register_device(reg_id, auth=AuthMethod.CA, by=self.name)
             hub.trust_ca_chain(path[1:], by=self.name)
         self.log.add(self.name, reg_id, f"assigned to {hub_name}" + (" + certificate + trust bundle"
                                                                      if csr is not None else ""))
         how = (f"individual enrollment {reg_id!r}" if isinstance(enrollment, IndividualEnrollment)
                else f"enrollment group {enrollment.group_id!r}")
-        verdict = Verdict(self.name, reg_id, True, "ok", f"matched {how}; assigned to hub {hub_name!r}.",
-                          hub=hub_name, path=tuple(cn(c) for c in path))
+        verdict = Verdict(self.name, reg_id, True, Code.OK, f"matched {how}; assigned to hub {hub_name!r}.",
+                          hub=hub_name, path=tuple(certificate_label(c) for c in path))
         return Registration(verdict, hub_name, cert, chain, bundle)
 
     def _check_individual(self, enrollment: IndividualEnrollment, leaf, presented, at):
         if not enrollment.enabled:
-            return "enrollment-disabled", (f"the individual enrollment {enrollment.registration_id!r} is disabled; "
+            return Code.ENROLLMENT_DISABLED, (f"the individual enrollment {enrollment.registration_id!r} is disabled; "
                                            "an operator blocked this device (enable it only if that was a mistake).")
         if enrollment.certificate is not None and thumbprint(enrollment.certificate) != thumbprint(leaf):
-            return "certificate-mismatch", ("the device presented a different certificate from the one in its "
+            return Code.CERTIFICATE_MISMATCH, ("the device presented a different certificate from the one in its "
                                             "individual enrollment; update the enrollment with the device's new "
                                             "certificate (or reinstall the old one on the device).")
         if enrollment.public_key is not None and enrollment.public_key != leaf.public_key():
-            return "certificate-mismatch", ("the device's certificate holds a different public key from the one "
+            return Code.CERTIFICATE_MISMATCH, ("the device's certificate holds a different public key from the one "
                                             "in its individual enrollment; re-enroll the device with its current "
                                             "public key.")
-        check = check_chain(leaf, (), anchors=[leaf], at=at, service=self.name)
+        # The enrollment pins the device certificate, so it is its own trust anchor (RFC 5280 6.1.1 (d)): the
+        # validator checks its validity and profile. A CRL can only be checked with the issuer's key, so when
+        # the service holds a CRL from the device's issuer, the certificate is validated under the issuer the
+        # device presents, and the CRL is consulted (RFC 5280 6.3).
+        crl_held = any(crl.issuer == leaf.issuer for crl in self.crls)
+        issuers = [c for c in presented if c.subject == leaf.issuer] if crl_held else []
+        check = check_chain(leaf, (), anchors=issuers or [leaf], at=at, crls=self.crls, service=self.name)
         if not check.ok:
             return check.code, check.reason
-        issuer = next((c for c in presented if leaf.issuer == c.subject), None)
-        revoked = _revocation([leaf, issuer], self.crls, at) if issuer is not None else None
-        if revoked:
-            return revoked
         return enrollment, [leaf]
 
     def _check_group(self, leaf, presented, at):
@@ -250,42 +254,38 @@ class ProvisioningService:
         # An incomplete chain is worth reporting as such when it stops at the device certificate (any
         # group's CA may be above the missing intermediate) or when a group's CA is on it; otherwise the
         # device simply belongs to no enrollment.
-        if not check.ok and (check.code == "missing-intermediate" or (check.code == "missing-root" and groups)):
+        if not check.ok and (check.code == Code.MISSING_INTERMEDIATE or (check.code == Code.MISSING_ROOT and groups)):
             return check.code, check.reason
         if not groups:
-            return "no-enrollment", (f"no individual enrollment for {leaf_id(leaf)!r} and no enrollment group "
-                                     f"whose CA is in its chain ({' -> '.join(check.names)}); create one for the "
-                                     "CA that issued the device.")
+            return Code.NO_ENROLLMENT, (
+                f"no individual enrollment for {certificate_label(leaf)!r} and no enrollment group whose CA is in its "
+                f"chain ({' -> '.join(check.names)}); create one for the CA that issued the device.")
         group = groups[0]
         if not group.enabled:
-            return "enrollment-disabled", (f"the enrollment group {group.group_id!r} is disabled, so none of its "
+            return Code.ENROLLMENT_DISABLED, (f"the enrollment group {group.group_id!r} is disabled, so none of its "
                                            "devices can register; enable it, or move the device to another group.")
         if not check.ok:
             return check.code, check.reason
         start = check.path.index(self.cas.get(group.ca_name).certificate)
         if not any((rec := self.cas.record_for(c)) is not None and rec.verified for c in check.path[start:]):
-            return "ca-unverified", (f"the enrollment group's CA {group.ca_name!r} is not verified (nor any CA above "
-                                     "it): prove possession of its private key (verification code) or mark it "
-                                     "verified on upload.")
+            return Code.CA_UNVERIFIED, (
+                f"the enrollment group's CA {group.ca_name!r} is not verified (nor any CA above it): prove possession "
+                "of its private key (verification code) or mark it verified on upload.")
         return group, list(check.path)
 
     def _issue(self, enrollment, csr: x509.CertificateSigningRequest, reg_id: str):
         ca = enrollment.issuing_ca
         if ca is None:
-            return "no-issuing-ca", ("the device sent a CSR but its enrollment is not linked to a CA, so no "
+            return Code.NO_ISSUING_CA, ("the device sent a CSR but its enrollment is not linked to a CA, so no "
                                      "certificate can be issued; link the enrollment to an issuing CA.")
         if not csr.is_signature_valid:
-            return "csr-invalid", ("the CSR's signature does not verify with the public key inside it; the device "
+            return Code.CSR_INVALID, ("the CSR's signature does not verify with the public key inside it; the device "
                                    "must sign its CSR with its own new key.")
         if common_name(csr.subject) != reg_id:
-            return "csr-cn-mismatch", (f"the CSR asks for CN {common_name(csr.subject)!r}, not the registration ID "
+            return Code.CSR_CN_MISMATCH, (f"the CSR asks for CN {common_name(csr.subject)!r}, not the registration ID "
                                        f"{reg_id!r}; the device must request a certificate for its own ID.")
         self.log.add(self.name, "CA", f"CSR for {reg_id!r}")
         cert = ca.issue(csr, profile="device", days=30)
         self.log.add("CA", self.name, "device certificate")
         return cert, tuple(ca.chain[:-1])
-
-
-def leaf_id(cert: x509.Certificate) -> str:
-    return common_name(cert.subject) or cert.subject.rfc4514_string()
 

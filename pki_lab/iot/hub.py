@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
+import enum
 from collections.abc import Iterable, Sequence
 
 from cryptography import x509
@@ -28,12 +28,20 @@ from .. import clock
 from ..ca import CertificateAuthority
 from ..describe import thumbprint
 from ..errors import ParameterError
-from ..names import common_name
+from ..hashing import digest
+from ..names import certificate_label, common_name
 from .device import IoTDevice, proves_possession
 from .events import EventLog
-from .trust import CaStore, Verdict, check_chain, cn
+from .trust import CaStore, Code, Verdict, check_chain
 
-__all__ = ["DeviceIdentity", "IoTHub"]
+__all__ = ["AuthMethod", "DeviceIdentity", "IoTHub"]
+
+
+class AuthMethod(enum.StrEnum):
+    """How a device identity authenticates (IoT Hub's *X.509 self-signed* and *X.509 CA signed*)."""
+
+    THUMBPRINT = "thumbprint"
+    CA = "ca"
 
 
 @dataclasses.dataclass
@@ -41,7 +49,7 @@ class DeviceIdentity:
     """A device's entry in the hub's identity registry."""
 
     device_id: str
-    auth: str
+    auth: AuthMethod
     thumbprints: tuple[str, ...] = ()
     enabled: bool = True
 
@@ -67,7 +75,7 @@ class IoTHub:
         self._set_server_root(server_root or CertificateAuthority.create_root("Lab Cloud Root G1"))
 
     def _set_server_root(self, root: CertificateAuthority) -> None:
-        issuing = root.create_intermediate(f"{cn(root.certificate)} TLS Issuing CA")
+        issuing = root.create_intermediate(f"{certificate_label(root.certificate)} TLS Issuing CA")
         self.host = f"{self.name}.azure-devices.example"
         leaf = issuing.issue(self.host, profile="server")
         self.server_chain = [leaf, issuing.certificate]
@@ -76,7 +84,7 @@ class IoTHub:
     def migrate_server_root(self, new_root: CertificateAuthority) -> None:
         """Re-issue the hub's TLS certificate under another root (a root migration)."""
         self._set_server_root(new_root)
-        self.log.add(self.name, self.name, f"TLS certificate now chains to {cn(new_root.certificate)!r}")
+        self.log.add(self.name, self.name, f"TLS certificate now chains to {certificate_label(new_root.certificate)!r}")
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -100,13 +108,14 @@ class IoTHub:
             if self.cas.record_for(cert) is None:
                 self.cas.upload(cert, verified_on_upload=True)
 
-    def register_device(self, device_id: str, *, auth: str = "ca", thumbprints: Iterable[str] = (),
+    def register_device(self, device_id: str, *, auth: str = AuthMethod.CA, thumbprints: Iterable[str] = (),
                         by: str = "Operator") -> DeviceIdentity:
         """Create (or replace) a device identity; ``auth`` is ``"thumbprint"`` or ``"ca"``."""
-        if auth not in ("thumbprint", "ca"):
+        if auth not in tuple(AuthMethod):
             raise ParameterError(f"`auth` must be 'thumbprint' or 'ca', not {auth!r}.")
+        auth = AuthMethod(auth)
         prints = tuple(str(t).replace(":", "").upper() for t in thumbprints)
-        if auth == "thumbprint" and not prints:
+        if auth == AuthMethod.THUMBPRINT and not prints:
             raise ParameterError("Thumbprint authentication needs at least one thumbprint (primary, and "
                                  "optionally secondary); compute it with pki_lab.thumbprint(cert).")
         identity = DeviceIdentity(device_id, auth, prints[:2])
@@ -127,7 +136,7 @@ class IoTHub:
         device_id = device.registration_id
         self.log.add(device_id, self.name, "connect (TLS, client certificate)")
 
-        def reject(code: str, reason: str, by_device: bool = False) -> Verdict:
+        def reject(code: Code, reason: str, by_device: bool = False) -> Verdict:
             self.log.add(device_id if by_device else self.name, self.name if by_device else device_id,
                          f"rejected: {code}", ok=False)
             who = f"device {device_id!r}" if by_device else self.name
@@ -135,62 +144,66 @@ class IoTHub:
 
         server = device.check_server(self.server_chain, self.host, at=at)
         if not server.ok:
-            bundle = ", ".join(repr(cn(c)) for c in device.trust_bundle) or "empty"
-            if server.code in ("missing-root", "untrusted-root"):
+            bundle = ", ".join(repr(certificate_label(c)) for c in device.trust_bundle) or "empty"
+            if server.code in (Code.MISSING_ROOT, Code.UNTRUSTED_ROOT):
                 reason = (f"the device does not trust the hub's TLS certificate: it chains to "
-                          f"{cn(server.path[-1].issuer)!r}, which is not in the device's trust bundle ({bundle}); "
-                          "update the trust bundle (a firmware update, or DPS can deliver one) before the hub moves.")
+                          f"{certificate_label(server.path[-1].issuer)!r}, which is not in the device's trust bundle "
+                          f"({bundle}); update the trust bundle (a firmware update, or DPS can deliver one) before the "
+                          "hub moves.")
             else:
                 reason = f"the device does not trust the hub's TLS certificate: {server.reason}"
-            return reject("server-untrusted", reason, True)
+            return reject(Code.SERVER_UNTRUSTED, reason, True)
         leaf, presented = device.present()
         self._challenges += 1
-        challenge = hashlib.sha256(f"{self.name}/challenge/{self._challenges}".encode()).digest()
+        challenge = digest(f"{self.name}/challenge/{self._challenges}")
         if not proves_possession(device, leaf, challenge):
-            return reject("no-proof-of-possession", "the client could not sign the TLS handshake with the key of "
-                                                   "its certificate: a copied certificate is useless without the key.")
+            return reject(Code.NO_PROOF_OF_POSSESSION, "the client could not sign the TLS handshake with the key of "
+                                                       "its certificate: a copied certificate is useless without the "
+                                                       "key.")
         identity = self.devices.get(device_id)
         if identity is None:
-            return reject("unknown-device", f"{self.name} has no identity {device_id!r}; register the device "
-                                            "(provisioning through DPS does it for you).")
+            return reject(Code.UNKNOWN_DEVICE, f"{self.name} has no identity {device_id!r}; register the device "
+                                               "(provisioning through DPS does it for you).")
         if not identity.enabled:
-            return reject("device-disabled", f"the identity {device_id!r} is disabled in {self.name}.")
-        if identity.auth == "thumbprint":
+            return reject(Code.DEVICE_DISABLED, f"the identity {device_id!r} is disabled in {self.name}.")
+        if identity.auth == AuthMethod.THUMBPRINT:
             presented_print = thumbprint(leaf)
             if presented_print not in identity.thumbprints:
-                return reject("thumbprint-mismatch", (
+                return reject(Code.THUMBPRINT_MISMATCH, (
                     f"the certificate's SHA-256 thumbprint {presented_print[:16]}... matches neither the primary nor "
                     "the secondary thumbprint registered for this device; after a certificate renewal, put the new "
                     "thumbprint in the secondary slot first."))
             check = check_chain(leaf, (), anchors=[leaf], at=at, service=self.name)
         else:
             if common_name(leaf.subject) != device_id:
-                return reject("cn-mismatch", f"the certificate's subject CN is {common_name(leaf.subject)!r}, not the "
-                                             f"device ID {device_id!r}; for CA authentication they must be equal.")
+                return reject(Code.CN_MISMATCH,
+                              f"the certificate's subject CN is {common_name(leaf.subject)!r}, not the device ID "
+                              f"{device_id!r}; for CA authentication they must be equal.")
             verified = self.cas.certificates(verified_only=True)
             check = check_chain(leaf, presented, pool=self.cas.certificates(), anchors=verified, at=at,
                                 crls=self.crls, service=self.name)
-            if not check.ok and check.code in ("untrusted-root", "missing-root"):
+            if not check.ok and check.code in (Code.UNTRUSTED_ROOT, Code.MISSING_ROOT):
                 unverified = [r.name for r in self.cas.records.values() if not r.verified]
                 if unverified:
-                    return reject("ca-unverified", f"the device's chain leads to {', '.join(map(repr, unverified))}, "
-                                                   "uploaded but not verified; complete proof of possession.")
-                return reject("untrusted-ca", f"the device's chain ({' -> '.join(check.names)}) leads to no CA "
-                                              f"verified in {self.name}; upload and verify the CA that issues "
-                                              "these devices, or use thumbprint authentication.")
+                    return reject(Code.CA_UNVERIFIED,
+                                  f"the device's chain leads to {', '.join(map(repr, unverified))}, uploaded but not "
+                                  "verified; complete proof of possession.")
+                return reject(Code.UNTRUSTED_CA, f"the device's chain ({' -> '.join(check.names)}) leads to no CA "
+                                                 f"verified in {self.name}; upload and verify the CA that issues "
+                                                 "these devices, or use thumbprint authentication.")
         if not check.ok:
             return reject(check.code, check.reason)
         self.sessions.add(device_id)
         self.log.add(self.name, device_id, "connected")
-        return Verdict(self.name, device_id, True, "ok", f"authenticated by {identity.auth}.", hub=self.name,
+        return Verdict(self.name, device_id, True, Code.OK, f"authenticated by {identity.auth}.", hub=self.name,
                        path=check.names)
 
     def send_telemetry(self, device_id: str, message: str) -> Verdict:
         """Accept a message only from a device with an authenticated session."""
         if device_id not in self.sessions:
             self.log.add(device_id, self.name, "telemetry", ok=False)
-            return Verdict(self.name, device_id, False, "not-authenticated",
+            return Verdict(self.name, device_id, False, Code.NOT_AUTHENTICATED,
                            "telemetry refused: this device has no authenticated connection; connect first.")
         self.telemetry.append((device_id, message))
         self.log.add(device_id, self.name, f"telemetry {message!r}")
-        return Verdict(self.name, device_id, True, "ok", "telemetry accepted.", hub=self.name)
+        return Verdict(self.name, device_id, True, Code.OK, "telemetry accepted.", hub=self.name)

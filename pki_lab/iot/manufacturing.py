@@ -25,12 +25,29 @@ over time, how long the line stood still); :func:`plot_lines` draws several resu
 from __future__ import annotations
 
 import dataclasses
+import enum
 import heapq
 import random
 
 from ..errors import ParameterError
 
-__all__ = ["LineConfig", "LineResult", "simulate", "plot_lines", "SCENARIOS"]
+__all__ = ["LineMode", "EventKind", "LineConfig", "LineResult", "simulate", "plot_lines", "SCENARIOS"]
+
+
+class LineMode(enum.StrEnum):
+    """How the certificate station gets its certificates (see the module docstring)."""
+
+    INLINE = "inline"  # the CA issues while the device waits
+    STOCK = "stock"  # certificates issued ahead of time, refilled while the CA is up
+
+
+class EventKind(enum.StrEnum):
+    """What can happen in the simulation, in the event queue."""
+
+    ARRIVAL = "arrival"  # a device reaches the certificate station
+    ISSUED = "issued"  # the CA finishes a certificate
+    OUTAGE = "outage"  # the CA goes down
+    RESTORE = "restore"  # the CA is back
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +55,7 @@ class LineConfig:
     """The line and its CA. Times are in seconds; ``outage`` is ``(start_h, end_h)`` in hours, or None."""
 
     label: str = "inline"
-    mode: str = "inline"
+    mode: LineMode = LineMode.INLINE
     hours: float = 8.0
     takt_s: float = 20.0
     service_s: float = 15.0
@@ -50,8 +67,9 @@ class LineConfig:
     bin_minutes: float = 30.0
 
     def __post_init__(self) -> None:
-        if self.mode not in ("inline", "stock"):
+        if self.mode not in tuple(LineMode):
             raise ParameterError(f"`mode` must be 'inline' or 'stock', not {self.mode!r}.")
+        object.__setattr__(self, "mode", LineMode(self.mode))
         for field in ("hours", "takt_s", "service_s", "bin_minutes"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -88,12 +106,12 @@ def simulate(config: LineConfig | None = None, **changes) -> LineResult:
     rng = random.Random(config.seed)
     end = config.hours * 3600
     out_start, out_end = ((config.outage[0] * 3600, config.outage[1] * 3600) if config.outage else (end + 1, end + 1))
-    target = config.stock_target if config.mode == "stock" else 0
-    stock = config.initial_stock if config.mode == "stock" else 0
-    events: list[tuple[float, int, str, int]] = []
+    target = config.stock_target if config.mode == LineMode.STOCK else 0
+    stock = config.initial_stock if config.mode == LineMode.STOCK else 0
+    events: list[tuple[float, int, EventKind, int]] = []
     seq = 0
 
-    def push(t: float, kind: str, tag: int = 0) -> None:
+    def push(t: float, kind: EventKind, tag: int = 0) -> None:
         nonlocal seq
         seq += 1
         heapq.heappush(events, (t, seq, kind, tag))
@@ -109,16 +127,16 @@ def simulate(config: LineConfig | None = None, **changes) -> LineResult:
         nonlocal ca_busy
         if ca_up and not ca_busy and (queue or stock < target):
             ca_busy = True
-            push(t + config.service_s * rng.uniform(0.5, 1.5), "issued", generation)
+            push(t + config.service_s * rng.uniform(0.5, 1.5), EventKind.ISSUED, generation)
 
-    push(0.0, "arrival")
-    push(out_start, "outage")
-    push(out_end, "restore")
+    push(0.0, EventKind.ARRIVAL)
+    push(out_start, EventKind.OUTAGE)
+    push(out_end, EventKind.RESTORE)
     while events:
         t, _, kind, tag = heapq.heappop(events)
         if t >= end:
             break
-        if kind == "arrival":
+        if kind == EventKind.ARRIVAL:
             if stock > 0:
                 stock -= 1
                 done.append(t)
@@ -127,8 +145,8 @@ def simulate(config: LineConfig | None = None, **changes) -> LineResult:
             else:
                 blocked_since = t  # the line stops until a place frees up
                 continue
-            push(t + config.takt_s, "arrival")
-        elif kind == "issued":
+            push(t + config.takt_s, EventKind.ARRIVAL)
+        elif kind == EventKind.ISSUED:
             if tag != generation:
                 continue  # lost in an outage
             ca_busy = False
@@ -138,12 +156,12 @@ def simulate(config: LineConfig | None = None, **changes) -> LineResult:
                 if blocked_since is not None:
                     stopped += t - blocked_since
                     blocked_since = None
-                    push(t, "arrival")
+                    push(t, EventKind.ARRIVAL)
             else:
                 stock += 1
-        elif kind == "outage":
+        elif kind == EventKind.OUTAGE:
             ca_up, ca_busy, generation = False, False, generation + 1
-        elif kind == "restore":
+        elif kind == EventKind.RESTORE:
             ca_up = True
         start_ca(t)
         if queue or q_lens[-1]:
@@ -163,10 +181,10 @@ def simulate(config: LineConfig | None = None, **changes) -> LineResult:
 
 #: The chapter's three runs: the same 8-hour shift and a one-hour CA outage from 02:00 to 03:00.
 SCENARIOS = {
-    "inline": LineConfig(label="inline issuance", mode="inline", outage=(2, 3)),
-    "pre-issued batches": LineConfig(label="pre-issued batches", mode="stock", outage=(2, 3),
+    "inline": LineConfig(label="inline issuance", mode=LineMode.INLINE, outage=(2, 3)),
+    "pre-issued batches": LineConfig(label="pre-issued batches", mode=LineMode.STOCK, outage=(2, 3),
                                      initial_stock=400, stock_target=400),
-    "issuance at module build": LineConfig(label="issuance at module build", mode="stock", outage=(2, 3),
+    "issuance at module build": LineConfig(label="issuance at module build", mode=LineMode.STOCK, outage=(2, 3),
                                            initial_stock=1500, stock_target=1500, service_s=18.0),
 }
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ..iot.capstone import design_report
+from ..iot.gallery import FAILURES, failure_card
 from . import TryIt
 
 __all__ = ["failure_explorer", "design_explorer"]
@@ -19,8 +21,6 @@ __all__ = ["failure_explorer", "design_explorer"]
 def failure_explorer(initial: str = "CN mismatch") -> TryIt:
     """A dropdown of the gallery's failures; the card below shows the service's verdict and its reason."""
     import ipywidgets as w
-
-    from ..iot.gallery import FAILURES, failure_card
 
     pick = w.Dropdown(options=list(FAILURES), value=initial, description="failure",
                       layout=w.Layout(width="28em"))
@@ -41,8 +41,6 @@ def failure_explorer(initial: str = "CN mismatch") -> TryIt:
 def design_explorer() -> TryIt:
     """Sliders for the number of factories and the lifetimes; the text below is the design check."""
     import ipywidgets as w
-
-    from ..iot.capstone import design_report
 
     style = {"description_width": "initial"}
     factories = w.IntSlider(value=2, min=0, max=6, description="factories", style=style)
