@@ -6,7 +6,7 @@ import pytest
 
 from pki_lab.cli import main
 from pki_lab.loading import to_pem
-from pki_lab.validation.crl import make_crl
+from pki_lab.revocation import build_crl
 from pki_lab.validation.gallery import base_chain, scenario
 
 
@@ -18,7 +18,7 @@ def files(tmp_path):
         paths[name] = tmp_path / f"{name}.pem"
         paths[name].write_text(to_pem(obj))
     paths["crl"] = tmp_path / "issuing.crl"
-    paths["crl"].write_text(to_pem(make_crl(b.issuing, revoked=[(b.leaf, "keyCompromise")])))
+    paths["crl"].write_text(to_pem(build_crl(b.issuing, revoked=[(b.leaf, "keyCompromise")])))
     paths["forged"] = tmp_path / "forged.pem"
     paths["forged"].write_text(to_pem(scenario("broken-signature").leaf))
     return paths

@@ -25,7 +25,6 @@ from pki_lab.revocation import (
     crl_status,
     synthetic_crl,
 )
-from pki_lab.validation.crl import make_crl
 
 DAY = _dt.timedelta(days=1)
 
@@ -115,17 +114,102 @@ def test_publishing_is_deterministic(lab):
     assert to_pem(registry.publish_crl()) == to_pem(again.publish_crl())
 
 
+def _oracle(ca, revoked=(), *, number=1, this_update=None, days=7, extensions=(), include_number=True):
+    """The same CRL through cryptography's CertificateRevocationListBuilder: the test oracle for build_crl."""
+    start = (this_update or clock.now()).replace(microsecond=0)
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.name).last_update(start)
+               .next_update(start + _dt.timedelta(days=days)))
+    entries = []
+    for item in revoked:
+        if isinstance(item, Revocation):
+            entries.append((item.serial, item.date, item.reason))
+            continue
+        target, reason = item if isinstance(item, tuple) else (item, None)
+        reason = "unspecified" if reason is None else getattr(reason, "value", reason)  # a name or a ReasonFlags
+        entries.append((getattr(target, "serial_number", target), start, reason))
+    for serial, when, reason in sorted(entries):
+        entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+        if reason != "unspecified":
+            entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags(reason)), critical=False)
+        builder = builder.add_revoked_certificate(entry.build())
+    try:
+        ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), False)
+    except x509.ExtensionNotFound:
+        pass
+    if include_number:
+        builder = builder.add_extension(x509.CRLNumber(number), critical=False)
+    for ext, critical in extensions:
+        builder = builder.add_extension(ext, critical=critical)
+    return sign_with(builder, ca.private_key)
+
+
 @pytest.mark.parametrize("count", [0, 1, 3, 200])
 def test_direct_der_encoding_equals_cryptography_builder(lab, count):
-    """build_crl splices entries into DER itself; cryptography's builder (make_crl) must give the same TBS bytes."""
+    """build_crl writes DER itself; cryptography's builder must give the same TBS bytes."""
     h, _, _ = lab
     reasons = ["keyCompromise", "unspecified", "superseded", "cACompromise"]
-    revs = [Revocation(1000 + 37 * i ** 3, clock.now(), reasons[i % 4]) for i in range(count)]
+    revs = [Revocation(1000 + 37 * i ** 3, clock.now() - i * DAY, reasons[i % 4]) for i in range(count)]
     ours = build_crl(h.intermediate, revs, number=5)
-    theirs = make_crl(h.intermediate, [(r.serial, None if r.reason == "unspecified" else r.reason) for r in revs],
-                      number=5)
-    assert ours.tbs_certlist_bytes == theirs.tbs_certlist_bytes
+    assert ours.tbs_certlist_bytes == _oracle(h.intermediate, revs, number=5).tbs_certlist_bytes
     assert ours.is_signature_valid(h.intermediate.public_key)
+
+
+_IDP = x509.IssuingDistributionPoint(
+    full_name=[x509.UniformResourceIdentifier("http://crl.example.com/leaf.crl")], relative_name=None,
+    only_contains_user_certs=True, only_contains_ca_certs=False, only_some_reasons=None, indirect_crl=False,
+    only_contains_attribute_certs=False)
+_ODD = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.1"), b"\x05\x00")
+
+
+@pytest.mark.parametrize(("revoked", "options"), [
+    ("certs", {}),
+    ("serials", {"number": 1 << 70}),
+    ("pairs", {"days": 1.5, "this_update": _dt.datetime(2027, 1, 2, 3, 4, 5, 678, tzinfo=_dt.UTC)}),
+    ("pairs", {"this_update": _dt.datetime(2050, 6, 1, tzinfo=_dt.UTC), "days": 30}),
+    ("certs", {"extensions": [(_IDP, True)]}),
+    ("pairs", {"extensions": [(_ODD, True), (x509.DeltaCRLIndicator(3), True)]}),
+    ("none", {"include_number": False}),
+    ("every-reason", {"number": 0}),
+], ids=["certificates", "serials-big-number", "pairs-days-microseconds", "rfc5280-5.1.2.4-generalized-2050",
+        "rfc5280-5.2.5-idp", "critical-unknown-and-delta", "rfc5280-5.2.3-no-number", "rfc5280-5.3.1-every-reason"])
+def test_build_crl_options_equal_the_cryptography_oracle(lab, revoked, options):
+    h, other, _ = lab
+    inputs = {
+        "certs": [h.leaf, other],
+        "serials": [7, 1 << 100, 3],
+        "pairs": [(h.leaf, "keyCompromise"), (other.serial_number, None), (99, x509.ReasonFlags.superseded)],
+        "none": [],
+        "every-reason": [(i + 1, reason) for i, reason in enumerate(REASONS)],
+    }[revoked]
+    ours = build_crl(h.intermediate, inputs, **options)
+    assert ours.tbs_certlist_bytes == _oracle(h.intermediate, inputs, **options).tbs_certlist_bytes
+    assert ours.is_signature_valid(h.intermediate.public_key)
+
+
+@pytest.mark.parametrize("kind", ["ec", "p384", "rsa", "ed25519"])
+def test_build_crl_names_the_signature_algorithm_of_every_key_kind(kind):
+    """The AlgorithmIdentifier in the TBSCertList matches cryptography's for each key (SHA-384 for P-384)."""
+    h = demo_hierarchy(key_kind=kind, prefix=f"Oracle {kind}")
+    revoked = [(h.leaf, "keyCompromise")]
+    ours = build_crl(h.intermediate, revoked)
+    theirs = _oracle(h.intermediate, revoked)
+    assert ours.tbs_certlist_bytes == theirs.tbs_certlist_bytes
+    assert ours.signature_algorithm_oid == theirs.signature_algorithm_oid
+    assert ours.is_signature_valid(h.intermediate.public_key)
+    assert to_pem(ours) == to_pem(build_crl(h.intermediate, revoked))  # deterministic, even for ECDSA
+
+
+def test_build_crl_refuses_bad_input_with_a_sentence(lab):
+    h, _, _ = lab
+    with pytest.raises(ParameterError, match="Unknown revocation reason 'stolen'; choose one of: unspecified"):
+        build_crl(h.intermediate, revoked=[(h.leaf, "stolen")])
+    with pytest.raises(ParameterError, match="Unknown revocation reason 'removeFromCRL'"):
+        build_crl(h.intermediate, revoked=[(h.leaf, x509.ReasonFlags.remove_from_crl)])
+    with pytest.raises(WrongTypeError, match="A revoked entry must be a certificate or a serial number"):
+        build_crl(h.intermediate, revoked=["12"])
+    with pytest.raises(ParameterError, match="`days` must be a positive number of days, not True"):
+        build_crl(h.intermediate, days=True)
 
 
 def test_build_crl_uses_generalized_time_from_2050(lab):
@@ -275,7 +359,7 @@ def test_revocation_demo_flips_the_verdict_and_starts_again():
         demo.revoke("root")
 
 
-def test_chain_verdict_is_unknown_and_refused_without_the_issuers_crl():
+def test_chain_verdict_is_unchecked_and_refused_without_the_issuers_crl():
     from pki_lab.widgets.revocation import chain_verdict
 
     h = demo_hierarchy()
@@ -283,7 +367,8 @@ def test_chain_verdict_is_unknown_and_refused_without_the_issuers_crl():
     verdict = chain_verdict(chain, [RevocationRegistry(h.intermediate).publish_crl()])
     assert not verdict.accepted
     assert verdict.lines[0].startswith("www.example.com: good")
-    assert verdict.lines[1] == "PKI Lab Issuing CA: unknown: no CRL from PKI Lab Root CA was given"
+    assert verdict.lines[1] == "PKI Lab Issuing CA: unchecked: no CRL from PKI Lab Root CA was given"
+    assert chain_verdict(chain, [RevocationRegistry(h.intermediate).publish_crl()], mode="hard-fail").accepted
     assert verdict.sentence().startswith("REJECTED")
 
 

@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives import hashes
 from pki_lab import clock
 from pki_lab.ca import CertificateAuthority, demo_hierarchy, sign_with
 from pki_lab.errors import ParameterError, WrongTypeError
-from pki_lab.validation.crl import CrlCheck, check_crl, make_crl
+from pki_lab.revocation import build_crl
+from pki_lab.validation.crl import CrlCheck, check_crl
 
 NOW = clock.LAB_EPOCH
 
@@ -37,24 +38,24 @@ def _idp(**kw):
 
 
 def test_rfc5280_crl_lookup_good_and_revoked_twins(h):
-    good = check_crl(h.leaf, h.intermediate.certificate, make_crl(h.intermediate), NOW)
+    good = check_crl(h.leaf, h.intermediate.certificate, build_crl(h.intermediate), NOW)
     assert (good.status, good.rule, good.ok) == ("good", "RFC 5280 6.3.3 (j)", True)
     assert "is not revoked" in good.reason
     bad = check_crl(h.leaf, h.intermediate.certificate,
-                    make_crl(h.intermediate, revoked=[(h.leaf, "keyCompromise")]), NOW)
+                    build_crl(h.intermediate, revoked=[(h.leaf, "keyCompromise")]), NOW)
     assert (bad.status, bad.revocation_reason, bad.revocation_date) == ("revoked", "keyCompromise", NOW)
     assert bad.reason.endswith("as revoked on 2026-03-15 because of keyCompromise.")
     assert not bad.ok
 
 
 def test_rfc5280_crl_revoked_by_serial_without_reason(h):
-    result = check_crl(h.leaf, h.intermediate.certificate, make_crl(h.intermediate, revoked=[h.leaf.serial_number]))
+    result = check_crl(h.leaf, h.intermediate.certificate, build_crl(h.intermediate, revoked=[h.leaf.serial_number]))
     assert (result.status, result.revocation_reason) == ("revoked", None)
 
 
 def test_rfc5280_crl_issuer_mismatch_says_nothing(h):
     """root -> intermediate -> leaf, but the CRL comes from the root: it does not speak for the leaf."""
-    result = check_crl(h.leaf, h.intermediate.certificate, make_crl(h.root, revoked=[h.leaf]), NOW)
+    result = check_crl(h.leaf, h.intermediate.certificate, build_crl(h.root, revoked=[h.leaf]), NOW)
     assert (result.status, result.rule) == ("unknown", "RFC 5280 6.3.3 (b)(1)")
     assert "not by the certificate's issuer" in result.reason
 
@@ -62,7 +63,7 @@ def test_rfc5280_crl_issuer_mismatch_says_nothing(h):
 def test_rfc5280_crl_signature_by_another_key(h):
     """A CRL with the right issuer name, signed by an impostor with the same name."""
     impostor = CertificateAuthority.create_root(h.intermediate.name, key="mallory")
-    crl = make_crl(impostor, revoked=[h.leaf])
+    crl = build_crl(impostor, revoked=[h.leaf])
     result = check_crl(h.leaf, h.intermediate.certificate, crl, NOW)
     assert (result.status, result.rule) == ("unknown", "RFC 5280 6.3.3 (g)")
     assert "signature does not verify" in result.reason
@@ -78,7 +79,7 @@ def test_rfc5280_crl_issuer_without_crlsign(h):
                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
                .add_extension(ku, critical=True))
     no_crl_sign = sign_with(builder, h.root.private_key)
-    result = check_crl(h.leaf, no_crl_sign, make_crl(h.intermediate), NOW)
+    result = check_crl(h.leaf, no_crl_sign, build_crl(h.intermediate), NOW)
     assert (result.status, result.rule) == ("unknown", "RFC 5280 6.3.3 (f)")
     assert "cRLSign" in result.reason
 
@@ -104,15 +105,15 @@ def test_rfc5280_crl_fresh_twin(h):
 
 def test_rfc5280_crl_unknown_critical_extension(h):
     ext = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55738.666.1"), b"\x05\x00")
-    crl = make_crl(h.intermediate, extensions=[(ext, True)])
+    crl = build_crl(h.intermediate, extensions=[(ext, True)])
     result = check_crl(h.leaf, h.intermediate.certificate, crl, NOW)
     assert (result.status, result.rule) == ("unknown", "RFC 5280 5.2")
-    twin = make_crl(h.intermediate, extensions=[(ext, False)])
+    twin = build_crl(h.intermediate, extensions=[(ext, False)])
     assert check_crl(h.leaf, h.intermediate.certificate, twin, NOW).status == "good"
 
 
 def test_rfc5280_crl_delta_not_supported(h):
-    crl = make_crl(h.intermediate, extensions=[(x509.DeltaCRLIndicator(1), True)])
+    crl = build_crl(h.intermediate, extensions=[(x509.DeltaCRLIndicator(1), True)])
     assert check_crl(h.leaf, h.intermediate.certificate, crl, NOW).rule == "RFC 5280 5.2.4"
 
 
@@ -126,29 +127,29 @@ def test_rfc5280_crl_delta_not_supported(h):
      "unknown", "RFC 5280 6.3.3 (b)(2)(i)"),
 ])
 def test_rfc5280_crl_scope(h, case, idp, status, rule):
-    crl = make_crl(h.intermediate, revoked=[h.leaf], extensions=[(idp, True)])
+    crl = build_crl(h.intermediate, revoked=[h.leaf], extensions=[(idp, True)])
     result = check_crl(h.leaf, h.intermediate.certificate, crl, NOW)
     assert (result.status, result.rule) == (status, rule), case
 
 
 def test_rfc5280_crl_scope_only_user_certs_excludes_a_ca(h):
     only_users = _idp(only_contains_user_certs=True)
-    crl = make_crl(h.root, revoked=[h.intermediate.certificate], extensions=[(only_users, True)])
+    crl = build_crl(h.root, revoked=[h.intermediate.certificate], extensions=[(only_users, True)])
     result = check_crl(h.intermediate.certificate, h.root.certificate, crl, NOW)
     assert (result.status, result.rule) == ("unknown", "RFC 5280 6.3.3 (b)(2)(ii)")
-    plain = make_crl(h.root, revoked=[h.intermediate.certificate])
+    plain = build_crl(h.root, revoked=[h.intermediate.certificate])
     assert check_crl(h.intermediate.certificate, h.root.certificate, plain, NOW).status == "revoked"
 
 
 def test_crl_check_is_frozen(h):
-    result = check_crl(h.leaf, h.intermediate.certificate, make_crl(h.intermediate), NOW)
+    result = check_crl(h.leaf, h.intermediate.certificate, build_crl(h.intermediate), NOW)
     assert isinstance(result, CrlCheck)
     with pytest.raises(AttributeError):
         result.status = "revoked"
 
 
 def test_check_crl_input_errors(h):
-    crl = make_crl(h.intermediate)
+    crl = build_crl(h.intermediate)
     with pytest.raises(WrongTypeError, match="`crl` must be an x509.CertificateRevocationList, not bytes"):
         check_crl(h.leaf, h.intermediate.certificate, b"crl", NOW)
     with pytest.raises(WrongTypeError, match="`cert` must be an x509.Certificate, not str"):
@@ -157,16 +158,16 @@ def test_check_crl_input_errors(h):
         check_crl(h.leaf, h.intermediate.certificate, crl, dt.datetime(2026, 3, 15))
 
 
-def test_make_crl_input_errors(h):
+def test_build_crl_input_errors(h):
     with pytest.raises(ParameterError, match="Unknown revocation reason 'stolen'; choose one of: unspecified"):
-        make_crl(h.intermediate, revoked=[(h.leaf, "stolen")])
+        build_crl(h.intermediate, revoked=[(h.leaf, "stolen")])
     with pytest.raises(ParameterError, match="`days` must be a positive number of days, not 0"):
-        make_crl(h.intermediate, days=0)
+        build_crl(h.intermediate, days=0)
     with pytest.raises(WrongTypeError, match="A revoked entry must be a certificate or a serial number"):
-        make_crl(h.intermediate, revoked=["12"])
+        build_crl(h.intermediate, revoked=["12"])
 
 
-def test_make_crl_is_deterministic_and_signed(h):
-    a, b = make_crl(h.intermediate, revoked=[h.leaf]), make_crl(h.intermediate, revoked=[h.leaf])
+def test_build_crl_is_deterministic_and_signed(h):
+    a, b = build_crl(h.intermediate, revoked=[h.leaf]), build_crl(h.intermediate, revoked=[h.leaf])
     assert a.fingerprint(hashes.SHA256()) == b.fingerprint(hashes.SHA256())
     assert a.is_signature_valid(h.intermediate.public_key)

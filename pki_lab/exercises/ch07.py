@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from .. import clock, data
+from ..ca import demo_hierarchy
+from ..revocation import (
+    OcspResponder,
+    RevocationRegistry,
+    crl_size_table,
+    crl_status,
+    revocation_decision,
+    summarize_response,
+)
 from . import Exercise, register
 
 # What the notebook defines before its exercises (the unit tests run it too).
 SETUP = """
 from pki_lab import clock, data
 from pki_lab.ca import demo_hierarchy
-from pki_lab.revocation import RevocationRegistry, crl_size_table, crl_status
-from pki_lab.stapling import revocation_decision, summarize_response
+from pki_lab.revocation import RevocationRegistry, crl_size_table, crl_status, revocation_decision, summarize_response
 hierarchy = demo_hierarchy("www.example.com")
 leaf, issuing = hierarchy.leaf, hierarchy.intermediate
 registry = RevocationRegistry(issuing)
@@ -17,14 +26,10 @@ registry = RevocationRegistry(issuing)
 
 
 def _stale_status() -> str:
-    from .. import clock
-    from ..ca import demo_hierarchy
-    from ..revocation import RevocationRegistry, crl_status
-
     h = demo_hierarchy("www.example.com")
     crl = RevocationRegistry(h.intermediate).publish_crl()
     with clock.travel(days=8):
-        return crl_status(h.leaf, h.intermediate, crl).status
+        return str(crl_status(h.leaf, h.intermediate, crl).status)
 
 
 register(Exercise(
@@ -54,9 +59,6 @@ register(Exercise(
 
 
 def _bytes_per_entry() -> int:
-    from ..ca import demo_hierarchy
-    from ..revocation import crl_size_table
-
     (_, small), (_, large) = crl_size_table(demo_hierarchy("www.example.com").intermediate, [1000, 2000])
     return round((large - small) / 1000)
 
@@ -84,11 +86,6 @@ register(Exercise(
 
 
 def _soft_fail_accepts() -> bool:
-    from ..ca import demo_hierarchy
-    from ..ocsp import OcspResponder
-    from ..revocation import RevocationRegistry
-    from ..stapling import revocation_decision
-
     h = demo_hierarchy("www.example.com")
     registry = RevocationRegistry(h.intermediate)
     registry.revoke(h.leaf, "keyCompromise")
@@ -110,7 +107,7 @@ register(Exercise(
         "revocation_decision(leaf, issuing, url=url, policy='soft-fail').",
     ),
     solution_code=(
-        "from pki_lab.ocsp import OcspResponder\n"
+        "from pki_lab.revocation import OcspResponder\n"
         "registry.revoke(leaf, 'keyCompromise')\n"
         "with OcspResponder(registry) as responder:\n"
         "    url = responder.url\n"
@@ -125,9 +122,6 @@ register(Exercise(
 
 
 def _real_reason() -> str:
-    from .. import data
-    from ..stapling import summarize_response
-
     return summarize_response(data.ocsp_response("ocsp_resp_quovadis_revoked_superseded_2018")).revocation_reason
 
 

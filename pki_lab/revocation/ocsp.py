@@ -13,12 +13,14 @@ signed, so TLS adds nothing.
 * :func:`query_ocsp` builds a request, posts it, and :func:`verify_response`
   checks the answer: signature, responder authorisation, the certificate ID,
   the nonce and freshness.
-* :mod:`pki_lab.stapling` adds stapling, Must-Staple and the soft-fail / hard-fail simulation.
+* :func:`http_request` carries one request to a responder on 127.0.0.1 (the client's
+  and the stapling server's one HTTP path).
+* :mod:`pki_lab.revocation.stapling` adds stapling, Must-Staple and the soft-fail / hard-fail simulation.
 
 ``cryptography``'s ``OCSPResponseBuilder`` stamps producedAt with the real clock
 and signs ECDSA with random nonces; the lab re-stamps producedAt from the lab
-clock and re-signs deterministically (RFC 6979, or RSA PKCS#1 v1.5 for the
-delegated responder), so responses are the same bytes on every run.
+clock and re-signs with :func:`pki_lab.keys.sign_bytes` (RFC 6979, or RSA PKCS#1 v1.5
+for the delegated responder), so responses are the same bytes on every run.
 """
 
 from __future__ import annotations
@@ -37,16 +39,18 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from . import clock
-from .ca import Profile
-from .errors import ParameterError, WrongTypeError
-from .keys import named_key, signing_hash
-from .names import common_name
-from .revocation import _children, _sign, _tlv
+from .. import clock
+from ..ca import Profile
+from ..der.encode import bit_string, children, content, explicit, generalized_time, octet_string, sequence
+from ..errors import ParameterError, WrongTypeError
+from ..keys import named_key, sign_bytes, signing_hash, verify_bytes
+from ..names import common_name
+from ..validation.crl import RevocationStatus
+
+_Status = RevocationStatus  # short, for the many answers below
 
 __all__ = [
     "OCSP_RESPONDER_PROFILE",
@@ -56,6 +60,7 @@ __all__ = [
     "build_request",
     "query_ocsp",
     "verify_response",
+    "http_request",
 ]
 
 #: A delegated responder's certificate: id-kp-OCSPSigning only, short-lived (RFC 6960 4.2.2.2).
@@ -88,7 +93,7 @@ def delegated_responder(ca: Any, *, key: Any = None) -> tuple[x509.Certificate, 
 def _key_hash(cert: x509.Certificate, algorithm: hashes.HashAlgorithm) -> bytes:
     """RFC 6960 4.1.1 issuerKeyHash: the hash of the issuer's subjectPublicKey BIT STRING value."""
     spki = cert.public_key().public_bytes(_DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    bits = _content(_children(spki)[1])  # SubjectPublicKeyInfo: algorithm, subjectPublicKey BIT STRING
+    bits = content(children(spki)[1])  # SubjectPublicKeyInfo: algorithm, subjectPublicKey BIT STRING
     h = hashes.Hash(algorithm)
     h.update(bits[1:])  # skip the unused-bits byte
     return h.finalize()
@@ -100,23 +105,15 @@ def _name_hash(name: x509.Name, algorithm: hashes.HashAlgorithm) -> bytes:
     return h.finalize()
 
 
-def _generalized(when: _dt.datetime) -> bytes:
-    return _tlv(0x18, when.astimezone(_dt.UTC).strftime("%Y%m%d%H%M%SZ").encode())
-
-
-def _content(tlv: bytes) -> bytes:
-    return tlv[2 + (tlv[1] & 0x7F if tlv[1] & 0x80 else 0):]
-
-
 def _restamp(der: bytes, key: Any, when: _dt.datetime) -> bytes:
     """Set producedAt to ``when`` and re-sign deterministically (RFC 6960 4.2.1 BasicOCSPResponse)."""
-    status, wrapped = _children(der)
-    (response_bytes,) = _children(wrapped)
-    oid, octets = _children(response_bytes)
-    tbs, algorithm, _, *certs = _children(_content(octets))
-    tbs = _tlv(0x30, b"".join(_generalized(when) if p[0] == 0x18 else p for p in _children(tbs)))
-    basic = _tlv(0x30, tbs + algorithm + _tlv(0x03, b"\x00" + _sign(key, tbs)) + b"".join(certs))
-    return _tlv(0x30, status + _tlv(0xA0, _tlv(0x30, oid + _tlv(0x04, basic))))
+    status, wrapped = children(der)
+    (response_bytes,) = children(wrapped)
+    oid, octets = children(response_bytes)
+    tbs, algorithm, _, *certs = children(content(octets))
+    tbs = sequence(*(generalized_time(when) if p[0] == 0x18 else p for p in children(tbs)))
+    basic = sequence(tbs, algorithm, bit_string(sign_bytes(key, tbs)), *certs)
+    return sequence(status, explicit(0, sequence(oid, octet_string(basic))))
 
 
 class OcspResponder:
@@ -259,11 +256,12 @@ class OcspResponder:
 class OcspAnswer:
     """What a client concluded from an OCSP exchange.
 
-    ``status`` is "good", "revoked" or "unknown" (what a valid response said),
-    "invalid" (the response cannot be trusted) or "unavailable" (no response).
+    ``status`` is a :class:`~pki_lab.validation.crl.RevocationStatus`: "good", "revoked" or
+    "unknown" (what a valid response said), "invalid" (the response cannot be trusted),
+    "unavailable" (no response) or "unchecked" (there was no responder to ask).
     """
 
-    status: str
+    status: RevocationStatus
     reason: str
     this_update: _dt.datetime | None = None
     next_update: _dt.datetime | None = None
@@ -274,7 +272,7 @@ class OcspAnswer:
 
     @property
     def ok(self) -> bool:
-        return self.status == "good"
+        return self.status == RevocationStatus.GOOD
 
     def sentence(self) -> str:
         return f"{self.status}: {self.reason}"
@@ -290,19 +288,6 @@ def build_request(cert: x509.Certificate, issuer: Any, *, nonce: bytes | None = 
     if nonce is not None:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
     return builder.build().public_bytes(_DER)
-
-
-def _verify_signature(public_key: Any, signature: bytes, data: bytes, algorithm: Any) -> bool:
-    try:
-        if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature, data, padding.PKCS1v15(), algorithm)
-        elif isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(signature, data, ec.ECDSA(algorithm))
-        else:
-            public_key.verify(signature, data)
-    except (InvalidSignature, TypeError, ValueError):
-        return False
-    return True
 
 
 def _signer(resp: Any, issuer: x509.Certificate, at: _dt.datetime) -> tuple[Any, str] | str:
@@ -341,43 +326,44 @@ def verify_response(response_der: bytes, cert: x509.Certificate, issuer: Any, *,
     try:
         resp = ocsp.load_der_ocsp_response(response_der)
     except ValueError:
-        return OcspAnswer("invalid", "The response is not a DER OCSP response.")
+        return OcspAnswer(_Status.INVALID, "The response is not a DER OCSP response.")
     if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
-        return OcspAnswer("invalid", f"The responder refused: {resp.response_status.name.lower()} (RFC 6960 2.3).")
+        refused = resp.response_status.name.lower()
+        return OcspAnswer(_Status.INVALID, f"The responder refused: {refused} (RFC 6960 2.3).")
     found = _signer(resp, issuer, at)
     if isinstance(found, str):
-        return OcspAnswer("invalid", f"Not authorised: {found} (RFC 6960 4.2.2.2).")
+        return OcspAnswer(_Status.INVALID, f"Not authorised: {found} (RFC 6960 4.2.2.2).")
     public_key, signer = found
-    if not _verify_signature(public_key, resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm):
-        return OcspAnswer("invalid", f"The signature does not verify with the key of {signer}.", signer=signer)
+    if not verify_bytes(public_key, resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm):
+        return OcspAnswer(_Status.INVALID, f"The signature does not verify with the key of {signer}.", signer=signer)
     single = next((r for r in resp.responses if r.serial_number == cert.serial_number
                    and r.issuer_key_hash == _key_hash(issuer, r.hash_algorithm)
                    and r.issuer_name_hash == _name_hash(issuer.subject, r.hash_algorithm)), None)
     if single is None:
-        return OcspAnswer("invalid", "The response is about another certificate (its CertID does not match).",
+        return OcspAnswer(_Status.INVALID, "The response is about another certificate (its CertID does not match).",
                           signer=signer)
     if nonce is not None:
         echoed = [e.value.nonce for e in resp.extensions if isinstance(e.value, x509.OCSPNonce)]
         if echoed != [nonce]:
-            return OcspAnswer("invalid", "The response does not echo our nonce: it may be a replay (RFC 8954).",
+            return OcspAnswer(_Status.INVALID, "The response does not echo our nonce: it may be a replay (RFC 8954).",
                               signer=signer)
     this, nxt = single.this_update_utc, single.next_update_utc
     times = dict(this_update=this, next_update=nxt, produced_at=resp.produced_at_utc, signer=signer)
     if this > at + _SKEW:
-        return OcspAnswer("invalid", f"thisUpdate ({this.isoformat()}) is in the future.", **times)
+        return OcspAnswer(_Status.INVALID, f"thisUpdate ({this.isoformat()}) is in the future.", **times)
     if nxt is None or at > nxt:
         why = "has no nextUpdate" if nxt is None else f"expired at its nextUpdate ({nxt.isoformat()})"
-        return OcspAnswer("invalid", f"The response is stale: it {why}; ask again (RFC 6960 4.2.2.1).", **times)
+        return OcspAnswer(_Status.INVALID, f"The response is stale: it {why}; ask again (RFC 6960 4.2.2.1).", **times)
     status = single.certificate_status
     if status == ocsp.OCSPCertStatus.REVOKED:
         reason = single.revocation_reason.value if single.revocation_reason else None
         because = f" because of {reason}" if reason else ""
-        return OcspAnswer("revoked", f"{signer} says the certificate was revoked on "
+        return OcspAnswer(_Status.REVOKED, f"{signer} says the certificate was revoked on "
                           f"{single.revocation_time_utc.isoformat()}{because}.", **times,
                           revocation_time=single.revocation_time_utc, revocation_reason=reason)
     if status == ocsp.OCSPCertStatus.UNKNOWN:
-        return OcspAnswer("unknown", f"{signer} does not know this certificate.", **times)
-    return OcspAnswer("good", f"{signer} says the certificate is not revoked, valid until {nxt.isoformat()}.",
+        return OcspAnswer(_Status.UNKNOWN, f"{signer} does not know this certificate.", **times)
+    return OcspAnswer(_Status.GOOD, f"{signer} says the certificate is not revoked, valid until {nxt.isoformat()}.",
                       **times)
 
 
@@ -389,7 +375,11 @@ def _local(url: str) -> str:
     return url
 
 
-def _http(url: str, request: bytes, method: str, timeout: float) -> bytes:
+def http_request(url: str, request: bytes, method: str = "POST", timeout: float = 2.0) -> bytes:
+    """Send a DER OCSP request to ``url`` by POST or GET (RFC 6960 appendix A) and return the body of the reply.
+
+    Never through a proxy. Raises ``urllib.error.URLError`` or ``OSError`` when no answer comes.
+    """
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
     if method == "GET":  # RFC 6960 A.1 / RFC 5019 5: base64 of the DER, URL-encoded, after the URL
         target = url.rstrip("/") + "/" + urllib.parse.quote(base64.b64encode(request).decode(), safe="")
@@ -408,8 +398,8 @@ def query_ocsp(url: str, cert: x509.Certificate, issuer: Any, *, method: str = "
     """Ask the responder at ``url`` about ``cert`` and verify the answer; "unavailable" if no answer came."""
     request = build_request(cert, issuer, nonce=nonce)
     try:
-        body = _http(_local(url), request, method, timeout)
+        body = http_request(_local(url), request, method, timeout)
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        return OcspAnswer("unavailable", f"No answer from the responder ({type(reason).__name__}).")
+        return OcspAnswer(_Status.UNAVAILABLE, f"No answer from the responder ({type(reason).__name__}).")
     return verify_response(body, cert, issuer, at=at, nonce=nonce)

@@ -17,16 +17,15 @@ revoked serial that has not yet expired.
 * :class:`CrlIndex` turns a large CRL into a dictionary by serial number, so a
   lookup costs the same for ten entries or a million (``benchmarks/revocation_lookup.py``).
 
-Large CRLs are encoded directly in DER (a template from ``cryptography`` for
-the header, then the revoked entries spliced in), because adding a million
-entries through an immutable builder takes quadratic time.
+Every CRL is signed by :func:`pki_lab.revocation.crl.build_crl`, the lab's one CRL
+builder, which writes DER directly in time linear in the number of entries.
 
     >>> from pki_lab.ca import demo_hierarchy
     >>> h = demo_hierarchy()
     >>> registry = RevocationRegistry(h.intermediate)
     >>> _ = registry.revoke(h.leaf, "keyCompromise")
-    >>> crl_status(h.leaf, h.intermediate, registry.publish_crl()).status
-    'revoked'
+    >>> print(crl_status(h.leaf, h.intermediate, registry.publish_crl()).status)
+    revoked
 """
 
 from __future__ import annotations
@@ -38,53 +37,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from . import clock
-from .errors import ParameterError, PolicyError, WrongTypeError
-from .keys import signing_hash
-from .names import common_name
+from .. import clock
+from ..errors import ParameterError, PolicyError, WrongTypeError
+from ..loading import to_der
+from ..names import common_name
+from ..validation.crl import CrlCheck, check_crl
+from .crl import REASONS, Revocation, build_crl, reason_name
 
 __all__ = [
     "REASONS",
     "Revocation",
     "RevocationRegistry",
-    "build_crl",
     "crl_status",
     "CrlIndex",
     "IndexedEntry",
     "synthetic_crl",
     "crl_size_table",
 ]
-
-#: RFC 5280 5.3.1 reason codes, by the name the CRL and OCSP use (``value 7`` is not used).
-REASONS: dict[str, x509.ReasonFlags] = {f.value: f for f in x509.ReasonFlags if f.value != "removeFromCRL"}
-_REASON_CODES = {"unspecified": 0, "keyCompromise": 1, "cACompromise": 2, "affiliationChanged": 3,
-                 "superseded": 4, "cessationOfOperation": 5, "certificateHold": 6, "privilegeWithdrawn": 9,
-                 "aACompromise": 10}
-
-
-def _reason(reason: object) -> str:
-    if isinstance(reason, x509.ReasonFlags):
-        reason = reason.value
-    if reason not in REASONS:
-        raise ParameterError(f"Unknown revocation reason {reason!r}; choose one of: {', '.join(REASONS)} "
-                             "(RFC 5280 5.3.1).")
-    return str(reason)
-
-
-@dataclasses.dataclass(frozen=True)
-class Revocation:
-    """One recorded revocation: which serial, when, why (and whose certificate, for people)."""
-
-    serial: int
-    date: _dt.datetime
-    reason: str
-    subject: str = ""
-
-    def sentence(self) -> str:
-        who = f" ({self.subject})" if self.subject else ""
-        return f"serial {self.serial:x}{who} revoked on {self.date.isoformat()} because of {self.reason}"
 
 
 class RevocationRegistry:
@@ -123,7 +93,7 @@ class RevocationRegistry:
             PolicyError: the certificate was issued by another CA, or is already revoked.
             ParameterError: an unknown reason (see :data:`REASONS`).
         """
-        reason = _reason(reason)
+        reason = reason_name(reason)
         when = (clock.now() if at is None else clock.require_aware(at)).replace(microsecond=0)
         subject = ""
         if isinstance(cert, x509.Certificate):
@@ -161,124 +131,17 @@ class RevocationRegistry:
         return build_crl(self.ca, self.revocations, number=self._crl_number, days=days)
 
 
-# -- DER encoding of large CRLs -------------------------------------------------------------------
-
-
-def _len(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _tlv(tag: int, body: bytes) -> bytes:
-    return bytes([tag]) + _len(len(body)) + body
-
-
-def _int(n: int) -> bytes:
-    return _tlv(0x02, n.to_bytes(n.bit_length() // 8 + 1, "big"))
-
-
-def _time(when: _dt.datetime) -> bytes:
-    """RFC 5280 5.1.2.4: UTCTime through 2049, GeneralizedTime from 2050."""
-    when = when.astimezone(_dt.UTC)
-    if when.year < 2050:
-        return _tlv(0x17, when.strftime("%y%m%d%H%M%SZ").encode())
-    return _tlv(0x18, when.strftime("%Y%m%d%H%M%SZ").encode())
-
-
-_REASON_OID = bytes.fromhex("0603551d15")  # id-ce-cRLReasons, 2.5.29.21
-
-
-def _entry(serial: int, when: bytes, reason: str) -> bytes:
-    """RFC 5280 5.1.2.6 one revokedCertificates entry; reason 'unspecified' is left out (5.3.1 SHOULD)."""
-    body = _int(serial) + when
-    if reason != "unspecified":
-        value = _tlv(0x04, _tlv(0x0A, bytes([_REASON_CODES[reason]])))
-        body += _tlv(0x30, _tlv(0x30, _REASON_OID + value))
-    return _tlv(0x30, body)
-
-
-def _children(der: bytes) -> list[bytes]:
-    """The complete TLVs inside one DER SEQUENCE (definite lengths only, as DER requires)."""
-    head = 2 + (der[1] & 0x7F if der[1] & 0x80 else 0)
-    out, i = [], head
-    while i < len(der):
-        first = der[i + 1]
-        if first & 0x80:
-            k = first & 0x7F
-            size, start = int.from_bytes(der[i + 2 : i + 2 + k], "big"), i + 2 + k
-        else:
-            size, start = first, i + 2
-        out.append(der[i : start + size])
-        i = start + size
-    return out
-
-
-def _sign(key: Any, data: bytes) -> bytes:
-    algorithm = signing_hash(key)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return key.sign(data, ec.ECDSA(algorithm, deterministic_signing=True))  # RFC 6979
-    if isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(data, padding.PKCS1v15(), algorithm)
-    return key.sign(data)  # Ed25519: deterministic by design
-
-
-def build_crl(ca: Any, revocations: Iterable[Revocation], *, number: int, days: float = 7,
-              this_update: _dt.datetime | None = None) -> x509.CertificateRevocationList:
-    """Sign a CRL listing ``revocations`` for ``ca``, in time linear in the number of entries.
-
-    ``cryptography`` builds the header (issuer, dates, CRL number, authorityKeyIdentifier)
-    and the signature algorithm; the revoked entries are DER-encoded here and spliced
-    into the TBSCertList before it is signed (RFC 5280 5.1).
-    """
-    from .ca import sign_with
-
-    if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
-        raise ParameterError(f"`days` must be a positive number of days, not {days!r}.")
-    start = (clock.now() if this_update is None else clock.require_aware(this_update, "this_update"))
-    start = start.replace(microsecond=0)
-    ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    template = sign_with(
-        x509.CertificateRevocationListBuilder().issuer_name(ca.name).last_update(start)
-        .next_update(start + _dt.timedelta(days=days))
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-        .add_extension(x509.CRLNumber(number), critical=False),
-        ca.private_key,
-    )
-    entries = bytearray()
-    times: dict[_dt.datetime, bytes] = {}
-    for r in sorted(revocations, key=lambda r: r.serial):
-        when = times.get(r.date) or times.setdefault(r.date, _time(r.date))
-        entries += _entry(r.serial, when, r.reason)
-    parts = _children(template.tbs_certlist_bytes)  # version, signature, issuer, thisUpdate, nextUpdate, [0] exts
-    if entries:
-        parts.insert(5, _tlv(0x30, bytes(entries)))
-    tbs = _tlv(0x30, b"".join(parts))
-    algorithm = _children(template.public_bytes(_der()))[1]
-    signature = _tlv(0x03, b"\x00" + _sign(ca.private_key, tbs))
-    return x509.load_der_x509_crl(_tlv(0x30, tbs + algorithm + signature))
-
-
-def _der():
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    return Encoding.DER
-
-
 # -- checking ---------------------------------------------------------------------------------------
 
 
 def crl_status(cert: x509.Certificate, issuer: Any, crl: x509.CertificateRevocationList,
-               at: _dt.datetime | None = None):
+               at: _dt.datetime | None = None) -> CrlCheck:
     """good / revoked (with date and reason) / unknown, for ``cert`` according to ``crl``.
 
     ``issuer`` is the issuing CA's certificate or the :class:`~pki_lab.ca.CertificateAuthority`
     itself. The verdict comes from :func:`pki_lab.validation.crl.check_crl`, which first
     checks that the CRL comes from the issuer, is signed by its key (with cRLSign) and is fresh.
     """
-    from .validation.crl import check_crl
-
     issuer_cert = getattr(issuer, "certificate", issuer)
     return check_crl(cert, issuer_cert, crl, at)
 
@@ -353,4 +216,4 @@ def synthetic_crl(ca: Any, count: int, *, seed: int = 7, number: int = 1) -> tup
 
 def crl_size_table(ca: Any, counts: Iterable[int]) -> list[tuple[int, int]]:
     """``(revocations, CRL size in bytes)`` for each count: how a CRL grows as a CA revokes."""
-    return [(n, len(synthetic_crl(ca, n)[0].public_bytes(_der()))) for n in counts]
+    return [(n, len(to_der(synthetic_crl(ca, n)[0]))) for n in counts]

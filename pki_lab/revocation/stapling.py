@@ -11,28 +11,30 @@ me without a staple", closing the soft-fail gap for that certificate.
 **Soft-fail**: when a client cannot reach the responder, most carry on as if
 the certificate were good. An attacker who holds a stolen key and can block the
 client's traffic to the responder therefore wins; :func:`revocation_decision`
-simulates both policies.
+simulates every policy. The rule itself (mode and status to accept, reject or
+accept-with-warning) is :func:`pki_lab.validation.crl.decide_revocation`, the one
+place the lab decides it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
 from typing import Any
 
 from cryptography import x509
 from cryptography.x509 import ocsp
 
-from .errors import ParameterError
-from .ocsp import OcspAnswer, OcspResponder, _http, _verify_signature, build_request, query_ocsp, verify_response
+from ..errors import ParameterError
+from ..keys import verify_bytes
+from ..validation.crl import RevocationDecision, RevocationMode, RevocationStatus, decide_revocation
+from .ocsp import OcspAnswer, OcspResponder, build_request, http_request, query_ocsp, verify_response
 
 __all__ = [
     "fetch_staple",
     "must_staple",
     "Decision",
     "revocation_decision",
-    "sha256_hex",
     "ResponseSummary",
     "summarize_response",
     "signed_by",
@@ -47,7 +49,7 @@ def fetch_staple(responder: OcspResponder, cert: x509.Certificate) -> bytes:
     """
     request = build_request(cert, responder.issuer)
     if responder.running:
-        return _http(responder.url, request, "POST", 2.0)
+        return http_request(responder.url, request, "POST", 2.0)
     return responder.respond(request, method="staple")
 
 
@@ -62,11 +64,15 @@ def must_staple(cert: x509.Certificate) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
-    """A client's decision about a certificate under a revocation policy."""
+    """A client's decision about a certificate under a revocation policy, and the OCSP answer it rests on."""
 
-    accepted: bool
-    policy: str
+    policy: RevocationMode
     answer: OcspAnswer
+    verdict: RevocationDecision
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict.accepted
 
     def sentence(self) -> str:
         verdict = "ACCEPTS" if self.accepted else "REJECTS"
@@ -75,29 +81,26 @@ class Decision:
 
 def revocation_decision(cert: x509.Certificate, issuer: Any, *, url: str | None = None, staple: bytes | None = None,
                         policy: str = "soft-fail", at: _dt.datetime | None = None, timeout: float = 1.0) -> Decision:
-    """What a client with ``policy`` ("soft-fail" or "hard-fail") does with a stapled response or a live query.
+    """What a client with ``policy`` (a :class:`~pki_lab.validation.crl.RevocationMode` or its name: "require",
+    "hard-fail", "soft-fail" or "off") does with a stapled response or a live query.
 
-    A Must-Staple certificate without a staple is refused under both policies (RFC 7633 4.2.3).
+    A Must-Staple certificate turns any checking policy into "require" (RFC 7633 4.2.3): without a
+    valid staple it is refused, whatever the client would otherwise tolerate. The verdict comes from
+    :func:`~pki_lab.validation.crl.decide_revocation`.
     """
-    if policy not in ("soft-fail", "hard-fail"):
-        raise ParameterError(f"`policy` must be 'soft-fail' or 'hard-fail', not {policy!r}.")
+    mode = RevocationMode.parse(policy, "policy")
     if staple is not None:
         answer = verify_response(staple, cert, issuer, at=at)
     elif must_staple(cert):
-        answer = OcspAnswer("invalid", "The certificate is Must-Staple but the server sent no staple (RFC 7633).")
-        return Decision(False, policy, answer)
+        answer = OcspAnswer(RevocationStatus.INVALID,
+                            "The certificate is Must-Staple but the server sent no staple (RFC 7633).")
     elif url is not None:
         answer = query_ocsp(url, cert, issuer, at=at, timeout=timeout)
     else:
-        answer = OcspAnswer("unavailable", "The certificate names no responder and the server sent no staple.")
-    if answer.status in ("good", "revoked"):
-        return Decision(answer.status == "good", policy, answer)
-    return Decision(policy == "soft-fail", policy, answer)
-
-
-def sha256_hex(data: bytes) -> str:
-    """A fingerprint of response bytes, to show two responses are identical without printing them."""
-    return hashlib.sha256(data).hexdigest()
+        answer = OcspAnswer(RevocationStatus.UNCHECKED,
+                            "The certificate names no responder and the server sent no staple.")
+    strict = RevocationMode.REQUIRE if must_staple(cert) and mode != RevocationMode.OFF else mode
+    return Decision(mode, answer, decide_revocation(strict, answer.status))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,6 +149,6 @@ def summarize_response(response: Any) -> ResponseSummary:
 def signed_by(response: Any, cert: x509.Certificate) -> bool:
     """Does the response's signature verify with ``cert``'s public key?"""
     resp = ocsp.load_der_ocsp_response(response) if isinstance(response, bytes) else response
-    return _verify_signature(cert.public_key(), resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm)
+    return verify_bytes(cert.public_key(), resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm)
 
 

@@ -31,7 +31,7 @@ _EXPORTS = {
     "verify_with_cryptography": "compare",
     "CrlCheck": "crl",
     "check_crl": "crl",
-    "make_crl": "crl",
+    "RevocationMode": "crl",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -17,18 +17,25 @@ certificates.
 
     >>> from pki_lab import clock
     >>> from pki_lab.ca import demo_hierarchy
-    >>> from pki_lab.validation.crl import check_crl, make_crl
+    >>> from pki_lab.revocation import build_crl
+    >>> from pki_lab.validation.crl import check_crl
     >>> h = demo_hierarchy()
-    >>> crl = make_crl(h.intermediate, revoked=[(h.leaf, "keyCompromise")])
-    >>> check_crl(h.leaf, h.intermediate.certificate, crl, clock.now()).status
-    'revoked'
+    >>> crl = build_crl(h.intermediate, revoked=[(h.leaf, "keyCompromise")])
+    >>> print(check_crl(h.leaf, h.intermediate.certificate, crl, clock.now()).status)
+    revoked
+
+What a client then *does* with a status depends on its revocation mode
+(:class:`RevocationMode`: require, hard-fail, soft-fail, off);
+:func:`decide_revocation` is the one place that turns a mode and a status into
+accept, reject or accept-with-warning. It lives here, in the validation layer, so
+the validator and the revocation topic package (OCSP, stapling) share it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from cryptography import x509
@@ -37,9 +44,124 @@ from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 from .. import clock
 from ..errors import ParameterError, WrongTypeError
 
-__all__ = ["CrlCheck", "check_crl", "make_crl", "crl_applies_to"]
+__all__ = [
+    "CrlCheck",
+    "check_crl",
+    "crl_applies_to",
+    "RevocationStatus",
+    "RevocationMode",
+    "Outcome",
+    "RevocationDecision",
+    "decide_revocation",
+]
 
-GOOD, REVOKED, UNKNOWN = "good", "revoked", "unknown"
+
+class RevocationStatus(StrEnum):
+    """What a client learned about one certificate's revocation, from a CRL or an OCSP exchange."""
+
+    GOOD = "good"  # a usable CRL or a valid OCSP response says: not revoked
+    REVOKED = "revoked"  # it says: revoked
+    UNKNOWN = "unknown"  # the CRL cannot be used for this certificate, or the responder does not know it
+    INVALID = "invalid"  # an OCSP response came but cannot be trusted (signature, signer, nonce, freshness)
+    UNAVAILABLE = "unavailable"  # the source was named but no answer came (responder down, blocked)
+    UNCHECKED = "unchecked"  # there was nothing to ask: no CRL given, no responder named, no staple sent
+
+
+GOOD, REVOKED, UNKNOWN = RevocationStatus.GOOD, RevocationStatus.REVOKED, RevocationStatus.UNKNOWN
+
+
+class RevocationMode(StrEnum):
+    """How hard a client insists on revocation information (the names of pyhanko-certvalidator's modes).
+
+    RFC 5280 6.3 and RFC 6960 leave the policy to the application; these are the four a course meets.
+    """
+
+    REQUIRE = "require"  # every certificate must be shown good; nothing to ask is a failure too
+    HARD_FAIL = "hard-fail"  # a named source that fails or cannot be trusted rejects; no source is tolerated
+    SOFT_FAIL = "soft-fail"  # only a definite "revoked" rejects; every failure to learn is waved through
+    OFF = "off"  # revocation is not checked at all
+
+    @classmethod
+    def parse(cls, value: object, what: str = "mode") -> RevocationMode:
+        """The mode named by ``value`` (a member or its string), or a ParameterError sentence."""
+        try:
+            return cls(value)
+        except ValueError:
+            names = ", ".join(f"'{m.value}'" for m in cls)
+            raise ParameterError(f"`{what}` must be one of {names}, not {value!r}.") from None
+
+
+class Outcome(StrEnum):
+    """What the client does with the certificate."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    WARN = "accept-with-warning"
+
+
+@dataclasses.dataclass(frozen=True)
+class RevocationDecision:
+    """A client's decision under ``mode`` about a certificate whose revocation status is ``status``."""
+
+    mode: RevocationMode
+    status: RevocationStatus
+    outcome: Outcome
+    reason: str
+
+    @property
+    def accepted(self) -> bool:
+        """True for accept and accept-with-warning: the connection goes ahead."""
+        return self.outcome != Outcome.REJECT
+
+    def sentence(self) -> str:
+        return f"{self.mode}: {self.outcome} ({self.status}): {self.reason}"
+
+
+_FAILED = {RevocationStatus.UNKNOWN, RevocationStatus.INVALID, RevocationStatus.UNAVAILABLE}
+
+
+def decide_revocation(mode: object, status: object) -> RevocationDecision:
+    """Accept, reject or accept-with-warning: the one rule of the lab for a revocation mode and a status.
+
+    =============  =======  ==========  ==========  ======
+    status         require  hard-fail   soft-fail   off
+    =============  =======  ==========  ==========  ======
+    good           accept   accept      accept      accept
+    revoked        reject   reject      reject      accept
+    unknown,       reject   reject      warn        accept
+    invalid,
+    unavailable
+    unchecked      reject   warn        warn        accept
+    =============  =======  ==========  ==========  ======
+
+    Raises:
+        ParameterError: an unknown mode or status.
+    """
+    mode = RevocationMode.parse(mode)
+    try:
+        status = RevocationStatus(status)
+    except ValueError:
+        names = ", ".join(f"'{s.value}'" for s in RevocationStatus)
+        raise ParameterError(f"`status` must be one of {names}, not {status!r}.") from None
+    if mode == RevocationMode.OFF:
+        return RevocationDecision(mode, status, Outcome.ACCEPT,
+                                  "Revocation checking is off, so the status is not consulted.")
+    if status == RevocationStatus.GOOD:
+        return RevocationDecision(mode, status, Outcome.ACCEPT, "The certificate is known not to be revoked.")
+    if status == RevocationStatus.REVOKED:
+        return RevocationDecision(mode, status, Outcome.REJECT, "The certificate is revoked.")
+    if status in _FAILED and mode != RevocationMode.SOFT_FAIL:
+        return RevocationDecision(mode, status, Outcome.REJECT, "The revocation check failed, and a "
+                                  f"{mode} client treats a failed check as a refusal.")
+    if status == RevocationStatus.UNCHECKED and mode == RevocationMode.REQUIRE:
+        return RevocationDecision(mode, status, Outcome.REJECT, "There was no revocation information to check, "
+                                  "and this client requires it for every certificate.")
+    if status in _FAILED:
+        return RevocationDecision(mode, status, Outcome.WARN, "The revocation check failed, and a soft-fail client "
+                                  "carries on as if the certificate were good: whoever blocks the check wins.")
+    return RevocationDecision(mode, status, Outcome.WARN, "There was no revocation information to check, and a "
+                              f"{mode} client carries on without it.")
+
 
 # CRL extensions this module understands (RFC 5280 5.2); any other critical one makes the CRL unusable.
 _KNOWN_CRL_EXTENSIONS = {
@@ -59,15 +181,15 @@ class CrlCheck:
     """What one CRL says about one certificate.
 
     Attributes:
-        status: ``"good"`` (the CRL applies and does not list the serial), ``"revoked"``
-            (it lists it) or ``"unknown"`` (the CRL cannot be used for this certificate).
+        status: a :class:`RevocationStatus`: ``"good"`` (the CRL applies and does not list the
+            serial), ``"revoked"`` (it lists it) or ``"unknown"`` (the CRL cannot be used for this certificate).
         reason: a whole sentence saying why.
         revocation_date: when the CA says it revoked the certificate (aware, UTC), or None.
         revocation_reason: the CRL entry's reason code, e.g. ``"keyCompromise"``, or None.
         rule: the RFC 5280 section the verdict rests on, e.g. ``"RFC 5280 6.3.3 (g)"``.
     """
 
-    status: str
+    status: RevocationStatus
     reason: str
     revocation_date: _dt.datetime | None = None
     revocation_reason: str | None = None
@@ -241,57 +363,3 @@ def check_crl(
     because = f" because of {reason}" if reason else ""
     return CrlCheck(REVOKED, f"The CRL lists serial {cert.serial_number:x} as revoked on "
                              f"{when.date().isoformat()}{because}.", when, reason, "RFC 5280 6.3.3 (j)")
-
-
-def make_crl(
-    ca: Any,
-    revoked: Iterable[Any] = (),
-    *,
-    number: int = 1,
-    this_update: _dt.datetime | None = None,
-    days: float = 7,
-    extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
-    include_number: bool = True,
-) -> x509.CertificateRevocationList:
-    """A CRL signed by ``ca`` (a :class:`pki_lab.ca.CertificateAuthority`), deterministic like the lab CA.
-
-    Args:
-        ca: the issuing CA (its key signs the CRL).
-        revoked: certificates or serial numbers, or ``(cert_or_serial, reason)`` pairs where
-            ``reason`` is a reason-code name such as ``"keyCompromise"``.
-        number: the CRL number (RFC 5280 5.2.3).
-        this_update: default the lab clock's now; ``nextUpdate`` is ``days`` later.
-        extensions: extra ``(extension, critical)`` pairs (an issuingDistributionPoint, say).
-        include_number: set False to build the malformed CRL without a CRL number (for the failure gallery).
-    """
-    from ..ca import sign_with
-
-    start = clock.now() if this_update is None else clock.require_aware(this_update, "this_update")
-    if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
-        raise ParameterError(f"`days` must be a positive number of days, not {days!r}.")
-    issuer = ca.certificate
-    builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
-               .last_update(start).next_update(start + _dt.timedelta(days=days)))
-    for item in revoked:
-        target, reason = (item if isinstance(item, tuple) else (item, None))
-        serial = target.serial_number if isinstance(target, x509.Certificate) else target
-        if isinstance(serial, bool) or not isinstance(serial, int):
-            raise WrongTypeError(f"A revoked entry must be a certificate or a serial number, not {serial!r}.")
-        entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(start)
-        if reason is not None:
-            try:
-                flag = x509.ReasonFlags(reason)
-            except ValueError:
-                names = ", ".join(f.value for f in x509.ReasonFlags)
-                raise ParameterError(f"Unknown revocation reason {reason!r}; choose one of: {names}.") from None
-            entry = entry.add_extension(x509.CRLReason(flag), critical=False)
-        builder = builder.add_revoked_certificate(entry.build())
-    ski = _ext(issuer, x509.SubjectKeyIdentifier)
-    if ski is not None:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski.value), critical=False)
-    if include_number:
-        builder = builder.add_extension(x509.CRLNumber(number), critical=False)
-    for ext, critical in extensions:
-        builder = builder.add_extension(ext, critical=critical)
-    return sign_with(builder, ca.private_key)

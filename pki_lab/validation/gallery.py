@@ -24,8 +24,8 @@ from .. import clock
 from ..ca import CertificateAuthority, sign_with
 from ..errors import ParameterError
 from ..keys import named_key
+from ..revocation.crl import build_crl
 from .api import validate_chain
-from .crl import make_crl
 
 __all__ = ["Scenario", "FAULTS", "GALLERY", "scenario", "failure_gallery", "chain_with_faults", "resign",
            "base_chain"]
@@ -142,7 +142,7 @@ def _build(key: str) -> Scenario:
             return dataclasses.replace(good, key=key, title="Untrusted root (not in the trust store)",
                                        trust=(stranger.certificate,))
         if key == "revoked-leaf":
-            crl = make_crl(b.issuing, revoked=[(b.leaf, "keyCompromise")])
+            crl = build_crl(b.issuing, revoked=[(b.leaf, "keyCompromise")])
             return dataclasses.replace(good, key=key, title="Revoked leaf", crls=(crl,))
         if key == "name-constraints":
             ca, leaf = _constrained()

@@ -15,8 +15,12 @@ import datetime as _dt
 from typing import Any
 
 from .. import clock
-from ..names import common_name
-from ..revocation import RevocationRegistry, crl_size_table, crl_status
+from ..errors import ParameterError, PkiLabError
+from ..names import certificate_label
+from ..revocation import REASONS, RevocationRegistry, crl_size_table, crl_status
+from ..transparency import certificate_names
+from ..validation import validate_chain
+from ..validation.crl import RevocationMode, RevocationStatus, decide_revocation
 from . import TryIt
 
 __all__ = ["ChainVerdict", "RevocationDemo", "chain_verdict", "revoke_button", "plot_crl_growth"]
@@ -34,38 +38,32 @@ class ChainVerdict:
         return "\n".join([head] + [f"  {line}" for line in self.lines])
 
 
-def _validator() -> Any:
-    try:
-        from ..validation import validate_chain
-    except (ImportError, AttributeError):  # pragma: no cover - depends on chapter 04's package
-        return None
-    return validate_chain
-
-
-def chain_verdict(chain: list, crls: list, at: _dt.datetime | None = None) -> ChainVerdict:
+def chain_verdict(chain: list, crls: list, at: _dt.datetime | None = None, *,
+                  mode: object = RevocationMode.REQUIRE) -> ChainVerdict:
     """Check each certificate of ``chain`` (leaf first, root last) against its issuer's CRL in ``crls``.
 
-    A certificate whose issuer published no CRL here is "unknown", and the chain is
-    then not accepted: this is a hard-fail client (RFC 5280 6.3 leaves the policy to the application).
+    Each status goes through :func:`pki_lab.validation.crl.decide_revocation` under ``mode``.
+    A certificate whose issuer published no CRL here is "unchecked"; the default client
+    requires revocation information, so the chain is then not accepted (RFC 5280 6.3 leaves
+    the policy to the application).
     """
     at = clock.now() if at is None else at
     lines, accepted = [], True
     for cert, issuer in zip(chain, chain[1:], strict=False):
         crl = next((c for c in crls if c.issuer == cert.issuer), None)
-        name = common_name(cert.subject) or cert.subject.rfc4514_string()
         if crl is None:
-            lines.append(f"{name}: unknown: no CRL from {common_name(cert.issuer)} was given")
-            accepted = False
-            continue
-        check = crl_status(cert, issuer, crl, at)
-        lines.append(f"{name}: {check.status}: {check.reason}")
-        accepted &= check.status == "good"
+            status = RevocationStatus.UNCHECKED
+            lines.append(f"{certificate_label(cert)}: {status}: no CRL from {certificate_label(cert.issuer)} "
+                         "was given")
+        else:
+            check = crl_status(cert, issuer, crl, at)
+            status = check.status
+            lines.append(f"{certificate_label(cert)}: {status}: {check.reason}")
+        accepted &= decide_revocation(mode, status).accepted
     return ChainVerdict(accepted, tuple(lines))
 
 
 def _first_name(cert: Any) -> str | None:
-    from ..transparency import certificate_names
-
     names = certificate_names(cert)
     return names[0] if names else None
 
@@ -89,8 +87,6 @@ class RevocationDemo:
         elif which == "issuing CA":
             record = self.registries["root"].revoke(self.hierarchy.intermediate.certificate, reason)
         else:
-            from ..errors import ParameterError
-
             raise ParameterError(f"`which` must be 'leaf' or 'issuing CA', not {which!r}.")
         return record.sentence()
 
@@ -102,19 +98,14 @@ class RevocationDemo:
         chain = [self.hierarchy.leaf, self.hierarchy.intermediate.certificate, self.hierarchy.root.certificate]
         crls = self.crls()
         per_cert = chain_verdict(chain, crls)
-        validate = _validator()
-        if validate is None:
-            return per_cert
         leaf = self.hierarchy.leaf
-        report = validate(leaf, [chain[1]], trust=[chain[2]], name=_first_name(leaf), crls=crls)
+        report = validate_chain(leaf, [chain[1]], trust=[chain[2]], name=_first_name(leaf), crls=crls)
         return ChainVerdict(bool(report.ok), (f"validator: {report.reason}",) + per_cert.lines)
 
 
 def revoke_button(hierarchy: Any) -> TryIt:
     """Press "Revoke" and watch the chain's verdict flip from accepted to rejected."""
     import ipywidgets as w
-
-    from ..revocation import REASONS
 
     demo = RevocationDemo(hierarchy)
     which = w.ToggleButtons(options=["leaf", "issuing CA"], description="revoke")
@@ -131,7 +122,7 @@ def revoke_button(hierarchy: Any) -> TryIt:
     def on_revoke(_button: Any) -> None:
         try:
             show(demo.revoke(which.value, reason.value))
-        except Exception as exc:  # a PkiLabError with a sentence (already revoked, say)
+        except PkiLabError as exc:  # a sentence for the learner (already revoked, say)
             show(str(exc))
 
     def on_reset(_button: Any) -> None:
