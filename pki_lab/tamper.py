@@ -25,16 +25,18 @@ import dataclasses
 import random
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from .der import DerTree, parse
 from .describe import name_text, summarize_extension
 from .errors import MalformedInputError, ParameterError, WrongTypeError
+from .keys import verify_bytes
 from .loading import to_der, tree_of
 from .oids import oid_name
 
 _GONE, _ABSENT = "(no longer decodes)", "(absent)"
+_VERIFYING_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
 
 __all__ = ["TamperReport", "tamper", "flip_byte", "signature_verifies", "visible_fields", "mystery_copy"]
 
@@ -59,26 +61,20 @@ def signature_verifies(cert: x509.Certificate, issuer_public_key: object) -> boo
     signatureAlgorithm says.
     """
     key = issuer_public_key
+    if not isinstance(key, _VERIFYING_KEYS):
+        raise WrongTypeError(f"Cannot check a signature with a {type(key).__name__}; pass the issuer's RSA, "
+                             "EC or EdDSA public key (issuer_cert.public_key()).")
     try:
-        if isinstance(key, rsa.RSAPublicKey):
-            pad = cert.signature_algorithm_parameters
-            if not isinstance(pad, (padding.PKCS1v15, padding.PSS)):
-                pad = padding.PKCS1v15()
-            key.verify(cert.signature, cert.tbs_certificate_bytes, pad, cert.signature_hash_algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
-        elif isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
-            key.verify(cert.signature, cert.tbs_certificate_bytes)
-        else:
-            raise WrongTypeError(f"Cannot check a signature with a {type(key).__name__}; pass the issuer's RSA, "
-                                 "EC or EdDSA public key (issuer_cert.public_key()).")
-    except (InvalidSignature, ValueError, TypeError) as exc:
-        if isinstance(exc, WrongTypeError):
-            raise
+        algorithm, pad = cert.signature_hash_algorithm, cert.signature_algorithm_parameters
+    except (UnsupportedAlgorithm, ValueError):  # a damaged algorithm identifier: the signature does not verify
         return False
-    except Exception:  # noqa: BLE001 - an unsupported or damaged algorithm identifier: it does not verify
-        return False
-    return True
+    if isinstance(key, rsa.RSAPublicKey) and isinstance(pad, padding.PSS):  # RFC 4055: the one scheme left here
+        try:
+            key.verify(cert.signature, cert.tbs_certificate_bytes, pad, algorithm)
+        except (InvalidSignature, ValueError, TypeError):
+            return False
+        return True
+    return verify_bytes(key, cert.signature, cert.tbs_certificate_bytes, algorithm)
 
 
 def visible_fields(cert: x509.Certificate) -> dict[str, str]:
