@@ -9,6 +9,10 @@ Four parts, each importing only the ones before it (so there is no cycle):
 * :mod:`~pki_lab.der.encode`: the writer (lengths, TLVs, INTEGERs, times,
   SEQUENCEs and splitting them) that every hand-built structure uses.
 
+Import the writer's names from their module (``from pki_lab.der.encode import tlv``):
+the package attribute ``pki_lab.der.encode`` is the re-encoder *function*
+(``encode(tree.root) == tree.data``), which chapter 03 imports by that name.
+
 The package is part of the lab's foundation: it imports nothing above
 :mod:`pki_lab.errors` and :mod:`pki_lab.oids`. For the tree of a certificate object
 or a PEM file, use :func:`pki_lab.loading.tree_of`.
