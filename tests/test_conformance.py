@@ -5,25 +5,28 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from pki_lab.conformance import SKIPPED_FEATURES, format_table, load_cases, main, run_cases
+from pki_lab.conformance import SKIPPED_FEATURES, format_table, main, run_cases
 
-CASES = Path(__file__).parent / "conformance" / "x509-limbo"
-PUBLIC = CASES / "public.json"
+from .limbo import CASES, PUBLIC, public_case, public_cases
 
 
 @pytest.fixture(scope="module")
 def results():
-    return run_cases(load_cases(PUBLIC))
+    return run_cases(public_cases())
 
 
 def test_the_cases_are_the_documented_copy():
     digest = hashlib.sha256(PUBLIC.read_bytes()).hexdigest()
     assert digest in (CASES / "README.md").read_text()
-    assert len(load_cases(PUBLIC)) == 769
+    assert len(public_cases()) == 769
+
+
+def test_the_public_score_is_764_agreed_5_skipped(results):
+    outcomes = [r.outcome for r in results]
+    assert (outcomes.count("agreed"), outcomes.count("disagreed"), outcomes.count("skipped")) == (764, 0, 5)
 
 
 def test_every_skipped_feature_is_documented_with_its_reason():
@@ -46,7 +49,7 @@ def test_crl_cases_are_run_not_skipped(results):
 
 
 def test_skips_are_only_for_listed_features(results):
-    cases = {c["id"]: c for c in load_cases(PUBLIC)}
+    cases = {c["id"]: c for c in public_cases()}
     for r in results:
         if r.outcome == "skipped":
             assert set(cases[r.id]["features"]) & set(SKIPPED_FEATURES)
@@ -63,8 +66,7 @@ def test_table_format(results):
 
 
 def test_main_on_a_small_file(tmp_path, capsys):
-    cases = load_cases(PUBLIC)
-    pick = [next(c for c in cases if c["id"] == i) for i in
+    pick = [public_case(i) for i in
             ("crl::certificate-not-on-crl", "pathlen::intermediate-violates-pathlen-0",
              "webpki::san::public-suffix-multi-label-wildcard-san")]
     small = tmp_path / "small.json"
@@ -75,7 +77,7 @@ def test_main_on_a_small_file(tmp_path, capsys):
 
 
 def test_main_on_a_case_it_gets_wrong_exits_1(tmp_path, capsys):
-    case = dict(next(c for c in load_cases(PUBLIC) if c["id"] == "crl::certificate-not-on-crl"))
+    case = dict(public_case("crl::certificate-not-on-crl"))
     case["expected_result"] = "FAILURE"  # the failure twin: flip the expectation
     small = tmp_path / "flipped.json"
     small.write_text(json.dumps({"version": 1, "testcases": [case]}))
