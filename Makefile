@@ -24,7 +24,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
 .PHONY: lab test lint unit nbval ui test-ui test-future test-offline notebooks bench clean distclean
 
-UNIT_TESTS = $(PY) -m pytest -n auto --dist loadscope -m "not ui" tests
+UNIT_TESTS = $(PY) -m pytest -n auto --dist worksteal -m "not ui" --cov=pki_lab --cov-report=term:skip-covered tests
 NOTEBOOK_TESTS = $(PY) -m pytest -n auto --dist loadscope --nbval --nbval-current-env \
     --nbval-cell-timeout=120 -p no:cacheprovider notebooks
 UI_TESTS = $(PY) -m pytest -m ui -p no:cacheprovider tests/ui

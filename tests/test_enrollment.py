@@ -22,7 +22,7 @@ from pki_lab.enrollment import (
     seeded_rsa_key,
 )
 from pki_lab.errors import ParameterError, PolicyError, WrongTypeError
-from pki_lab.keys import named_key, verify_bytes
+from pki_lab.keys import KEY_KINDS, named_key, verify_bytes
 
 NAME = "sensor-17.devices.example.com"
 
@@ -178,7 +178,7 @@ def test_several_failures_are_all_reported(setup):
     assert "REJECTED" in str(decision) and "FAIL key-strength" in str(decision)
 
 
-@pytest.mark.parametrize("kind", ["ec", "p384", "ed25519", "rsa"])
+@pytest.mark.parametrize("kind", KEY_KINDS)
 def test_strong_keys_of_every_kind_are_accepted(setup, kind):
     _, service, admin, _ = setup
     key = named_key("device", "rsa") if kind == "rsa" else named_key(f"k-{kind}", kind)

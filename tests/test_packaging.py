@@ -59,7 +59,13 @@ def test_makefile_has_the_targets_the_readme_promises():
     for target in ("lab:", "test:", "notebooks:", "bench:"):
         assert re.search(rf"^{target}", makefile, re.M), target
     assert "--nbval " in makefile and "--nbval-lax" not in makefile
-    assert "--dist loadscope" in makefile
+
+
+def test_each_notebook_runs_on_one_worker():
+    """nbval runs a notebook's cells in order in one kernel, so xdist must keep a notebook's cells together."""
+    makefile = (ROOT / "Makefile").read_text()
+    notebook_tests = re.search(r"^NOTEBOOK_TESTS = (.*)$", makefile, re.M).group(1)
+    assert "--dist loadscope" in notebook_tests
 
 
 def test_ci_runs_make_test():

@@ -25,6 +25,8 @@ from pki_lab.toyrsa import (
     verify,
 )
 
+from .conftest import examples
+
 EXAMPLES = {ex["name"]: ex for ex in data.vectors("textbook_rsa")["examples"]}
 WIKI = EXAMPLES["Wikipedia RSA worked example"]
 PAPER = EXAMPLES["Original RSA paper example"]
@@ -100,7 +102,7 @@ def test_generate_is_seeded_and_exact_size():
         assert key.e * key.d % key.phi == 1
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(seed=st.integers(0, 10**6), bits=st.sampled_from([16, 24, 32, 64]), m=st.integers(min_value=0))
 def test_decrypt_encrypt_roundtrip_for_random_keys(seed, bits, m):
     key = generate(bits, seed=seed)
