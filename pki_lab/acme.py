@@ -27,7 +27,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -35,7 +35,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from .errors import ParameterError, WrongTypeError
 from .keys import public_key_of
 
-__all__ = ["b64url", "jwk", "jwk_thumbprint", "key_authorization", "Challenge", "http01", "dns01", "check_answer"]
+__all__ = ["b64url", "jwk", "jwk_thumbprint", "key_authorization", "ChallengeKind", "Challenge", "http01", "dns01",
+           "check_answer"]
+
+#: The two challenge types of RFC 8555 section 8 the lab shows.
+ChallengeKind = Literal["http-01", "dns-01"]
 
 _CURVES = {"secp256r1": ("P-256", 32), "secp384r1": ("P-384", 48), "secp521r1": ("P-521", 66)}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,}$")  # base64url, at least 128 bits (RFC 8555 8.3)
@@ -90,7 +94,7 @@ def key_authorization(token: str, account_key: Any) -> str:
 class Challenge:
     """What the client must publish for one challenge: where, and what."""
 
-    kind: str
+    kind: ChallengeKind
     domain: str
     where: str
     value: str
