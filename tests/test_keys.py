@@ -1,6 +1,6 @@
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from pki_lab.errors import ParameterError
 from pki_lab.keys import key_summary, named_key, public_key_of, rsa_key_names
@@ -12,15 +12,9 @@ def _spki(key) -> bytes:
     return public_key_of(key).public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-@pytest.mark.parametrize("kind, cls, summary", [
-    ("ec", ec.EllipticCurvePrivateKey, "EC P-256"),
-    ("p384", ec.EllipticCurvePrivateKey, "EC P-384"),
-    ("ed25519", ed25519.Ed25519PrivateKey, "Ed25519"),
-])
-def test_derived_keys_have_the_right_type(kind, cls, summary):
-    key = named_key("alice", kind)
-    assert isinstance(key, cls)
-    assert key_summary(key) == summary
+@pytest.mark.parametrize("kind, summary", [("ec", "EC P-256"), ("p384", "EC P-384"), ("ed25519", "Ed25519")])
+def test_each_kind_derives_its_curve(kind, summary):
+    assert key_summary(named_key("alice", kind)) == summary
 
 
 def test_same_name_same_key_different_name_different_key():
@@ -44,9 +38,7 @@ def test_same_name_gives_the_same_key_in_another_process():
 def test_rsa_keys_are_the_shipped_test_only_keys():
     names = rsa_key_names()
     assert {"root-ca", "server", "alice", "demo-4096"} <= set(names)
-    key = named_key("alice", "rsa")
-    assert isinstance(key, rsa.RSAPrivateKey)
-    assert key.key_size == 2048
+    assert key_summary(named_key("alice", "rsa")) == "RSA 2048"
     assert named_key("demo-4096", "rsa").key_size == 4096
 
 
