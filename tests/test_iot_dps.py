@@ -7,8 +7,9 @@ from pki_lab import clock
 from pki_lab.errors import ParameterError, PolicyError
 from pki_lab.iot.device import IoTDevice, impostor_of, manufacture
 from pki_lab.iot.dps import ProvisioningService
-from pki_lab.iot.gallery import FAILURES, failure_card, lab_world, make_crl, run_failure
+from pki_lab.iot.gallery import FAILURES, failure_card, lab_world, run_failure
 from pki_lab.iot.hub import IoTHub
+from pki_lab.revocation import build_crl
 
 # -- proof of possession --------------------------------------------------------------------------
 
@@ -155,7 +156,7 @@ def test_more_registration_rejections(case, code, words):
         world.dps.add_individual_enrollment("sensor-1", public_key=IoTDevice("sensor-2").public_key)
     elif case == "revoked-individual":
         world.dps.add_individual_enrollment("sensor-1", certificate=device.certificate)
-        world.dps.publish_crl(make_crl(world.factory, [device.certificate]))
+        world.dps.publish_crl(build_crl(world.factory, [device.certificate]))
     elif case == "group-disabled":
         world.dps.disable("contoso-factory-1")
     else:

@@ -7,8 +7,9 @@ from pki_lab.ca import CertificateAuthority
 from pki_lab.describe import thumbprint
 from pki_lab.errors import ParameterError
 from pki_lab.iot.device import IoTDevice, impostor_of
-from pki_lab.iot.gallery import lab_world, make_crl
+from pki_lab.iot.gallery import lab_world
 from pki_lab.iot.hub import IoTHub
+from pki_lab.revocation import build_crl
 
 
 def _self_signed(device_id="cam-1"):
@@ -83,7 +84,7 @@ def test_hub_rejections(case, code, words):
         device = world.device("sensor-1", days=30)
         at = clock.now() + __import__("datetime").timedelta(days=31)
     elif case == "revoked":
-        hub.crls.append(make_crl(world.factory, [device.certificate]))
+        hub.crls.append(build_crl(world.factory, [device.certificate]))
     elif case == "untrusted-chain":
         other = CertificateAuthority.create_root("Fabrikam Root CA")
         device = world.device("sensor-1", ca=other.create_intermediate("Fabrikam Devices CA"))

@@ -15,27 +15,14 @@ from .. import clock
 from ..ca import CertificateAuthority
 from ..describe import thumbprint
 from ..errors import ParameterError
+from ..revocation.crl import build_crl
 from .device import IoTDevice, impostor_of, manufacture
 from .dps import ProvisioningService
 from .events import EventLog
 from .hub import IoTHub
 from .trust import Verdict
 
-__all__ = ["World", "lab_world", "FAILURES", "run_failure", "failure_card", "make_crl"]
-
-
-def make_crl(ca: CertificateAuthority, revoked=()):
-    """A CRL from ``ca`` listing ``revoked`` certificates or ``(certificate, reason)`` pairs.
-
-    Built with chapter 07's :class:`~pki_lab.revocation.RevocationRegistry`, as the CA would publish it.
-    """
-    from ..revocation import RevocationRegistry
-
-    registry = RevocationRegistry(ca)
-    for item in revoked:
-        cert, reason = item if isinstance(item, tuple) else (item, "unspecified")
-        registry.revoke(cert, reason)
-    return registry.publish_crl()
+__all__ = ["World", "lab_world", "FAILURES", "run_failure", "failure_card"]
 
 
 @dataclasses.dataclass
@@ -106,7 +93,7 @@ def _unverified_ca() -> Verdict:
 def _revoked_device() -> Verdict:
     world = lab_world()
     device = world.device("sensor-0042")
-    world.dps.publish_crl(make_crl(world.factory, [(device.certificate, "keyCompromise")]))
+    world.dps.publish_crl(build_crl(world.factory, [(device.certificate, "keyCompromise")]))
     return world.dps.register(device).verdict
 
 

@@ -293,7 +293,8 @@ def _revocation(failure: _Failure) -> tuple[Code, str]:
     why = checks[0].reason.rstrip(".")
     return Code.REVOCATION_UNKNOWN, (
         f"{failure.service} cannot tell whether the {what} {certificate_label(cert)!r} is revoked, so it refuses it: "
-        f"{why[:1].lower() + why[1:]}; publish a current CRL from {certificate_label(issuer)!r}.")
+        f"{why[:1].lower() + why[1:]} (a CRL counts only when it is current and signed by "
+        f"{certificate_label(issuer)!r}).")
 
 
 #: The validator's rules (:class:`pki_lab.validation.rules.Rule`, a step's ``.rule``) that get codes of their
