@@ -233,6 +233,24 @@ def test_stapled_response_is_checked_offline_and_must_staple_needs_one(lab):
     assert not revocation_decision(revoked, h.intermediate, staple=revoked_staple).accepted
 
 
+def test_every_policy_goes_through_the_one_rule(lab):
+    """require, hard-fail, soft-fail and off (validation.crl.decide_revocation) for the cases a client meets."""
+    h, revoked, registry = lab
+    for policy, accepted in (("require", False), ("hard-fail", True), ("soft-fail", True), ("off", True)):
+        nothing_to_ask = revocation_decision(h.leaf, h.intermediate, policy=policy)  # no URL, no staple
+        assert nothing_to_ask.answer.status == "unchecked" and nothing_to_ask.accepted is accepted
+    with OcspResponder(registry) as responder:
+        url = responder.url
+        assert revocation_decision(revoked, h.intermediate, url=url, policy="off").accepted  # off never looks
+        assert revocation_decision(h.leaf, h.intermediate, url=url, policy="require").accepted
+    assert not revocation_decision(h.leaf, h.intermediate, url=url, policy="require").accepted  # unavailable
+    feature = x509.TLSFeature([x509.TLSFeatureType.status_request])
+    stapled_cert = h.intermediate.issue("strict.example.com", extensions=[(feature, False)])
+    bad = revocation_decision(stapled_cert, h.intermediate, staple=b"not a response", policy="soft-fail")
+    assert bad.answer.status == "invalid" and not bad.accepted  # RFC 7633: Must-Staple makes soft-fail strict
+    assert bad.verdict.mode == "require" and bad.policy == "soft-fail"
+
+
 def test_real_ocsp_responses_from_the_data_pack():
     good = data.ocsp_response("ocsp_resp_letsencrypt_x3_good_2018")
     summary = summarize_response(good)

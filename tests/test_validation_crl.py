@@ -12,7 +12,14 @@ from pki_lab import clock
 from pki_lab.ca import CertificateAuthority, demo_hierarchy, sign_with
 from pki_lab.errors import ParameterError, WrongTypeError
 from pki_lab.revocation import build_crl
-from pki_lab.validation.crl import CrlCheck, check_crl
+from pki_lab.validation.crl import (
+    CrlCheck,
+    Outcome,
+    RevocationMode,
+    RevocationStatus,
+    check_crl,
+    decide_revocation,
+)
 
 NOW = clock.LAB_EPOCH
 
@@ -171,3 +178,46 @@ def test_build_crl_is_deterministic_and_signed(h):
     a, b = build_crl(h.intermediate, revoked=[h.leaf]), build_crl(h.intermediate, revoked=[h.leaf])
     assert a.fingerprint(hashes.SHA256()) == b.fingerprint(hashes.SHA256())
     assert a.is_signature_valid(h.intermediate.public_key)
+
+
+# -- what a client does with a status: the one rule for require, hard-fail, soft-fail and off ---------------
+
+_EXPECTED = {  # status: outcome under require, hard-fail, soft-fail, off
+    "good": ("accept", "accept", "accept", "accept"),
+    "revoked": ("reject", "reject", "reject", "accept"),
+    "unknown": ("reject", "reject", "accept-with-warning", "accept"),
+    "invalid": ("reject", "reject", "accept-with-warning", "accept"),
+    "unavailable": ("reject", "reject", "accept-with-warning", "accept"),
+    "unchecked": ("reject", "accept-with-warning", "accept-with-warning", "accept"),
+}
+_MODES = ("require", "hard-fail", "soft-fail", "off")
+
+
+@pytest.mark.parametrize("mode", _MODES)
+@pytest.mark.parametrize("status", list(_EXPECTED))
+def test_decide_revocation_for_each_mode_and_status(mode, status):
+    decision = decide_revocation(mode, status)
+    expected = Outcome(_EXPECTED[status][_MODES.index(mode)])
+    assert decision.outcome == expected and decision.accepted == (expected != Outcome.REJECT)
+    assert decision.mode is RevocationMode(mode) and decision.status is RevocationStatus(status)
+    assert decision.reason.endswith(".") and decision.sentence().startswith(f"{mode}: {expected} ({status}): ")
+
+
+def test_every_mode_and_status_is_in_the_table():
+    assert set(_EXPECTED) == {s.value for s in RevocationStatus} and set(_MODES) == {m.value for m in RevocationMode}
+
+
+def test_soft_fail_says_who_wins_and_members_equal_their_strings():
+    decision = decide_revocation(RevocationMode.SOFT_FAIL, RevocationStatus.UNAVAILABLE)
+    assert "whoever blocks the check wins" in decision.reason
+    assert RevocationMode.HARD_FAIL == "hard-fail" and f"{RevocationStatus.GOOD:8}|" == "good    |"
+
+
+def test_revocation_mode_and_status_refuse_unknown_names_with_a_sentence():
+    with pytest.raises(ParameterError, match="`mode` must be one of 'require', 'hard-fail', 'soft-fail', 'off', "
+                                             "not 'lenient'"):
+        decide_revocation("lenient", "good")
+    with pytest.raises(ParameterError, match="`policy` must be one of .* not 3"):
+        RevocationMode.parse(3, "policy")
+    with pytest.raises(ParameterError, match="`status` must be one of 'good', .* not 'fine'"):
+        decide_revocation("require", "fine")
