@@ -47,6 +47,7 @@ from ..ca import Profile
 from ..der.encode import bit_string, children, content, explicit, generalized_time, octet_string, sequence
 from ..errors import ParameterError, WrongTypeError
 from ..keys import named_key, sign_bytes, signing_hash, verify_bytes
+from ..loading import to_der
 from ..names import common_name
 from ..validation.crl import RevocationStatus
 
@@ -65,7 +66,7 @@ __all__ = [
 
 #: A delegated responder's certificate: id-kp-OCSPSigning only, short-lived (RFC 6960 4.2.2.2).
 OCSP_RESPONDER_PROFILE = Profile("ocsp-responder", False, False, (ExtendedKeyUsageOID.OCSP_SIGNING,), 30)
-_DER = serialization.Encoding.DER
+_DER = serialization.Encoding.DER  # for OCSP requests and responses, which loading.to_der does not take
 _SKEW = _dt.timedelta(minutes=5)
 _DELEGATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -92,8 +93,7 @@ def delegated_responder(ca: Any, *, key: Any = None) -> tuple[x509.Certificate, 
 
 def _key_hash(cert: x509.Certificate, algorithm: hashes.HashAlgorithm) -> bytes:
     """RFC 6960 4.1.1 issuerKeyHash: the hash of the issuer's subjectPublicKey BIT STRING value."""
-    spki = cert.public_key().public_bytes(_DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    bits = content(children(spki)[1])  # SubjectPublicKeyInfo: algorithm, subjectPublicKey BIT STRING
+    bits = content(children(to_der(cert.public_key()))[1])  # SPKI: algorithm, subjectPublicKey BIT STRING
     h = hashes.Hash(algorithm)
     h.update(bits[1:])  # skip the unused-bits byte
     return h.finalize()
@@ -211,14 +211,14 @@ class OcspResponder:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:  # http.server names the handlers
                 size = int(self.headers.get("Content-Length", "0"))
                 if self.headers.get("Content-Type") != "application/ocsp-request" or not 0 < size < 65536:
                     self.send_error(415 if size else 400, "send a DER OCSP request as application/ocsp-request")
                     return
                 self._reply(responder.respond(self.rfile.read(size), "POST"), cache=False)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 encoded = urllib.parse.unquote(self.path.lstrip("/"))  # RFC 6960 A.1: base64 of the DER, URL-encoded
                 try:
                     request = base64.b64decode(encoded, validate=True)

@@ -80,10 +80,12 @@ class Decision:
 
 
 def revocation_decision(cert: x509.Certificate, issuer: Any, *, url: str | None = None, staple: bytes | None = None,
-                        policy: str = "soft-fail", at: _dt.datetime | None = None, timeout: float = 1.0) -> Decision:
-    """What a client with ``policy`` (a :class:`~pki_lab.validation.crl.RevocationMode` or its name: "require",
-    "hard-fail", "soft-fail" or "off") does with a stapled response or a live query.
+                        policy: RevocationMode | str = "soft-fail", at: _dt.datetime | None = None,
+                        timeout: float = 1.0) -> Decision:
+    """What a client with ``policy`` does with a stapled response or a live query.
 
+    ``policy`` is a :class:`~pki_lab.validation.crl.RevocationMode` or its name: "require",
+    "hard-fail", "soft-fail" or "off".
     A Must-Staple certificate turns any checking policy into "require" (RFC 7633 4.2.3): without a
     valid staple it is refused, whatever the client would otherwise tolerate. The verdict comes from
     :func:`~pki_lab.validation.crl.decide_revocation`.
@@ -107,7 +109,7 @@ def revocation_decision(cert: x509.Certificate, issuer: Any, *, url: str | None 
 class ResponseSummary:
     """The readable fields of an OCSP response (a real one from ``pki_lab.data``, say)."""
 
-    status: str
+    status: RevocationStatus
     serial_hex: str
     produced_at: _dt.datetime
     this_update: _dt.datetime
@@ -140,7 +142,7 @@ def summarize_response(response: Any) -> ResponseSummary:
         responder = f"key hash {resp.responder_key_hash.hex()}"
     reason = resp.revocation_reason.value if resp.revocation_reason else None
     return ResponseSummary(
-        resp.certificate_status.name.lower(), f"{resp.serial_number:x}", resp.produced_at_utc,
+        RevocationStatus(resp.certificate_status.name.lower()), f"{resp.serial_number:x}", resp.produced_at_utc,
         resp.this_update_utc, resp.next_update_utc, responder,
         tuple(c.subject.rfc4514_string() for c in resp.certificates), resp.revocation_time_utc, reason,
         any(isinstance(e.value, x509.OCSPNonce) for e in resp.extensions))
