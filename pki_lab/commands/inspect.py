@@ -15,7 +15,9 @@ import warnings
 
 from cryptography import x509
 
+from ..describe import describe, describe_crl, describe_csr
 from ..errors import WrongTypeError
+from ..loading import load_objects, to_der, tree_of
 
 __all__ = ["register", "run", "describe_object"]
 
@@ -33,8 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def describe_object(obj: object, where: str = "The input"):
     """The description of a certificate, CSR or CRL (a key or anything else is refused)."""
-    from ..describe import describe, describe_crl, describe_csr
-
     if isinstance(obj, x509.Certificate):
         return describe(obj)
     if isinstance(obj, x509.CertificateSigningRequest):
@@ -48,8 +48,6 @@ def describe_object(obj: object, where: str = "The input"):
 
 def run(args: argparse.Namespace) -> int:
     """Describe every object of every file; errors propagate as PkiLabError (exit code 2)."""
-    from ..loading import load_objects, to_der, tree_of
-
     first = True
     for name in args.files:
         with warnings.catch_warnings(record=True) as caught:
