@@ -11,6 +11,7 @@ import pytest
 
 from pki_lab import clock
 from pki_lab.ca import CertificateAuthority
+from pki_lab.errors import WrongTypeError
 from pki_lab.iot import device as device_module
 from pki_lab.iot import dps as dps_module
 from pki_lab.iot import hub as hub_module
@@ -160,3 +161,24 @@ def test_codes_equal_their_strings():
     verdict = run_failure("revoked device")
     assert verdict.code == "revoked" and f"{verdict.code}" == "revoked"
     assert "REJECTED (revoked)" in str(verdict)
+
+
+def test_the_hub_says_why_its_own_certificate_is_refused():
+    """The hub's TLS certificate (server profile, 90 days) has expired: the device refuses the hub first."""
+    world = lab_world()
+    device = world.device("sensor-1")
+    device.apply(world.dps.register(device))
+    verdict = world.hub.connect(device, at=clock.now() + dt.timedelta(days=400))
+    assert (verdict.ok, verdict.code) == (False, Code.SERVER_UNTRUSTED)
+    assert "does not trust the hub's TLS certificate: the " in verdict.reason and "expired on" in verdict.reason
+
+
+def test_ca_store_edges():
+    world = lab_world()
+    record = world.dps.cas.get("Contoso Root CA")
+    assert record.status == "verified"
+    assert world.dps.verify_ca("Contoso Root CA", world.root.certificate).reason.endswith("already verified.")
+    with pytest.raises(WrongTypeError, match="Upload an x509.Certificate"):
+        world.dps.upload_ca("not a certificate")
+    with pytest.raises(WrongTypeError, match="must present an x509.Certificate"):
+        check_chain("not a certificate", anchors=[world.root.certificate])

@@ -14,8 +14,9 @@ and Azure IoT Hub (see chapter 11 for links to their documentation):
 * :mod:`pki_lab.iot.manufacturing`: a seeded discrete-event simulation of a factory line CA;
 * :mod:`pki_lab.iot.capstone`: chapter 12's product-line PKI (design check, rotation, revocation, summary graph).
 
-Chain validation goes through one function, :func:`pki_lab.iot.trust.check_chain`, whose
-final word is the course's validator (:func:`pki_lab.validation.validate_chain`).
+Chain validation goes through one function, :func:`pki_lab.iot.trust.check_chain`, which asks
+the course's validator (:func:`pki_lab.validation.validate_chain`) and only translates its verdict
+into the services' codes and sentences.
 
 Nothing here is imported by ``import pki_lab``; import the submodules you need.
 """

@@ -68,12 +68,6 @@ class IoTDevice:
         """The device's current public key (safe to share)."""
         return self._key.public_key()
 
-    def new_key(self) -> None:
-        """Make a fresh key pair inside the device (first boot, or a key rotation)."""
-        self._keys_made += 1
-        self._key = named_key(f"{self._key_name}#{self._keys_made}")
-        self.certificate, self.chain = None, []
-
     def make_operational_csr(self) -> x509.CertificateSigningRequest:
         """Zero-touch, first boot: make a new key pair inside the device and a CSR for it.
 

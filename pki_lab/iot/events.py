@@ -59,11 +59,6 @@ class EventLog:
         self.events.append(event)
         return event
 
-    def clear(self) -> None:
-        """Forget every event (participants too), to start a new story."""
-        self.events.clear()
-        self.participants.clear()
-
     def text(self) -> str:
         """The events as numbered lines."""
         return "\n".join(str(e) for e in self.events) or "(no events)"
