@@ -174,7 +174,7 @@ class ChapterProgress:
 
     @property
     def passed(self) -> int:
-        return sum(state is State.PASSED for _, state in self.exercises)
+        return sum(state == State.PASSED for _, state in self.exercises)
 
 
 @dataclasses.dataclass(frozen=True)
