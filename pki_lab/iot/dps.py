@@ -193,7 +193,7 @@ class ProvisioningService:
             outcome = self._check_individual(enrollment, leaf, presented, at)
         else:
             outcome = self._check_group(leaf, presented, at)
-        if isinstance(outcome, tuple) and len(outcome) == 2 and isinstance(outcome[0], str):
+        if isinstance(outcome[0], Code):
             return reject(*outcome)
         enrollment, path = outcome
         hub_name = enrollment.hub or (next(iter(self.hubs)) if len(self.hubs) == 1 else None)
@@ -204,7 +204,7 @@ class ProvisioningService:
         cert, chain, bundle = leaf, tuple(presented), tuple(hub.server_roots)
         if csr is not None:
             issued = self._issue(enrollment, csr, reg_id)
-            if isinstance(issued, tuple) and isinstance(issued[0], str):
+            if isinstance(issued[0], Code):
                 return reject(*issued)
             cert, chain = issued
             bundle = tuple(hub.server_roots) + (enrollment.issuing_ca.root.certificate,)

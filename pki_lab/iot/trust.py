@@ -31,7 +31,7 @@ from ..hashing import sha256_hex
 from ..loading import to_der
 from ..names import certificate_label, common_name
 from ..validation import validate_chain
-from ..validation.crl import check_crl
+from ..validation.crl import RevocationStatus, check_crl
 from ..validation.report import Step, ValidationReport
 from ..validation.rules import Rule
 
@@ -285,7 +285,7 @@ def _revocation(failure: _Failure) -> tuple[Code, str]:
     cert, what = failure.cert, failure.what
     issuer = failure.report.path[failure.step.index + 1]
     checks = [check_crl(cert, issuer, crl, failure.report.at) for crl in failure.crls if crl.issuer == cert.issuer]
-    revoked = next((c for c in checks if c.status == "revoked"), None)
+    revoked = next((c for c in checks if c.status == RevocationStatus.REVOKED), None)
     if revoked is not None:
         return Code.REVOKED, (f"the {what} {certificate_label(cert)!r} (serial {cert.serial_number:X}) was revoked by "
                               f"{certificate_label(issuer)!r} on {revoked.revocation_date.date().isoformat()}; it can "
