@@ -55,8 +55,10 @@ lab: $(VENV)/.installed-lab
 
 test: lint unit nbval ui
 
+# Ruff (style, blind excepts, complexity) and the layers contract of docs/architecture.md (.importlinter).
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check pki_lab tests benchmarks tools notebooks
+	$(VENV)/bin/lint-imports --no-cache
 
 unit: $(VENV)/.installed-test
 	$(UNIT_TESTS)

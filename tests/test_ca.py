@@ -50,7 +50,7 @@ def test_demo_chain_fails_for_another_host_name(hierarchy):
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="the openssl command-line tool is not installed")
 def test_demo_chain_verifies_with_openssl(hierarchy, tmp_path):
-    pem = lambda c: c.public_bytes(serialization.Encoding.PEM)  # noqa: E731
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM)
     (tmp_path / "root.pem").write_bytes(pem(hierarchy.root.certificate))
     (tmp_path / "inter.pem").write_bytes(pem(hierarchy.intermediate.certificate))
     (tmp_path / "leaf.pem").write_bytes(pem(hierarchy.leaf))
