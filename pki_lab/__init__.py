@@ -13,10 +13,10 @@ Names are imported lazily, so ``import pki_lab`` is fast and heavy libraries
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import _ipython
+from .lazy import front_door
 
 __version__ = "0.1.0"
 
@@ -55,15 +55,7 @@ _SUBMODULES = {"clock", "data", "exercises", "keys", "ca", "loading", "describe"
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module 'pki_lab' has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__ = front_door(__name__, _EXPORTS, _SUBMODULES)
 
 
 def __dir__() -> list[str]:

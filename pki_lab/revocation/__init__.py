@@ -16,8 +16,7 @@ Names load on first use, so ``import pki_lab.revocation.crl`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..lazy import front_door
 
 _EXPORTS = {
     "REASONS": "crl",
@@ -50,12 +49,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = front_door(__name__, _EXPORTS)
 
 
 def __dir__() -> list[str]:

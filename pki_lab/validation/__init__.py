@@ -17,8 +17,7 @@ The front door is :func:`validate_chain`.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..lazy import front_door
 
 _EXPORTS = {
     "validate_chain": "api",
@@ -37,9 +36,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = front_door(__name__, _EXPORTS)
