@@ -270,6 +270,124 @@ def _scope_problem(cert: x509.Certificate, crl: x509.CertificateRevocationList) 
     return None
 
 
+def _issuer_problem(
+    cert: x509.Certificate, issuer: x509.Certificate, crl: x509.CertificateRevocationList
+) -> CrlCheck | None:
+    """RFC 5280 6.3.3 (b)(1) and (f): the CRL, the certificate and the issuer given must name the same CA.
+
+    A CRL from another CA says nothing about this certificate, and an issuer certificate other than
+    the CRL's issuer cannot vouch for its signature; both are told apart so the sentence names the
+    mismatch the student made.
+    """
+    # 6.3.3 (b)(1): the CRL must come from the certificate's issuer.
+    if crl.issuer != cert.issuer:
+        return _unknown(f"The CRL was issued by {_name(crl.issuer)}, not by the certificate's issuer "
+                        f"{_name(cert.issuer)}, so it says nothing about this certificate.",
+                        "RFC 5280 6.3.3 (b)(1)")
+    if crl.issuer != issuer.subject:
+        return _unknown(f"The issuer certificate given is {_name(issuer.subject)}, not the CRL's issuer "
+                        f"{_name(crl.issuer)}.", "RFC 5280 6.3.3 (f)")
+    return None
+
+
+def _crl_sign_problem(issuer: x509.Certificate) -> CrlCheck | None:
+    """RFC 5280 6.3.3 (f) and 4.2.1.3: the CRL issuer's key must be allowed to sign CRLs (keyUsage cRLSign).
+
+    Checked before the signature: a key that may not sign CRLs makes even a valid signature worthless.
+    """
+    ku = _ext(issuer, x509.KeyUsage)
+    if ku is not None and not ku.value.crl_sign:
+        return _unknown("The issuer's keyUsage does not include cRLSign, so its key may not sign CRLs.",
+                        "RFC 5280 6.3.3 (f)")
+    return None
+
+
+def _signature_problem(issuer: x509.Certificate, crl: x509.CertificateRevocationList) -> CrlCheck | None:
+    """RFC 5280 6.3.3 (g): the CRL's signature, with the issuer's public key.
+
+    A key of the wrong type for the signature counts as a signature that does not verify.
+    """
+    try:
+        signed = crl.is_signature_valid(issuer.public_key())
+    except (TypeError, ValueError):
+        signed = False
+    if not signed:
+        return _unknown("The CRL's signature does not verify with the public key of the certificate's "
+                        "issuer, so anyone could have written it.", "RFC 5280 6.3.3 (g)")
+    return None
+
+
+def _extensions_problem(crl: x509.CertificateRevocationList) -> CrlCheck | None:
+    """RFC 5280 5.2: a critical extension the application cannot process makes the CRL unusable.
+
+    A delta CRL (5.2.4) is refused whether or not its indicator is critical: read as a complete
+    CRL, it would call "good" every certificate revoked before its base CRL.
+    """
+    for ext in crl.extensions:
+        if ext.oid == ExtensionOID.DELTA_CRL_INDICATOR:
+            return _unknown("The CRL is a delta CRL, which this lab validator does not support; give the "
+                            "complete CRL.", "RFC 5280 5.2.4")
+        if ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS:
+            return _unknown(f"The CRL has a critical extension this validator does not know "
+                            f"({ext.oid.dotted_string}), so it must not be used.", "RFC 5280 5.2")
+    return None
+
+
+def _number_problem(crl: x509.CertificateRevocationList) -> CrlCheck | None:
+    """RFC 5280 5.2.3: the CRL number is mandatory and MUST be non-critical (a well-formed CRL)."""
+    number = _ext(crl, x509.CRLNumber)
+    if number is None:
+        return _unknown("The CRL has no CRL number, which every CRL must carry.", "RFC 5280 5.2.3")
+    if number.critical:
+        return _unknown("The CRL marks its CRL number critical, which the standard forbids.", "RFC 5280 5.2.3")
+    return None
+
+
+def _freshness_problem(crl: x509.CertificateRevocationList, at: _dt.datetime) -> CrlCheck | None:
+    """RFC 5280 5.1.2.4, 5.1.2.5 and 6.3.3 (a): the CRL must be in force at ``at``.
+
+    Not yet issued (thisUpdate in the future), no nextUpdate (no way to tell it is stale) and past
+    its nextUpdate (stale) are three different sentences, as the fixes differ.
+    """
+    this_update, next_update = crl.last_update_utc, crl.next_update_utc
+    if at < this_update:
+        return _unknown(f"The CRL's thisUpdate ({this_update.isoformat()}) is after the time of the check "
+                        f"({at.isoformat()}).", "RFC 5280 5.1.2.4")
+    if next_update is None:
+        return _unknown("The CRL has no nextUpdate, so there is no way to tell whether it is stale.",
+                        "RFC 5280 5.1.2.5")
+    if at > next_update:
+        return _unknown(f"The CRL is stale: its nextUpdate ({next_update.isoformat()}) has passed at "
+                        f"{at.isoformat()}; fetch a fresh one.", "RFC 5280 6.3.3 (a)")
+    return None
+
+
+def _look_up_serial(cert: x509.Certificate, crl: x509.CertificateRevocationList) -> CrlCheck:
+    """RFC 5280 6.3.3 (j): look up the serial number, once every earlier step has shown the CRL usable.
+
+    An entry with a critical extension this validator does not know (5.3) cannot be read, so it
+    gives ``"unknown"`` rather than a guess; removeFromCRL (5.3.1) means "not revoked".
+    """
+    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+    if entry is None:
+        number = _ext(crl, x509.CRLNumber)  # present: _number_problem checked it
+        return CrlCheck(GOOD, f"The CRL (number {number.value.crl_number}) does not list serial "
+                              f"{cert.serial_number:x}, so the certificate is not revoked.", rule="RFC 5280 6.3.3 (j)")
+    for ext in entry.extensions:
+        if ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
+            return _unknown(f"The CRL entry for this serial has a critical extension this validator does not "
+                            f"know ({ext.oid.dotted_string}).", "RFC 5280 5.3")
+    reason_ext = _ext(entry, x509.CRLReason)
+    reason = reason_ext.value.reason.value if reason_ext is not None else None
+    if reason == "removeFromCRL":  # 5.3.1: only meaningful in delta CRLs; the certificate is not revoked
+        return CrlCheck(GOOD, "The CRL lists the serial only to remove it (removeFromCRL).",
+                        rule="RFC 5280 5.3.1")
+    when = entry.revocation_date_utc
+    because = f" because of {reason}" if reason else ""
+    return CrlCheck(REVOKED, f"The CRL lists serial {cert.serial_number:x} as revoked on "
+                             f"{when.date().isoformat()}{because}.", when, reason, "RFC 5280 6.3.3 (j)")
+
+
 def check_crl(
     cert: x509.Certificate,
     issuer: x509.Certificate,
@@ -277,6 +395,10 @@ def check_crl(
     at: _dt.datetime | None = None,
 ) -> CrlCheck:
     """Check ``cert`` against ``crl``, which ``issuer`` (the certificate's issuer) should have signed.
+
+    Each step (RFC 5280 6.3.3, and the CRL profile of section 5 it relies on) is a function named
+    after it; the first that finds the CRL unusable gives the answer, and only a CRL that passes
+    them all is searched for the serial number.
 
     Args:
         cert: the certificate whose status is wanted.
@@ -296,70 +418,13 @@ def check_crl(
     _require(crl, x509.CertificateRevocationList, "crl")
     at = clock.now() if at is None else clock.require_aware(at, "at")
 
-    # 6.3.3 (b)(1): the CRL must come from the certificate's issuer.
-    if crl.issuer != cert.issuer:
-        return _unknown(f"The CRL was issued by {_name(crl.issuer)}, not by the certificate's issuer "
-                        f"{_name(cert.issuer)}, so it says nothing about this certificate.",
-                        "RFC 5280 6.3.3 (b)(1)")
-    if crl.issuer != issuer.subject:
-        return _unknown(f"The issuer certificate given is {_name(issuer.subject)}, not the CRL's issuer "
-                        f"{_name(crl.issuer)}.", "RFC 5280 6.3.3 (f)")
-    # 6.3.3 (f) and 4.2.1.3: the CRL issuer's key must be allowed to sign CRLs.
-    ku = _ext(issuer, x509.KeyUsage)
-    if ku is not None and not ku.value.crl_sign:
-        return _unknown("The issuer's keyUsage does not include cRLSign, so its key may not sign CRLs.",
-                        "RFC 5280 6.3.3 (f)")
-    # 6.3.3 (g): the CRL's signature, with the issuer's public key.
-    try:
-        signed = crl.is_signature_valid(issuer.public_key())
-    except (TypeError, ValueError):
-        signed = False
-    if not signed:
-        return _unknown("The CRL's signature does not verify with the public key of the certificate's "
-                        "issuer, so anyone could have written it.", "RFC 5280 6.3.3 (g)")
-    # RFC 5280 5.2: a critical extension the application cannot process makes the CRL unusable.
-    for ext in crl.extensions:
-        if ext.oid == ExtensionOID.DELTA_CRL_INDICATOR:
-            return _unknown("The CRL is a delta CRL, which this lab validator does not support; give the "
-                            "complete CRL.", "RFC 5280 5.2.4")
-        if ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS:
-            return _unknown(f"The CRL has a critical extension this validator does not know "
-                            f"({ext.oid.dotted_string}), so it must not be used.", "RFC 5280 5.2")
-    # 5.2.3: the CRL number is mandatory and MUST be non-critical.
-    number = _ext(crl, x509.CRLNumber)
-    if number is None:
-        return _unknown("The CRL has no CRL number, which every CRL must carry.", "RFC 5280 5.2.3")
-    if number.critical:
-        return _unknown("The CRL marks its CRL number critical, which the standard forbids.", "RFC 5280 5.2.3")
-    # 5.1.2.4, 5.1.2.5, 6.3.3 (a): freshness.
-    this_update, next_update = crl.last_update_utc, crl.next_update_utc
-    if at < this_update:
-        return _unknown(f"The CRL's thisUpdate ({this_update.isoformat()}) is after the time of the check "
-                        f"({at.isoformat()}).", "RFC 5280 5.1.2.4")
-    if next_update is None:
-        return _unknown("The CRL has no nextUpdate, so there is no way to tell whether it is stale.",
-                        "RFC 5280 5.1.2.5")
-    if at > next_update:
-        return _unknown(f"The CRL is stale: its nextUpdate ({next_update.isoformat()}) has passed at "
-                        f"{at.isoformat()}; fetch a fresh one.", "RFC 5280 6.3.3 (a)")
-    problem = _scope_problem(cert, crl)
+    problem = (_issuer_problem(cert, issuer, crl)  # 6.3.3 (b)(1), (f)
+               or _crl_sign_problem(issuer)  # 6.3.3 (f), 4.2.1.3
+               or _signature_problem(issuer, crl)  # 6.3.3 (g)
+               or _extensions_problem(crl)  # 5.2, 5.2.4
+               or _number_problem(crl)  # 5.2.3
+               or _freshness_problem(crl, at)  # 5.1.2.4, 5.1.2.5, 6.3.3 (a)
+               or _scope_problem(cert, crl))  # 5.2.5, 6.3.3 (b)(2), (d)
     if problem is not None:
         return problem
-    # 6.3.3 (j): look up the serial number.
-    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-    if entry is None:
-        return CrlCheck(GOOD, f"The CRL (number {number.value.crl_number}) does not list serial "
-                              f"{cert.serial_number:x}, so the certificate is not revoked.", rule="RFC 5280 6.3.3 (j)")
-    for ext in entry.extensions:
-        if ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
-            return _unknown(f"The CRL entry for this serial has a critical extension this validator does not "
-                            f"know ({ext.oid.dotted_string}).", "RFC 5280 5.3")
-    reason_ext = _ext(entry, x509.CRLReason)
-    reason = reason_ext.value.reason.value if reason_ext is not None else None
-    if reason == "removeFromCRL":  # 5.3.1: only meaningful in delta CRLs; the certificate is not revoked
-        return CrlCheck(GOOD, "The CRL lists the serial only to remove it (removeFromCRL).",
-                        rule="RFC 5280 5.3.1")
-    when = entry.revocation_date_utc
-    because = f" because of {reason}" if reason else ""
-    return CrlCheck(REVOKED, f"The CRL lists serial {cert.serial_number:x} as revoked on "
-                             f"{when.date().isoformat()}{because}.", when, reason, "RFC 5280 6.3.3 (j)")
+    return _look_up_serial(cert, crl)  # 6.3.3 (j)

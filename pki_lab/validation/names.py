@@ -189,52 +189,86 @@ def _names_of(cert: x509.Certificate, sans: list[x509.GeneralName] | None, *, in
     return names
 
 
+def _check_dns_name(name: x509.DNSName, permitted: list, excluded: list) -> str | None:
+    """RFC 5280 4.2.1.10 for a dNSName: inside some permitted DNS subtree, outside every excluded one.
+
+    A wildcard SAN stands for many names, so it must fit a permitted subtree as a whole and is
+    ruled out by an excluded subtree it merely overlaps (:func:`_dns_permitted`, :func:`_dns_excluded`).
+    """
+    san = name.value.lower()
+    if not is_valid_dns_name(san, wildcard=True):
+        return f"the DNS name {name.value!r} is malformed, so it cannot be inside a permitted subtree"
+    if permitted and not any(_dns_permitted(_dns_constraint(c.value), san) for c in permitted):
+        return f"the DNS name {name.value} is not inside any permitted DNS subtree"
+    for c in excluded:
+        if _dns_excluded(_dns_constraint(c.value), san):
+            return f"the DNS name {name.value} is inside the excluded DNS subtree {c.value}"
+    return None
+
+
+def _check_ip_address(name: x509.IPAddress, permitted: list, excluded: list) -> str | None:
+    """RFC 5280 4.2.1.10 for an iPAddress: inside some permitted range, outside every excluded one.
+
+    An IPv4 address is never inside an IPv6 range or the other way round. Every permitted range is
+    read before any is compared, so a malformed one is reported even when another would match.
+    """
+    addr = name.value
+    if not isinstance(addr, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return "an IP address SAN is malformed"
+    nets = [_ip_network(c.value) for c in permitted]
+    if permitted and not any(addr.version == n.version and addr in n for n in nets):
+        return f"the IP address {addr} is not inside any permitted IP range"
+    for c in excluded:
+        net = _ip_network(c.value)
+        if addr.version == net.version and addr in net:
+            return f"the IP address {addr} is inside the excluded range {net}"
+    return None
+
+
+def _check_email_address(name: x509.RFC822Name, permitted: list, excluded: list) -> str | None:
+    """RFC 5280 4.2.1.10 for an rfc822Name: a constraint is a mailbox, a host or a domain (``.example.com``)."""
+    mailbox = _mailbox(name.value)
+    if mailbox is None:
+        return f"the e-mail address {name.value!r} is malformed, so it cannot be inside a permitted subtree"
+    if permitted and not any(_email_constraint_matches(c.value, mailbox) for c in permitted):
+        return f"the e-mail address {name.value} is not inside any permitted e-mail subtree"
+    for c in excluded:
+        if _email_constraint_matches(c.value, mailbox):
+            return f"the e-mail address {name.value} is inside the excluded e-mail subtree {c.value}"
+    return None
+
+
+def _check_directory_name(name: x509.DirectoryName, permitted: list, excluded: list) -> str | None:
+    """RFC 5280 4.2.1.10 for a directoryName: a subtree is a DN whose RDNs must be the name's first ones."""
+    if permitted and not any(_dn_within(name.value, c.value) for c in permitted):
+        return f"the directory name {name.value.rfc4514_string()} is not inside any permitted directory subtree"
+    for c in excluded:
+        if _dn_within(name.value, c.value):
+            return (f"the directory name {name.value.rfc4514_string()} is inside the excluded subtree "
+                    f"{c.value.rfc4514_string()}")
+    return None
+
+
 def _check_one(name: x509.GeneralName, permitted, excluded) -> str | None:
-    """None if ``name`` passes the constraints, else a short phrase saying why not."""
+    """None if ``name`` passes the constraints, else a short phrase saying why not.
+
+    Only constraints of the name's own type apply (RFC 5280 4.2.1.10); a name with none is allowed.
+    A type this validator cannot check raises :class:`ConstraintViolation` rather than passing.
+    """
     kind = type(name)
     same_permitted = [c for c in permitted if type(c) is kind]
     same_excluded = [c for c in excluded if type(c) is kind]
     if not same_permitted and not same_excluded:
         return None
     if kind is x509.DNSName:
-        san = name.value.lower()
-        if not is_valid_dns_name(san, wildcard=True):
-            return f"the DNS name {name.value!r} is malformed, so it cannot be inside a permitted subtree"
-        if same_permitted and not any(_dns_permitted(_dns_constraint(c.value), san) for c in same_permitted):
-            return f"the DNS name {name.value} is not inside any permitted DNS subtree"
-        for c in same_excluded:
-            if _dns_excluded(_dns_constraint(c.value), san):
-                return f"the DNS name {name.value} is inside the excluded DNS subtree {c.value}"
-    elif kind is x509.IPAddress:
-        addr = name.value
-        if not isinstance(addr, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-            return "an IP address SAN is malformed"
-        nets = [_ip_network(c.value) for c in same_permitted]
-        if same_permitted and not any(addr.version == n.version and addr in n for n in nets):
-            return f"the IP address {addr} is not inside any permitted IP range"
-        for c in same_excluded:
-            net = _ip_network(c.value)
-            if addr.version == net.version and addr in net:
-                return f"the IP address {addr} is inside the excluded range {net}"
-    elif kind is x509.RFC822Name:
-        mailbox = _mailbox(name.value)
-        if mailbox is None:
-            return f"the e-mail address {name.value!r} is malformed, so it cannot be inside a permitted subtree"
-        if same_permitted and not any(_email_constraint_matches(c.value, mailbox) for c in same_permitted):
-            return f"the e-mail address {name.value} is not inside any permitted e-mail subtree"
-        for c in same_excluded:
-            if _email_constraint_matches(c.value, mailbox):
-                return f"the e-mail address {name.value} is inside the excluded e-mail subtree {c.value}"
-    elif kind is x509.DirectoryName:
-        if same_permitted and not any(_dn_within(name.value, c.value) for c in same_permitted):
-            return f"the directory name {name.value.rfc4514_string()} is not inside any permitted directory subtree"
-        for c in same_excluded:
-            if _dn_within(name.value, c.value):
-                return (f"the directory name {name.value.rfc4514_string()} is inside the excluded subtree "
-                        f"{c.value.rfc4514_string()}")
-    else:
-        raise ConstraintViolation(f"name constraints of type {kind.__name__} are not supported by this validator")
-    return None
+        return _check_dns_name(name, same_permitted, same_excluded)
+    if kind is x509.IPAddress:
+        return _check_ip_address(name, same_permitted, same_excluded)
+    if kind is x509.RFC822Name:
+        return _check_email_address(name, same_permitted, same_excluded)
+    if kind is x509.DirectoryName:
+        return _check_directory_name(name, same_permitted, same_excluded)
+    raise ConstraintViolation(f"name constraints of type {kind.__name__} are not supported by this validator")
 
 
 def check_name_constraints(

@@ -94,8 +94,8 @@ def extension_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool =
     return None
 
 
-def ca_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool) -> Problem:
-    """RFC 5280 4.2.1 and BR 7.1.2 rules for a certificate that issues others (including a trust anchor)."""
+def _ca_basic_constraints_problem(cert: x509.Certificate, facts: Facts) -> Problem:
+    """RFC 5280 6.1.4 (k) and 4.2.1.9: only a certificate whose critical basicConstraints says CA:TRUE issues others."""
     bc = facts.get_extension(cert, x509.BasicConstraints)
     if bc is None:  # 6.1.4 (k)
         return "RFC 5280 6.1.4 (k)", "it has no basicConstraints extension, so it is not a CA certificate"
@@ -103,23 +103,47 @@ def ca_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool) -> Prob
         return "RFC 5280 6.1.4 (k)", "its basicConstraints says CA:FALSE, so it may not issue certificates"
     if not bc.critical:
         return "RFC 5280 4.2.1.9", "its basicConstraints extension is not marked critical, as a CA's must be"
+    return None
+
+
+def _ca_key_usage_problem(cert: x509.Certificate, facts: Facts) -> Problem:
+    """BR 7.1.2.10.7 and RFC 5280 6.1.4 (n): a CA's keyUsage must be present and allow keyCertSign.
+
+    RFC 5280's path validation (6.1.4 (n)) only looks at keyUsage when it is present; the BR require it
+    in every CA certificate, and this validator follows the BR.
+    """
     ku = facts.get_extension(cert, x509.KeyUsage)
     if ku is None:
         return "CABF BR 7.1.2.10.7", "it has no keyUsage extension, which a CA certificate must have"
     if not ku.value.key_cert_sign:  # 6.1.4 (n)
         return "RFC 5280 6.1.4 (n)", "its keyUsage does not include keyCertSign, so its key may not sign certificates"
+    return None
+
+
+def _ca_key_identifiers_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool) -> Problem:
+    """RFC 5280 4.2.1.2, 4.2.1.1 and BR 7.1.2.11.1: the key identifiers that link a CA to the certificates below it.
+
+    A CA must carry a subjectKeyIdentifier; an authorityKeyIdentifier, if present, must be a bare
+    keyIdentifier, and a self-signed trust anchor's must name its own key.
+    """
     ski = facts.get_extension(cert, x509.SubjectKeyIdentifier)
     if ski is None:
         return "RFC 5280 4.2.1.2", "it has no subjectKeyIdentifier, which every CA certificate must have"
     aki = facts.get_extension(cert, x509.AuthorityKeyIdentifier)
-    if aki is not None:
-        value = aki.value
-        if value.key_identifier is None:
-            return "CABF BR 7.1.2.11.1", "its authorityKeyIdentifier has no keyIdentifier"
-        if value.authority_cert_issuer is not None or value.authority_cert_serial_number is not None:
-            return "CABF BR 7.1.2.11.1", "its authorityKeyIdentifier names an issuer and serial, which the BR forbid"
-        if is_anchor and facts.self_issued(cert) and value.key_identifier != ski.value.digest:
-            return "RFC 5280 4.2.1.1", "it is self-signed but its authorityKeyIdentifier is not its own key identifier"
+    if aki is None:
+        return None
+    value = aki.value
+    if value.key_identifier is None:
+        return "CABF BR 7.1.2.11.1", "its authorityKeyIdentifier has no keyIdentifier"
+    if value.authority_cert_issuer is not None or value.authority_cert_serial_number is not None:
+        return "CABF BR 7.1.2.11.1", "its authorityKeyIdentifier names an issuer and serial, which the BR forbid"
+    if is_anchor and facts.self_issued(cert) and value.key_identifier != ski.value.digest:
+        return "RFC 5280 4.2.1.1", "it is self-signed but its authorityKeyIdentifier is not its own key identifier"
+    return None
+
+
+def _ca_constraints_problem(cert: x509.Certificate, facts: Facts) -> Problem:
+    """RFC 5280 4.2.1.10 and 4.2.1.11: the constraint extensions only a CA carries must be well formed."""
     nc = facts.get_extension(cert, x509.NameConstraints)
     if nc is not None and not nc.value.permitted_subtrees and not nc.value.excluded_subtrees:
         return "RFC 5280 4.2.1.10", "its nameConstraints extension is empty, which the standard forbids"
@@ -127,6 +151,17 @@ def ca_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool) -> Prob
     if pc is not None and not pc.critical:
         return "RFC 5280 4.2.1.11", "its policyConstraints extension is not marked critical, as it must be"
     return None
+
+
+def ca_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool) -> Problem:
+    """RFC 5280 4.2.1 and BR 7.1.2 rules for a certificate that issues others (including a trust anchor).
+
+    One step per extension group, in this order; the first problem found is the answer.
+    """
+    return (_ca_basic_constraints_problem(cert, facts)
+            or _ca_key_usage_problem(cert, facts)
+            or _ca_key_identifiers_problem(cert, facts, is_anchor=is_anchor)
+            or _ca_constraints_problem(cert, facts))
 
 
 def eku_problem(cert: x509.Certificate, facts: Facts, wanted: x509.ObjectIdentifier, *, leaf: bool) -> Problem:
