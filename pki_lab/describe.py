@@ -90,23 +90,15 @@ def summarize_extension(ext: x509.Extension) -> str:
     """A one-line, release-stable summary of an extension's value."""
     value = ext.value
     if isinstance(value, x509.BasicConstraints):
-        if not value.ca:
-            return "CA:FALSE"
-        return "CA:TRUE" + ("" if value.path_length is None else f", pathlen:{value.path_length}")
+        return _basic_constraints_text(value)
     if isinstance(value, x509.KeyUsage):
-        used = [label for attr, label in _KU_FIELDS if getattr(value, attr)]
-        if value.key_agreement:
-            used += [label for attr, label in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly"))
-                     if getattr(value, attr)]
-        return ", ".join(used) or "(none)"
+        return _key_usage_text(value)
     if isinstance(value, x509.ExtendedKeyUsage):
         return ", ".join(oid_name(oid) for oid in value)
     if isinstance(value, (x509.SubjectAlternativeName, x509.IssuerAlternativeName)):
         return ", ".join(generalname_text(g) for g in value)
-    if isinstance(value, x509.SubjectKeyIdentifier):
-        return format_hex(value.digest)
-    if isinstance(value, x509.AuthorityKeyIdentifier):
-        return format_hex(value.key_identifier) if value.key_identifier else "(issuer name and serial only)"
+    if isinstance(value, (x509.SubjectKeyIdentifier, x509.AuthorityKeyIdentifier)):
+        return _key_identifier_text(value)
     if isinstance(value, x509.CRLDistributionPoints):
         urls = [generalname_text(n) for dp in value for n in (dp.full_name or [])]
         return ", ".join(urls) or "(relative names only)"
@@ -119,15 +111,51 @@ def summarize_extension(ext: x509.Extension) -> str:
     if isinstance(value, x509.CertificatePolicies):
         return ", ".join(oid_name(p.policy_identifier) for p in value)
     if isinstance(value, x509.NameConstraints):
-        parts = []
-        if value.permitted_subtrees:
-            parts.append("permitted: " + ", ".join(generalname_text(g) for g in value.permitted_subtrees))
-        if value.excluded_subtrees:
-            parts.append("excluded: " + ", ".join(generalname_text(g) for g in value.excluded_subtrees))
-        return "; ".join(parts)
+        return _name_constraints_text(value)
     if isinstance(value, x509.UnrecognizedExtension):
         return format_hex(value.value, limit=16)
     return type(value).__name__
+
+
+def _basic_constraints_text(value: x509.BasicConstraints) -> str:
+    """RFC 5280 4.2.1.9: ``CA:FALSE``, or ``CA:TRUE`` with the path length constraint when there is one."""
+    if not value.ca:
+        return "CA:FALSE"
+    return "CA:TRUE" + ("" if value.path_length is None else f", pathlen:{value.path_length}")
+
+
+def _key_usage_text(value: x509.KeyUsage) -> str:
+    """RFC 5280 4.2.1.3: the bits that are set, by their RFC names.
+
+    encipherOnly and decipherOnly mean something only with keyAgreement (cryptography refuses to
+    read them otherwise), so they are looked at only then.
+    """
+    used = [label for attr, label in _KU_FIELDS if getattr(value, attr)]
+    if value.key_agreement:
+        used += [label for attr, label in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly"))
+                 if getattr(value, attr)]
+    return ", ".join(used) or "(none)"
+
+
+def _key_identifier_text(value: x509.SubjectKeyIdentifier | x509.AuthorityKeyIdentifier) -> str:
+    """RFC 5280 4.2.1.2 and 4.2.1.1: the key identifier in hex.
+
+    An authority key identifier may point to the issuer by its issuer's name and its serial number
+    instead (authorityCertIssuer, authorityCertSerialNumber); the summary then says so.
+    """
+    if isinstance(value, x509.SubjectKeyIdentifier):
+        return format_hex(value.digest)
+    return format_hex(value.key_identifier) if value.key_identifier else "(issuer name and serial only)"
+
+
+def _name_constraints_text(value: x509.NameConstraints) -> str:
+    """RFC 5280 4.2.1.10: the permitted subtrees, then the excluded ones (either may be absent)."""
+    parts = []
+    if value.permitted_subtrees:
+        parts.append("permitted: " + ", ".join(generalname_text(g) for g in value.permitted_subtrees))
+    if value.excluded_subtrees:
+        parts.append("excluded: " + ", ".join(generalname_text(g) for g in value.excluded_subtrees))
+    return "; ".join(parts)
 
 
 def generalname_text(name: x509.GeneralName) -> str:

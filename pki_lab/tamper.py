@@ -120,26 +120,42 @@ class TamperReport:
     changed: tuple[tuple[str, str, str], ...]  # (field, before, after)
 
     def sentences(self) -> tuple[str, ...]:
-        """The report as sentences a learner reads from top to bottom."""
+        """The report as sentences a learner reads from top to bottom, in the steps of the module docstring."""
         part = "a tag or length byte" if self.in_header else "a content byte"
         out = [f"Byte {self.offset} changed from 0x{self.old_byte:02X} to 0x{self.new_byte:02X}; it is {part} "
                f"of {self.field}."]
+        out += self._decoding_sentences()
+        out += self._signature_sentences()
+        out += self._change_sentences()
+        return tuple(out)
+
+    def _decoding_sentences(self) -> list[str]:
+        """Step 2: whether the bytes are still well-formed DER, and whether they still load as a certificate."""
         if not self.parses:
-            out.append(f"The result is no longer well-formed DER: {self.parse_error}")
+            out = [f"The result is no longer well-formed DER: {self.parse_error}"]
         else:
-            out.append("The result is still well-formed DER.")
+            out = ["The result is still well-formed DER."]
         if self.parses and not self.loads:
             out.append("But it no longer loads as a certificate: the X.509 parser rejects it, or one of its fields "
                        "no longer decodes.")
-        elif self.loads:
+        elif self.loads:  # found by cryptography's parser, apart from the DER reader's verdict
             out.append("It still loads as a certificate.")
-        if not self.parses or (self.parses and not self.loads and self.signature_valid is None):
-            out.append("Its signature cannot even be checked: a validator rejects it at once.")
-        elif self.signature_valid is True:
-            out.append("The signature still verifies with the issuer's public key.")
-        elif self.signature_valid is False:
-            out.append("The signature no longer verifies with the issuer's public key, so every validator "
-                       "rejects the certificate.")
+        return out
+
+    def _signature_sentences(self) -> list[str]:
+        """Step 3: whether the signature still verifies (nothing when it was not checked: no issuer key)."""
+        if not self.parses or (not self.loads and self.signature_valid is None):
+            return ["Its signature cannot even be checked: a validator rejects it at once."]
+        if self.signature_valid is True:
+            return ["The signature still verifies with the issuer's public key."]
+        if self.signature_valid is False:
+            return ["The signature no longer verifies with the issuer's public key, so every validator "
+                    "rejects the certificate."]
+        return []
+
+    def _change_sentences(self) -> list[str]:
+        """Step 4: each field a reader now sees differently (a long value is only said to have changed)."""
+        out = []
         for name, before, after in self.changed:
             if after == _GONE:
                 out.append(f"The {name} no longer decodes.")
@@ -153,7 +169,7 @@ class TamperReport:
                 out.append(f"The {name} changed from {before} to {after}.")
         if self.loads and not self.changed:
             out.append("No field a reader sees changed.")
-        return tuple(out)
+        return out
 
     def __str__(self) -> str:
         return "\n".join(self.sentences())

@@ -165,51 +165,80 @@ def read_header(data: bytes, offset: int = 0, limit: int | None = None) -> Heade
     limit = len(data) if limit is None else limit
     if offset >= limit:
         raise _fail(f"The DER data ends at offset {offset}, where an element's tag was expected.")
+    tag_class, constructed, number, pos = _read_identifier(data, offset, limit)
+    length, pos = _read_length(data, offset, pos, limit)
+    return Header(tag_class, constructed, number, pos - offset, length)
+
+
+def _read_identifier(data: bytes, offset: int, limit: int) -> tuple[str, bool, int, int]:
+    """The identifier octets at ``offset`` (X.690 8.1.2): class, form, tag number, and where the length starts.
+
+    The first byte holds the class (bits 8-7), the form (bit 6) and a tag number up to 30
+    (bits 5-1); 0x1F there means the number follows in more bytes (8.1.2.4).
+    """
     first = data[offset]
     tag_class, constructed, number = TAG_CLASSES[first >> 6], bool(first & 0x20), first & 0x1F
     pos = offset + 1
     if number == 0x1F:  # X.690 8.1.2.4: high tag number form, base 128
-        number = 0
-        for count in range(5):
-            if pos >= limit:
-                raise _fail(f"The DER data ends inside the tag that starts at offset {offset}.")
-            byte = data[pos]
-            pos += 1
-            if count == 0 and byte == 0x80:
-                raise _fail(f"The tag at offset {offset} has a leading zero in its number, which DER forbids.")
-            number = (number << 7) | (byte & 0x7F)
-            if not byte & 0x80:
-                break
-        else:
-            raise _fail(f"The tag at offset {offset} has a tag number longer than 4 bytes; this is not DER.")
-        if number < 31:
-            raise _fail(f"The tag at offset {offset} uses the long form for a small tag number ({number}), "
-                        "which DER forbids.")
+        number, pos = _read_high_tag_number(data, offset, pos, limit)
     if tag_class == "universal" and number == 0:
         raise _fail(f"Offset {offset} holds tag 0x00, the end-of-contents marker that only BER's indefinite "
                     "lengths use; DER forbids it.")
+    return tag_class, constructed, number, pos
+
+
+def _read_high_tag_number(data: bytes, offset: int, pos: int, limit: int) -> tuple[int, int]:
+    """A tag number in the high tag number form (X.690 8.1.2.4): base 128, from ``pos``; and the byte after it.
+
+    DER allows one encoding of each number, so a leading zero (a first byte of 0x80) and the long
+    form for a number that fits the first byte (below 31) are refused. The lab reads at most five
+    number bytes, far beyond any tag a certificate uses.
+    """
+    number = 0
+    for count in range(5):
+        if pos >= limit:
+            raise _fail(f"The DER data ends inside the tag that starts at offset {offset}.")
+        byte = data[pos]
+        pos += 1
+        if count == 0 and byte == 0x80:
+            raise _fail(f"The tag at offset {offset} has a leading zero in its number, which DER forbids.")
+        number = (number << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            break
+    else:
+        raise _fail(f"The tag at offset {offset} has a tag number longer than 4 bytes; this is not DER.")
+    if number < 31:
+        raise _fail(f"The tag at offset {offset} uses the long form for a small tag number ({number}), "
+                    "which DER forbids.")
+    return number, pos
+
+
+def _read_length(data: bytes, offset: int, pos: int, limit: int) -> tuple[int, int]:
+    """The length octets at ``pos`` (X.690 8.1.3): the content length, and where the content starts.
+
+    DER keeps one of BER's three forms for each length (X.690 10.1): the short form below 128,
+    otherwise the long form in as few bytes as possible; never the indefinite form.
+    """
     if pos >= limit:
         raise _fail(f"The DER data ends at offset {pos}, inside the header of the element at offset {offset} "
                     "(its length byte is missing).")
     size = data[pos]
     pos += 1
     if size < 0x80:  # X.690 8.1.3.4: short form
-        length = size
-    elif size == 0x80:
+        return size, pos
+    if size == 0x80:  # X.690 8.1.3.6: indefinite form
         raise _fail(f"The element at offset {offset} uses an indefinite length (0x80), which BER allows but "
                     "DER forbids; re-encode it as DER.")
-    elif size == 0xFF:
+    if size == 0xFF:  # X.690 8.1.3.5 c): reserved
         raise _fail(f"The length byte at offset {pos - 1} is 0xFF, a value X.690 reserves; the data is damaged.")
-    else:
-        count = size & 0x7F
-        if pos + count > limit:
-            raise _fail(f"The DER data ends inside the {count}-byte length of the element at offset {offset}.")
-        length = int.from_bytes(data[pos:pos + count], "big")
-        if data[pos] == 0 or length < 0x80:  # X.690 10.1: the shortest form only
-            raise _fail(f"The length of the element at offset {offset} is not in its shortest form, which DER "
-                        "forbids.")
-        pos += count
-    return Header(tag_class, constructed, number, pos - offset, length)
+    count = size & 0x7F  # X.690 8.1.3.5: long form, the number of length bytes that follow
+    if pos + count > limit:
+        raise _fail(f"The DER data ends inside the {count}-byte length of the element at offset {offset}.")
+    length = int.from_bytes(data[pos:pos + count], "big")
+    if data[pos] == 0 or length < 0x80:  # X.690 10.1: the shortest form only
+        raise _fail(f"The length of the element at offset {offset} is not in its shortest form, which DER "
+                    "forbids.")
+    return length, pos + count
 
 
 def _element(data: bytes, offset: int, limit: int, depth: int, max_depth: int) -> Node:

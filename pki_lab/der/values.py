@@ -71,39 +71,74 @@ def _time_text(number: int, text: str) -> str:
 
 def preview(node: Any) -> str:
     """A short, release-stable preview of a node's value: OIDs with their names, times in ISO form."""
-    n, content = node.tag_number, node.content
     count = len(node.children)
     if node.constructed:
         return f"({count} element{'s' if count != 1 else ''})"
     if node.encapsulated:
         return f"(encapsulates DER: {count} element{'s' if count != 1 else ''})"
     if not node.is_universal:  # e.g. a dNSName [2] or a URI [6] in a GeneralName: IA5String text
-        printable = content and all(0x20 <= b < 0x7F for b in content)
-        return repr(content.decode("ascii")) if printable else _hex(content)
-    if n == 1:
+        return _tagged_preview(node.content)
+    return _universal_preview(node.tag_number, node.content)
+
+
+def _tagged_preview(content: bytes) -> str:
+    """An implicitly tagged primitive value: quoted when it reads as printable ASCII, else hex.
+
+    The tag alone does not say the type (the ASN.1 module does), but in a certificate these are
+    often IA5String names (a GeneralName's dNSName or URI), so text is the likely reading.
+    """
+    printable = content and all(0x20 <= b < 0x7F for b in content)
+    return repr(content.decode("ascii")) if printable else _hex(content)
+
+
+def _universal_preview(n: int, content: bytes) -> str:
+    """The value of a primitive UNIVERSAL ``n``, read as its type (X.690 clause 8); hex for other types.
+
+    A value that breaks its type's rules is shown with what is wrong, not raised: the structure is still DER.
+    """
+    if n == 1:  # X.690 11.1: DER's TRUE is 0xFF
         return {b"\xff": "TRUE", b"\x00": "FALSE"}.get(content, f"{_hex(content)} (not a DER BOOLEAN)")
     if n in (2, 10):
-        if not content:
-            return "(empty: not a valid INTEGER)"
-        value = int.from_bytes(content, "big", signed=True)
-        return str(value) if len(content) <= 8 else _hex(content, 8)
+        return _integer_preview(content)
     if n == 3:
         return f"{_hex(content[1:])} (unused bits: {content[0]})" if content else "(empty)"
     if n == 5:
         return "" if not content else f"{_hex(content)} (a NULL must be empty)"
     if n == 6:
-        dotted = oid_text(content)
-        if dotted is None:
-            return f"{_hex(content)} (not a valid OID encoding)"
-        name = oid_name(dotted)
-        return dotted if name == dotted else f"{dotted} ({name})"
+        return _oid_preview(content)
     if n in _TEXT or n in (23, 24):
-        try:
-            text = content.decode(_TEXT.get(n, "ascii"))
-        except UnicodeDecodeError:
-            return f"{_hex(content)} (not valid {tag_name('universal', n)} text)"
-        if n in (23, 24):
-            return _time_text(n, text)
-        bad = "" if n != 19 else "".join(sorted(set(text) - PRINTABLE_CHARACTERS))
-        return repr(text) + (f" (not allowed in a PrintableString: {bad!r})" if bad else "")
+        return _text_preview(n, content)
     return _hex(content)
+
+
+def _integer_preview(content: bytes) -> str:
+    """An INTEGER or ENUMERATED (X.690 8.3, 8.4): two's complement, in decimal up to 8 bytes, else hex."""
+    if not content:
+        return "(empty: not a valid INTEGER)"
+    value = int.from_bytes(content, "big", signed=True)
+    return str(value) if len(content) <= 8 else _hex(content, 8)
+
+
+def _oid_preview(content: bytes) -> str:
+    """An OBJECT IDENTIFIER (X.690 8.19) in dotted form, with its name when the lab knows one."""
+    dotted = oid_text(content)
+    if dotted is None:
+        return f"{_hex(content)} (not a valid OID encoding)"
+    name = oid_name(dotted)
+    return dotted if name == dotted else f"{dotted} ({name})"
+
+
+def _text_preview(n: int, content: bytes) -> str:
+    """A character string or a time, decoded as its type's encoding says.
+
+    Times (UTCTime 23, GeneralizedTime 24) are ASCII and shown in ISO form; a PrintableString
+    (19) also names the characters X.680 does not allow in it.
+    """
+    try:
+        text = content.decode(_TEXT.get(n, "ascii"))
+    except UnicodeDecodeError:
+        return f"{_hex(content)} (not valid {tag_name('universal', n)} text)"
+    if n in (23, 24):
+        return _time_text(n, text)
+    bad = "" if n != 19 else "".join(sorted(set(text) - PRINTABLE_CHARACTERS))
+    return repr(text) + (f" (not allowed in a PrintableString: {bad!r})" if bad else "")

@@ -32,7 +32,7 @@ from ..hashing import digest
 from ..names import certificate_label, common_name
 from .device import IoTDevice, proves_possession
 from .events import EventLog
-from .trust import CaStore, Code, Verdict, check_chain
+from .trust import CaStore, ChainCheck, Code, Verdict, check_chain
 
 __all__ = ["AuthMethod", "DeviceIdentity", "IoTHub"]
 
@@ -131,7 +131,12 @@ class IoTHub:
     # -- devices connect --------------------------------------------------------------------------
 
     def connect(self, device: IoTDevice, *, at: _dt.datetime | None = None) -> Verdict:
-        """A TLS connection with client authentication, then the hub's identity checks."""
+        """A TLS connection with client authentication, then the hub's identity checks.
+
+        In order: the device checks the hub's TLS chain; the device proves it holds its certificate's
+        key (CertificateVerify); the hub finds an enabled identity; the identity's method accepts the
+        certificate (a registered thumbprint, or a chain to a verified CA with CN = device ID).
+        """
         at = clock.require_aware(at, "at") if at is not None else clock.now()
         device_id = device.registration_id
         self.log.add(device_id, self.name, "connect (TLS, client certificate)")
@@ -144,15 +149,7 @@ class IoTHub:
 
         server = device.check_server(self.server_chain, self.host, at=at)
         if not server.ok:
-            bundle = ", ".join(repr(certificate_label(c)) for c in device.trust_bundle) or "empty"
-            if server.code in (Code.MISSING_ROOT, Code.UNTRUSTED_ROOT):
-                reason = (f"the device does not trust the hub's TLS certificate: it chains to "
-                          f"{certificate_label(server.path[-1].issuer)!r}, which is not in the device's trust bundle "
-                          f"({bundle}); update the trust bundle (a firmware update, or DPS can deliver one) before the "
-                          "hub moves.")
-            else:
-                reason = f"the device does not trust the hub's TLS certificate: {server.reason}"
-            return reject(Code.SERVER_UNTRUSTED, reason, True)
+            return reject(Code.SERVER_UNTRUSTED, _server_refusal(device, server), True)
         leaf, presented = device.present()
         self._challenges += 1
         challenge = digest(f"{self.name}/challenge/{self._challenges}")
@@ -179,24 +176,34 @@ class IoTHub:
                 return reject(Code.CN_MISMATCH,
                               f"the certificate's subject CN is {common_name(leaf.subject)!r}, not the device ID "
                               f"{device_id!r}; for CA authentication they must be equal.")
-            verified = self.cas.certificates(verified_only=True)
-            check = check_chain(leaf, presented, pool=self.cas.certificates(), anchors=verified, at=at,
-                                crls=self.crls, service=self.name)
-            if not check.ok and check.code in (Code.UNTRUSTED_ROOT, Code.MISSING_ROOT):
-                unverified = [r.name for r in self.cas.records.values() if not r.verified]
-                if unverified:
-                    return reject(Code.CA_UNVERIFIED,
-                                  f"the device's chain leads to {', '.join(map(repr, unverified))}, uploaded but not "
-                                  "verified; complete proof of possession.")
-                return reject(Code.UNTRUSTED_CA, f"the device's chain ({' -> '.join(check.names)}) leads to no CA "
-                                                 f"verified in {self.name}; upload and verify the CA that issues "
-                                                 "these devices, or use thumbprint authentication.")
+            check = self._check_ca_chain(leaf, presented, at)
         if not check.ok:
             return reject(check.code, check.reason)
         self.sessions.add(device_id)
         self.log.add(self.name, device_id, "connected")
         return Verdict(self.name, device_id, True, Code.OK, f"authenticated by {identity.auth}.", hub=self.name,
                        path=check.names)
+
+    def _check_ca_chain(self, leaf: x509.Certificate, presented: Sequence[x509.Certificate],
+                        at: _dt.datetime) -> ChainCheck:
+        """The device's chain, validated up to a CA verified in this hub (IoT Hub's *X.509 CA signed*).
+
+        A chain that reaches no trusted root is worded in the hub's own terms, which say what to do: a
+        CA was uploaded but its proof of possession is not done, or no CA that issues the device is here.
+        """
+        verified = self.cas.certificates(verified_only=True)
+        check = check_chain(leaf, presented, pool=self.cas.certificates(), anchors=verified, at=at,
+                            crls=self.crls, service=self.name)
+        if check.ok or check.code not in (Code.UNTRUSTED_ROOT, Code.MISSING_ROOT):
+            return check
+        unverified = [r.name for r in self.cas.records.values() if not r.verified]
+        if unverified:
+            return dataclasses.replace(check, code=Code.CA_UNVERIFIED, reason=(
+                f"the device's chain leads to {', '.join(map(repr, unverified))}, uploaded but not verified; "
+                "complete proof of possession."))
+        return dataclasses.replace(check, code=Code.UNTRUSTED_CA, reason=(
+            f"the device's chain ({' -> '.join(check.names)}) leads to no CA verified in {self.name}; upload and "
+            "verify the CA that issues these devices, or use thumbprint authentication."))
 
     def send_telemetry(self, device_id: str, message: str) -> Verdict:
         """Accept a message only from a device with an authenticated session."""
@@ -207,3 +214,18 @@ class IoTHub:
         self.telemetry.append((device_id, message))
         self.log.add(device_id, self.name, f"telemetry {message!r}")
         return Verdict(self.name, device_id, True, Code.OK, "telemetry accepted.", hub=self.name)
+
+
+def _server_refusal(device: IoTDevice, server: ChainCheck) -> str:
+    """Why a device refuses the hub's TLS certificate (its check of the hub comes first, as in a TLS handshake).
+
+    A hub chaining to a root outside the device's trust bundle is the usual case (a hub that moved to
+    a new root before the devices learned it), so that reason names the root and the bundle.
+    """
+    if server.code in (Code.MISSING_ROOT, Code.UNTRUSTED_ROOT):
+        bundle = ", ".join(repr(certificate_label(c)) for c in device.trust_bundle) or "empty"
+        return (f"the device does not trust the hub's TLS certificate: it chains to "
+                f"{certificate_label(server.path[-1].issuer)!r}, which is not in the device's trust bundle "
+                f"({bundle}); update the trust bundle (a firmware update, or DPS can deliver one) before the "
+                "hub moves.")
+    return f"the device does not trust the hub's TLS certificate: {server.reason}"

@@ -103,80 +103,124 @@ class LineResult:
 def simulate(config: LineConfig | None = None, **changes) -> LineResult:
     """Run the line for ``config.hours`` (keyword arguments override fields of ``config``)."""
     config = dataclasses.replace(config or LineConfig(), **changes)
-    rng = random.Random(config.seed)
     end = config.hours * 3600
-    out_start, out_end = ((config.outage[0] * 3600, config.outage[1] * 3600) if config.outage else (end + 1, end + 1))
-    target = config.stock_target if config.mode == LineMode.STOCK else 0
-    stock = config.initial_stock if config.mode == LineMode.STOCK else 0
-    events: list[tuple[float, int, EventKind, int]] = []
-    seq = 0
+    station = _Station(config)
+    station.run(end)
+    bin_starts_h, per_hour = _throughput(station.done, end, config.bin_minutes * 60)
+    return LineResult(config, len(station.done), bin_starts_h, per_hour, tuple(station.q_times),
+                      tuple(station.q_lens), station.stopped / 60, max(station.q_lens))
 
-    def push(t: float, kind: EventKind, tag: int = 0) -> None:
-        nonlocal seq
-        seq += 1
-        heapq.heappush(events, (t, seq, kind, tag))
 
-    queue: list[float] = []
-    done: list[float] = []
-    q_times, q_lens = [0.0], [0]
-    ca_up, ca_busy, generation = True, False, 0
-    blocked_since: float | None = None
-    stopped = 0.0
+class _Station:
+    """The certificate station as the events change it: its buffer, its stock, the CA, the stopped line.
 
-    def start_ca(t: float) -> None:
-        nonlocal ca_busy
-        if ca_up and not ca_busy and (queue or stock < target):
-            ca_busy = True
-            push(t + config.service_s * rng.uniform(0.5, 1.5), EventKind.ISSUED, generation)
+    Events are ``(time, sequence number, kind, tag)`` in a heap; the sequence number keeps events at
+    the same instant in the order they were scheduled. An ``ISSUED`` event's tag is the CA's
+    *generation* when it started the certificate: an outage starts a new generation, so a
+    certificate in progress when the CA went down is lost.
+    """
 
-    push(0.0, EventKind.ARRIVAL)
-    push(out_start, EventKind.OUTAGE)
-    push(out_end, EventKind.RESTORE)
-    while events:
-        t, _, kind, tag = heapq.heappop(events)
-        if t >= end:
-            break
-        if kind == EventKind.ARRIVAL:
-            if stock > 0:
-                stock -= 1
-                done.append(t)
-            elif len(queue) < config.buffer:
-                queue.append(t)
-            else:
-                blocked_since = t  # the line stops until a place frees up
+    def __init__(self, config: LineConfig) -> None:
+        self.config = config
+        self.rng = random.Random(config.seed)
+        stocked = config.mode == LineMode.STOCK
+        self.target = config.stock_target if stocked else 0
+        self.stock = config.initial_stock if stocked else 0
+        self.events: list[tuple[float, int, EventKind, int]] = []
+        self.seq = 0
+        self.queue: list[float] = []  # arrival times of the devices waiting in the buffer
+        self.done: list[float] = []  # when each device got its certificate
+        self.q_times, self.q_lens = [0.0], [0]
+        self.ca_up, self.ca_busy, self.generation = True, False, 0
+        self.blocked_since: float | None = None
+        self.stopped = 0.0
+
+    def push(self, t: float, kind: EventKind, tag: int = 0) -> None:
+        """Schedule an event at ``t`` seconds."""
+        self.seq += 1
+        heapq.heappush(self.events, (t, self.seq, kind, tag))
+
+    def run(self, end: float) -> None:
+        """Play the events until ``end`` (seconds); a line still stopped then counts as stopped until ``end``."""
+        config = self.config
+        out_start, out_end = ((config.outage[0] * 3600, config.outage[1] * 3600) if config.outage
+                              else (end + 1, end + 1))
+        self.push(0.0, EventKind.ARRIVAL)
+        self.push(out_start, EventKind.OUTAGE)
+        self.push(out_end, EventKind.RESTORE)
+        while self.events:
+            t, _, kind, tag = heapq.heappop(self.events)
+            if t >= end:
+                break
+            if not self.handle(t, kind, tag):
                 continue
-            push(t + config.takt_s, EventKind.ARRIVAL)
-        elif kind == EventKind.ISSUED:
-            if tag != generation:
-                continue  # lost in an outage
-            ca_busy = False
-            if queue:
-                queue.pop(0)
-                done.append(t)
-                if blocked_since is not None:
-                    stopped += t - blocked_since
-                    blocked_since = None
-                    push(t, EventKind.ARRIVAL)
-            else:
-                stock += 1
-        elif kind == EventKind.OUTAGE:
-            ca_up, ca_busy, generation = False, False, generation + 1
+            self.start_ca(t)
+            if self.queue or self.q_lens[-1]:
+                self.q_times.append(t / 3600)
+                self.q_lens.append(len(self.queue))
+        if self.blocked_since is not None:
+            self.stopped += end - self.blocked_since
+
+    def handle(self, t: float, kind: EventKind, tag: int) -> bool:
+        """Apply one event; False when it leaves the buffer and the CA as they were (nothing else to update)."""
+        if kind == EventKind.ARRIVAL:
+            return self.arrival(t)
+        if kind == EventKind.ISSUED:
+            return self.issued(t, tag)
+        if kind == EventKind.OUTAGE:
+            self.ca_up, self.ca_busy, self.generation = False, False, self.generation + 1
         elif kind == EventKind.RESTORE:
-            ca_up = True
-        start_ca(t)
-        if queue or q_lens[-1]:
-            q_times.append(t / 3600)
-            q_lens.append(len(queue))
-    if blocked_since is not None:
-        stopped += end - blocked_since
-    width = config.bin_minutes * 60
+            self.ca_up = True
+        return True
+
+    def arrival(self, t: float) -> bool:
+        """A device reaches the station: it takes a stocked certificate, or waits in the buffer, or stops the line."""
+        if self.stock > 0:
+            self.stock -= 1
+            self.done.append(t)
+        elif len(self.queue) < self.config.buffer:
+            self.queue.append(t)
+        else:
+            self.blocked_since = t  # the line stops until a place frees up
+            return False
+        self.push(t + self.config.takt_s, EventKind.ARRIVAL)
+        return True
+
+    def issued(self, t: float, tag: int) -> bool:
+        """The CA finishes a certificate: for the first waiting device (restarting a stopped line), or for stock."""
+        if tag != self.generation:
+            return False  # lost in an outage
+        self.ca_busy = False
+        if self.queue:
+            self.queue.pop(0)
+            self.done.append(t)
+            if self.blocked_since is not None:
+                self.stopped += t - self.blocked_since
+                self.blocked_since = None
+                self.push(t, EventKind.ARRIVAL)
+        else:
+            self.stock += 1
+        return True
+
+    def start_ca(self, t: float) -> None:
+        """An idle CA that is up starts a certificate when a device waits or the stock is below its target."""
+        if self.ca_up and not self.ca_busy and (self.queue or self.stock < self.target):
+            self.ca_busy = True
+            self.push(t + self.config.service_s * self.rng.uniform(0.5, 1.5), EventKind.ISSUED, self.generation)
+
+
+def _throughput(done: list[float], end: float, width: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Devices certified per hour in bins of ``width`` seconds: the bins' starts (hours) and their rates.
+
+    The shift is cut into ``round(end / width)`` bins; a certificate after the last bin's end counts in
+    the last bin.
+    """
     bins = int(round(end / width))
     counts = [0] * bins
     for t in done:
         counts[min(int(t // width), bins - 1)] += 1
     per_hour = tuple(c * 3600 / width for c in counts)
-    return LineResult(config, len(done), tuple(i * width / 3600 for i in range(bins)), per_hour,
-                      tuple(q_times), tuple(q_lens), stopped / 60, max(q_lens))
+    return tuple(i * width / 3600 for i in range(bins)), per_hour
 
 
 #: The chapter's three runs: the same 8-hour shift and a one-hour CA outage from 02:00 to 03:00.
