@@ -6,7 +6,7 @@ import sys
 import certifi
 import pytest
 
-from pki_lab import data, demo_hierarchy, make_csr, named_key, to_der, to_pem
+from pki_lab import data, make_csr, named_key, to_der, to_pem
 from pki_lab.describe import describe
 
 from .conftest import ROOT
@@ -39,9 +39,9 @@ def test_the_whole_certifi_bundle_is_described_one_certificate_after_another():
     assert f"[{count} of {count}]" in out
 
 
-def test_der_files_csrs_crls_and_several_files(tmp_path):
+def test_der_files_csrs_crls_and_several_files(tmp_path, hierarchy):
     leaf = tmp_path / "leaf.der"
-    leaf.write_bytes(to_der(demo_hierarchy().leaf))
+    leaf.write_bytes(to_der(hierarchy.leaf))
     csr = tmp_path / "device.csr"
     csr.write_text(to_pem(make_csr(named_key("device-1"), "device_01")))
     crl = data.path("revocation/crl_rsa_public_root_ca_v1_2011.pem")
@@ -59,31 +59,32 @@ def test_tree_option_prints_field_paths(tmp_path):
     assert "tbsCertificate.validity.notAfter" in out
 
 
-def _png(tmp_path):
+def _png(tmp_path, leaf):
     path = tmp_path / "picture.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00")
     return path
 
 
-def _truncated_der(tmp_path):
+def _truncated_der(tmp_path, leaf):
     path = tmp_path / "cut.der"
-    path.write_bytes(to_der(demo_hierarchy().leaf)[:200])
+    path.write_bytes(to_der(leaf)[:200])
     return path
 
 
-def _truncated_pem(tmp_path):
+def _truncated_pem(tmp_path, leaf):
     path = tmp_path / "cut.pem"
-    path.write_text(to_pem(demo_hierarchy().leaf)[:300])
+    path.write_text(to_pem(leaf)[:300])
     return path
 
 
+# Each case makes its file from a temporary directory and the demo leaf (the session's ``hierarchy`` fixture).
 BAD = [
-    ("empty-file", lambda tmp: "/dev/null", "is empty"),
+    ("empty-file", lambda tmp, leaf: "/dev/null", "is empty"),
     ("png-image", _png, "does not start with a DER SEQUENCE"),
     ("truncated-der-certificate", _truncated_der, "it is truncated"),
     ("truncated-pem-certificate", _truncated_pem, "without its matching END line"),
-    ("missing-file", lambda tmp: tmp / "nope.pem", "There is no file at"),
-    ("private-key", lambda tmp: _write(tmp, to_pem(named_key("alice"))),
+    ("missing-file", lambda tmp, leaf: tmp / "nope.pem", "There is no file at"),
+    ("private-key", lambda tmp, leaf: _write(tmp, to_pem(named_key("alice"))),
      "thing.pem holds a private key; inspect describes certificates"),
 ]
 
@@ -95,8 +96,8 @@ def _write(tmp, text):
 
 
 @pytest.mark.parametrize("make, message", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_input_exits_2_with_one_readable_line(tmp_path, make, message):
-    code, out, err = run(make(tmp_path))
+def test_bad_input_exits_2_with_one_readable_line(tmp_path, hierarchy, make, message):
+    code, out, err = run(make(tmp_path, hierarchy.leaf))
     assert code == 2
     assert out == ""
     lines = err.splitlines()

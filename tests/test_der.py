@@ -10,10 +10,12 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pki_lab import data, demo_hierarchy, make_csr, named_key, to_der
+from pki_lab import data, make_csr, named_key, to_der
 from pki_lab.der import MAX_DEPTH, detect_kind, encode, encode_string, parse
 from pki_lab.errors import MalformedInputError, ParameterError, WrongTypeError
 from pki_lab.loading import tree_of
+
+from .conftest import examples
 
 
 def _certifi_roots():
@@ -37,8 +39,6 @@ def _lab_ders():
 
 LAB = _lab_ders()
 CERTIFI = _certifi_roots()
-LEAF = demo_hierarchy().leaf
-LEAF_DER = to_der(LEAF)
 
 
 # -- malformed input: each rule of DER, with the offset named ----------------------------------------
@@ -90,9 +90,9 @@ def encode_len(n):
         (n.bit_length() + 7) // 8, "big")
 
 
-def test_a_truncated_certificate_names_the_offset_of_the_outer_element():
+def test_a_truncated_certificate_names_the_offset_of_the_outer_element(hierarchy):
     with pytest.raises(MalformedInputError, match="element at offset 0 announces"):
-        parse(LEAF_DER[:-10])
+        parse(to_der(hierarchy.leaf)[:-10])
 
 
 def test_wrong_types_are_refused():
@@ -113,7 +113,7 @@ def _roundtrip_or_malformed(blob):
         node.value  # every preview renders  # noqa: B018
 
 
-FUZZ = settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(2500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FUZZ
@@ -128,13 +128,14 @@ def test_fuzz_random_bytes_inside_a_valid_frame(blob):
     _roundtrip_or_malformed(blob)
 
 
-_SEEDS = [LEAF_DER, LAB["roots/isrg_root_x1.pem"], to_der(data.crl("crl_rsa_public_root_ca_v1_2011")),
+# The seeds besides the demo leaf, which comes from the session's ``hierarchy`` fixture.
+_SEEDS = [LAB["roots/isrg_root_x1.pem"], to_der(data.crl("crl_rsa_public_root_ca_v1_2011")),
           to_der(make_csr(named_key("device-1"), "device_01", ["device-01.example.com"]))]
 
 
 @st.composite
-def _mutated(draw):
-    blob = bytearray(draw(st.sampled_from(_SEEDS)))
+def _mutated(draw, seeds):
+    blob = bytearray(draw(st.sampled_from(seeds)))
     for _ in range(draw(st.integers(1, 4))):
         action = draw(st.sampled_from(["flip", "set", "truncate", "insert", "delete"]))
         at = draw(st.integers(0, max(len(blob) - 1, 0)))
@@ -154,9 +155,9 @@ def _mutated(draw):
 
 
 @FUZZ
-@given(_mutated())
-def test_fuzz_mutated_certificates_crls_and_csrs(blob):
-    _roundtrip_or_malformed(blob)
+@given(drawn=st.data())
+def test_fuzz_mutated_certificates_crls_and_csrs(hierarchy, drawn):
+    _roundtrip_or_malformed(drawn.draw(_mutated([to_der(hierarchy.leaf), *_SEEDS]), label="blob"))
 
 
 # -- round trips of every real certificate and CRL -----------------------------------------------------
@@ -178,23 +179,24 @@ def test_every_root_in_certifis_bundle_round_trips():
 
 # -- field paths --------------------------------------------------------------------------------------
 
-def test_certificate_paths_match_what_cryptography_reads():
-    tree = tree_of(LEAF)
+def test_certificate_paths_match_what_cryptography_reads(hierarchy):
+    leaf = hierarchy.leaf
+    tree = tree_of(leaf)
     not_after = tree.find("tbsCertificate.validity.notAfter")
-    assert not_after.value == LEAF.not_valid_after_utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert not_after.value == leaf.not_valid_after_utc.strftime("%Y-%m-%d %H:%M:%S UTC")
     serial = tree.find("tbsCertificate.serialNumber")
-    assert int.from_bytes(serial.content, "big") == LEAF.serial_number
+    assert int.from_bytes(serial.content, "big") == leaf.serial_number
     san = tree.find("tbsCertificate.extensions[subjectAltName].extnValue.dNSName[0]")
-    assert san.content.decode() == LEAF.extensions.get_extension_for_class(
+    assert san.content.decode() == leaf.extensions.get_extension_for_class(
         x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)[0]
     tbs = tree.find("tbsCertificate")
-    assert tree.data[tbs.offset:tbs.end] == LEAF.tbs_certificate_bytes
+    assert tree.data[tbs.offset:tbs.end] == leaf.tbs_certificate_bytes
     sig = tree.find("signatureValue")
-    assert sig.content[1:] == LEAF.signature  # after the BIT STRING's unused-bits byte
+    assert sig.content[1:] == leaf.signature  # after the BIT STRING's unused-bits byte
 
 
-def test_at_gives_the_deepest_field_and_header_bytes_are_told_apart():
-    tree = tree_of(LEAF)
+def test_at_gives_the_deepest_field_and_header_bytes_are_told_apart(hierarchy):
+    tree = tree_of(hierarchy.leaf)
     node = tree.find("tbsCertificate.validity.notBefore")
     assert tree.at(node.content_offset + 3).path == "tbsCertificate.validity.notBefore"
     assert tree.in_header(node.offset) and not tree.in_header(node.content_offset)
@@ -210,11 +212,11 @@ def test_real_leaf_has_scts_policies_and_crl_distribution_points():
         assert tree.find(f"tbsCertificate.extensions[{name}]").children
 
 
-def test_rsa_keys_and_ecdsa_signatures_are_opened():
+def test_rsa_keys_and_ecdsa_signatures_are_opened(hierarchy):
     root = tree_of(data.certificate("isrg_root_x1"))
     modulus = root.find("tbsCertificate.subjectPublicKeyInfo.subjectPublicKey.modulus")
     assert int.from_bytes(modulus.content, "big") == data.certificate("isrg_root_x1").public_key().public_numbers().n
-    assert tree_of(LEAF).find("signatureValue.r").tag == "INTEGER"
+    assert tree_of(hierarchy.leaf).find("signatureValue.r").tag == "INTEGER"
 
 
 def test_csr_and_crl_paths():
@@ -254,9 +256,9 @@ def test_value_previews(hexdata, preview):
     assert parse(bytes.fromhex(hexdata)).root.value == preview
 
 
-def test_cryptography_encodes_a_common_name_as_utf8string():
+def test_cryptography_encodes_a_common_name_as_utf8string(hierarchy):
     """The lab relies on this for registration IDs such as device_01 (X.680: '_' is not printable)."""
-    cert = demo_hierarchy().intermediate.issue("device_01", profile="device")
+    cert = hierarchy.intermediate.issue("device_01", profile="device")
     node = tree_of(cert).find("tbsCertificate.subject[commonName].value")
     assert node.tag == "UTF8String"
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "device_01"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pki_lab import demo_hierarchy, to_der
+from pki_lab import to_der
 from pki_lab.der import parse
 from pki_lab.der.encode import (
     bit_string,
@@ -193,8 +193,8 @@ def test_children_splits_a_sequence_into_whole_tlvs():
     assert children(explicit(0, integer(5))) == [integer(5)]
 
 
-def test_children_of_a_real_certificate_are_its_three_parts():
-    cert = demo_hierarchy().leaf
+def test_children_of_a_real_certificate_are_its_three_parts(hierarchy):
+    cert = hierarchy.leaf
     tbs, algorithm, signature = children(to_der(cert))
     assert tbs == cert.tbs_certificate_bytes
     assert signature == bit_string(cert.signature)
