@@ -239,7 +239,7 @@ def test_input_errors_are_sentences():
         validate_chain(b.leaf, [b.issuing.certificate])
     with pytest.raises(ParameterError, match="`at` must be a timezone-aware datetime, not a naive one"):
         validate_chain(b.leaf, trust=[b.root], at=dt.datetime(2026, 3, 15))
-    with pytest.raises(ParameterError, match="`usage` must be 'server' or 'client', not 'email'"):
+    with pytest.raises(ParameterError, match="`usage` must be 'server', 'client' or None, not 'email'"):
         validate_chain(b.leaf, trust=[b.root], usage="email")
     with pytest.raises(ParameterError, match="`max_depth` must be a whole number >= 0, not -1"):
         validate_chain(b.leaf, trust=[b.root], max_depth=-1)

@@ -15,7 +15,8 @@ from ..loading import load_certificate, load_certificates, load_crl
 from ..names import certificate_label
 from .building import Budget, Candidate, candidate_paths
 from .checks import check_path
-from .context import KEY_USAGE_NAMES, USAGE_EKUS, Usage, ValidationContext
+from .context import ANY_POLICY, KEY_USAGE_NAMES, USAGE_EKUS, PolicyInputs, Profile, Usage, ValidationContext
+from .crl import RevocationMode
 from .names import parse_expected_name
 from .registry import IssuerRegistry
 from .report import Step, ValidationReport
@@ -70,16 +71,50 @@ def _key_usage(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ParameterError(f"`{what}` must be True or False, not {value!r}.")
+    return value
+
+
+def _policy_inputs(initial: Iterable[str] | None, explicit: Any, mapping_inhibit: Any, any_inhibit: Any
+                   ) -> PolicyInputs:
+    """RFC 5280 6.1.1 (c), (e)-(g), checked: dotted OIDs (None: anyPolicy) and three booleans."""
+    if initial is None:
+        oids: tuple[str, ...] = (ANY_POLICY,)
+    else:
+        if isinstance(initial, str):
+            initial = [initial]
+        oids = tuple(dict.fromkeys(str(o) for o in initial))
+        for oid in oids:
+            try:
+                x509.ObjectIdentifier(oid)
+            except ValueError:
+                raise ParameterError(f"{oid!r} in `initial_policies` is not a dotted OID such as "
+                                     "'2.23.140.1.2.1'.") from None
+        if not oids:
+            raise ParameterError("`initial_policies` is empty: give policy OIDs, or None for anyPolicy.")
+    return PolicyInputs(oids, _flag(explicit, "explicit_policy"), _flag(mapping_inhibit, "policy_mapping_inhibit"),
+                        _flag(any_inhibit, "any_policy_inhibit"))
+
+
 def validate_chain(
     leaf: Any,
     intermediates: Iterable[Any] = (),
     trust: Iterable[Any] = (),
     at: _dt.datetime | None = None,
     name: Any = None,
-    usage: Usage = "server",
+    usage: Usage | None = "server",
     crls: Iterable[Any] = (),
     max_depth: int = DEFAULT_MAX_DEPTH,
     key_usage: Iterable[str] = (),
+    *,
+    profile: Profile = "webpki",
+    revocation: str | RevocationMode | None = None,
+    initial_policies: Iterable[str] | None = None,
+    explicit_policy: bool = False,
+    policy_mapping_inhibit: bool = False,
+    any_policy_inhibit: bool = False,
 ) -> ValidationReport:
     """Build a path from ``leaf`` to a trust anchor and validate it, explaining every step.
 
@@ -90,16 +125,26 @@ def validate_chain(
         at: the instant of validation (timezone-aware); default: the lab clock's now.
         name: the expected peer name: a host name, an IP address or an e-mail address
             (a list for several). Server validation should always give one.
-        usage: ``"server"`` (TLS server, CA/B Forum rules, EKU serverAuth) or ``"client"`` (EKU clientAuth).
-        crls: CRLs to check revocation against (each certificate whose issuer published one is checked).
+        usage: ``"server"`` (TLS server, EKU serverAuth), ``"client"`` (EKU clientAuth) or None (no
+            extendedKeyUsage requirement, as in RFC 5280 section 6 itself).
+        crls: CRLs to check revocation against (RFC 5280 6.3).
         max_depth: the most intermediate CA certificates (self-issued ones not counted) a path may have.
         key_usage: keyUsage bits the leaf must allow if it has a keyUsage extension, e.g. ``["digitalSignature"]``.
+        profile: ``"webpki"`` (the default: RFC 5280 plus the CA/Browser Forum Baseline Requirements for a TLS
+            server) or ``"rfc5280"`` (RFC 5280 section 6 only).
+        revocation: ``"require"`` (every certificate's status must be determined from the CRLs given; an
+            undetermined status makes the path invalid), ``"soft-fail"`` (an undetermined status is a warning),
+            ``"hard-fail"`` or ``"off"``. Default: ``"require"`` when CRLs are given, else ``"off"``.
+        initial_policies: the user-initial-policy-set of RFC 5280 6.1.1 (c), dotted policy OIDs; None means
+            anyPolicy.
+        explicit_policy, policy_mapping_inhibit, any_policy_inhibit: RFC 5280 6.1.1 (e), (f), (g).
 
     Returns:
         A :class:`ValidationReport`: ``.ok``, ``.path``, ``.steps``, ``.reason``.
 
     Raises:
-        ParameterError: no trust anchor, a naive ``at``, an unknown ``usage``, a negative ``max_depth``.
+        ParameterError: no trust anchor, a naive ``at``, an unknown ``usage``, ``profile`` or ``revocation``
+            mode, a negative ``max_depth``, a policy that is not a dotted OID.
         WrongTypeError, MalformedInputError: inputs that are not certificates or CRLs.
 
     Example (pinned to the lab clock)::
@@ -116,13 +161,19 @@ def validate_chain(
         raise ParameterError("`trust` is empty: give at least one trust anchor (the root certificates you trust); "
                              "a chain cannot be valid without one.")
     when = clock.now() if at is None else clock.require_aware(at, "at")
-    if usage not in USAGE_EKUS:
-        raise ParameterError(f"`usage` must be 'server' or 'client', not {usage!r}.")
+    if usage is not None and usage not in USAGE_EKUS:
+        raise ParameterError(f"`usage` must be 'server', 'client' or None, not {usage!r}.")
+    if profile not in ("webpki", "rfc5280"):
+        raise ParameterError(f"`profile` must be 'webpki' or 'rfc5280', not {profile!r}.")
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0:
         raise ParameterError(f"`max_depth` must be a whole number >= 0, not {max_depth!r}.")
     raw_names = [] if name is None else (list(name) if isinstance(name, (list, tuple)) else [name])
     names = tuple(parse_expected_name(n) for n in raw_names)
-    ctx = ValidationContext(when, names, usage, _key_usage(key_usage), _crls(crls))
+    crl_list = _crls(crls)
+    mode = (RevocationMode.REQUIRE if crl_list else RevocationMode.OFF) if revocation is None else \
+        RevocationMode.parse(revocation, "revocation")
+    policy = _policy_inputs(initial_policies, explicit_policy, policy_mapping_inhibit, any_policy_inhibit)
+    ctx = ValidationContext(when, names, usage, _key_usage(key_usage), crl_list, profile, mode, policy)
     registry = IssuerRegistry(anchors, pool, when, ctx.facts)
     budget = Budget()
     return _search(leaf_cert, registry, budget, ctx, max_depth, ", ".join(str(n.value) for n in names) or None)

@@ -31,47 +31,13 @@ from ..names import certificate_label
 from . import profile
 from .building import Budget, Candidate
 from .context import ValidationContext
-from .crl import check_crl
 from .names import check_name_constraints, san_matches
+from .recorder import Recorder, Stop
 from .report import Step
+from .revocation import revocation_step
 from .rules import Rule
 
 __all__ = ["check_path"]
-
-
-def _position(index: int, length: int, anchored: bool) -> str:
-    if index == 0:
-        return "leaf"
-    if anchored and index == length - 1:
-        return "trust anchor"
-    return f"intermediate {index}"
-
-
-class _Stop(Exception):
-    """Raised by a fast recorder at the first failure."""
-
-
-class _Recorder:
-    def __init__(self, path: tuple[x509.Certificate, ...], anchored: bool, fast: bool = False) -> None:
-        self.path, self.anchored, self.steps, self.fast = path, anchored, [], fast
-
-    def add(self, index: int, rule: Rule, section: str, sentence: str, ok: bool) -> None:
-        if ok and self.fast:
-            return
-        cert = self.path[index]
-        self.steps.append(Step(rule, section, _position(index, len(self.path), self.anchored),
-                               certificate_label(cert), sentence, ok, index))
-        if self.fast:
-            raise _Stop
-
-    def problem(self, index: int, rule: Rule, problem: profile.Problem, ok_sentence: str) -> bool:
-        """Record a profile check: ``ok_sentence`` under the rule's own section, or the problem found."""
-        if problem is None:
-            self.add(index, rule, rule.section, ok_sentence, True)
-            return True
-        section, sentence = problem
-        self.add(index, rule, section, sentence[:1].upper() + sentence[1:] + ".", False)
-        return False
 
 
 def _sans(cert: x509.Certificate, ctx: ValidationContext) -> list[x509.GeneralName] | None:
@@ -79,7 +45,7 @@ def _sans(cert: x509.Certificate, ctx: ValidationContext) -> list[x509.GeneralNa
     return list(san.value) if san is not None else None
 
 
-def _validity(rec: _Recorder, i: int, cert: x509.Certificate, at: _dt.datetime) -> None:
+def _validity(rec: Recorder, i: int, cert: x509.Certificate, at: _dt.datetime) -> None:
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     section = "RFC 5280 6.1.3 (a)(2)" if i < len(rec.path) - 1 or not rec.anchored else "RFC 5280 4.1.2.5"
     if at < start:
@@ -93,27 +59,7 @@ def _validity(rec: _Recorder, i: int, cert: x509.Certificate, at: _dt.datetime) 
                 f"{end.date().isoformat()}, which includes the time of validation.", True)
 
 
-def _revocation(rec: _Recorder, i: int, ctx: ValidationContext) -> None:
-    cert, issuer = rec.path[i], rec.path[i + 1]
-    relevant = [crl for crl in ctx.crls if crl.issuer == cert.issuer]
-    if not relevant:
-        rec.add(i, Rule.REVOCATION, Rule.REVOCATION.section, "No CRL from its issuer was given, so its "
-                "revocation status was not checked.", True)
-        return
-    results = [check_crl(cert, issuer, crl, ctx.at) for crl in relevant]
-    revoked = next((r for r in results if r.status == "revoked"), None)
-    good = next((r for r in results if r.status == "good"), None)
-    chosen = revoked or good or results[0]
-    if chosen.status == "unknown":
-        sentence = "Its revocation status cannot be determined: " + chosen.reason[:1].lower() + chosen.reason[1:]
-    elif chosen.status == "revoked":
-        sentence = "Revoked: " + chosen.reason[:1].lower() + chosen.reason[1:]
-    else:
-        sentence = chosen.reason
-    rec.add(i, Rule.REVOCATION, chosen.rule, sentence, chosen.status == "good")
-
-
-def _pathlen(rec: _Recorder, j: int, ctx: ValidationContext) -> None:
+def _pathlen(rec: Recorder, j: int, ctx: ValidationContext) -> None:
     """6.1.4 (l), (m): at most pathLenConstraint non-self-issued intermediates below certificate j."""
     bc = ctx.facts.get_extension(rec.path[j], x509.BasicConstraints).value
     below = sum(1 for c in rec.path[1:j] if not ctx.facts.self_issued(c))
@@ -126,7 +72,7 @@ def _pathlen(rec: _Recorder, j: int, ctx: ValidationContext) -> None:
             sentence + ("." if ok else ", which exceeds it."), ok)
 
 
-def _name_constraints(rec: _Recorder, i: int, ctx: ValidationContext) -> None:
+def _name_constraints(rec: Recorder, i: int, ctx: ValidationContext) -> None:
     """6.1.3 (b), (c): this certificate's names against the constraints of every CA above it."""
     cert, path = rec.path[i], rec.path
     if i and ctx.facts.self_issued(cert):
@@ -152,7 +98,7 @@ def _name_section(name: x509.GeneralName) -> str:
     return {x509.DNSName: "RFC 9525 6.3", x509.IPAddress: "RFC 9525 6.4"}.get(type(name), "RFC 5280 4.2.1.6")
 
 
-def _leaf_name(rec: _Recorder, ctx: ValidationContext) -> None:
+def _leaf_name(rec: Recorder, ctx: ValidationContext) -> None:
     if not ctx.names:
         rec.add(0, Rule.NAME, Rule.NAME.section, "No expected name was given, so the certificate was not "
                 "matched against a host name; a TLS client must always give one.", True)
@@ -169,7 +115,7 @@ def _leaf_name(rec: _Recorder, ctx: ValidationContext) -> None:
     rec.add(0, Rule.NAME, _name_section(ctx.names[0]), f"Its subjectAltName matches {names}.", True)
 
 
-def _key_usage(rec: _Recorder, ctx: ValidationContext) -> None:
+def _key_usage(rec: Recorder, ctx: ValidationContext) -> None:
     if not ctx.key_usage:
         return
     ku_ext = ctx.facts.get_extension(rec.path[0], x509.KeyUsage)
@@ -190,19 +136,19 @@ def check_path(candidate: Candidate, ctx: ValidationContext, budget: Budget, *, 
     is returned (an empty list if the path is valid). That failure may not be the first in
     RFC 5280 order; the full explanation (``fast=False``) gives that one.
     """
-    rec = _Recorder(candidate.path, candidate.anchored, fast)
+    rec = Recorder(candidate.path, candidate.anchored, fast)
     try:
         if fast:
             _check(rec, candidate, ctx, budget, "cheap")
             _check(rec, candidate, ctx, budget, "signatures")
         else:
             _check(rec, candidate, ctx, budget, "all")
-    except _Stop:
+    except Stop:
         pass
     return rec.steps
 
 
-def _check(rec: _Recorder, candidate: Candidate, ctx: ValidationContext, budget: Budget, which: str) -> None:
+def _check(rec: Recorder, candidate: Candidate, ctx: ValidationContext, budget: Budget, which: str) -> None:
     path, anchored = candidate.path, candidate.anchored
     n = len(path)
     if which != "signatures" and not anchored:
@@ -228,7 +174,7 @@ def _check(rec: _Recorder, candidate: Candidate, ctx: ValidationContext, budget:
             continue
         _validity(rec, i, cert, ctx.at)
         if ctx.crls and not is_anchor and i < n - 1:
-            _revocation(rec, i, ctx)
+            revocation_step(rec, i, ctx)
         if i > 0:
             if rec.problem(i, Rule.CA, profile.ca_problem(cert, ctx.facts, is_anchor=is_anchor),
                            "It is a CA certificate (basicConstraints CA:TRUE, keyUsage keyCertSign)."):
@@ -245,7 +191,7 @@ def _check(rec: _Recorder, candidate: Candidate, ctx: ValidationContext, budget:
                         "Its signature algorithm is allowed.")
 
 
-def _leaf(rec: _Recorder, cert: x509.Certificate, ctx: ValidationContext) -> None:
+def _leaf(rec: Recorder, cert: x509.Certificate, ctx: ValidationContext) -> None:
     """RFC 5280 6.1.5 and the BR: the end-entity profile, its purpose, its key usage and its name."""
     needs_san = ctx.web or bool(ctx.names)
     rec.problem(0, Rule.END_ENTITY, profile.leaf_problem(cert, ctx.facts, needs_san=needs_san),

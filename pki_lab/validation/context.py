@@ -16,12 +16,36 @@ from typing import Literal
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from .crl import RevocationMode
 from .facts import Facts
 
-__all__ = ["Usage", "USAGE_EKUS", "KEY_USAGE_NAMES", "ValidationContext"]
+__all__ = ["Usage", "Profile", "USAGE_EKUS", "KEY_USAGE_NAMES", "ANY_POLICY", "PolicyInputs", "ValidationContext"]
 
-#: What the leaf is checked for: a TLS server (the CA/B Forum rules apply) or a TLS client.
+#: What the leaf is checked for: a TLS server (the CA/B Forum rules apply), a TLS client, or (None) no purpose.
 Usage = Literal["server", "client"]
+
+#: Which rules apply: RFC 5280 section 6 alone, or RFC 5280 plus the CA/Browser Forum Baseline Requirements.
+Profile = Literal["webpki", "rfc5280"]
+
+#: anyPolicy (RFC 5280 4.2.1.4), the policy OID that stands for every policy.
+ANY_POLICY = "2.5.29.32.0"
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyInputs:
+    """The policy inputs of RFC 5280 6.1.1 (c), (e), (f), (g).
+
+    Attributes:
+        initial_policies: the user-initial-policy-set, dotted OIDs (``(ANY_POLICY,)`` when the caller gave none).
+        explicit_policy: initial-explicit-policy: the path must be valid for at least one policy of the set.
+        policy_mapping_inhibit: initial-policy-mapping-inhibit: policy mapping is not allowed.
+        any_policy_inhibit: initial-any-policy-inhibit: anyPolicy in a certificate is not taken as a match.
+    """
+
+    initial_policies: tuple[str, ...] = (ANY_POLICY,)
+    explicit_policy: bool = False
+    policy_mapping_inhibit: bool = False
+    any_policy_inhibit: bool = False
 
 #: The extendedKeyUsage each usage needs (RFC 5280 4.2.1.12).
 USAGE_EKUS: dict[str, x509.ObjectIdentifier] = {
@@ -36,21 +60,26 @@ KEY_USAGE_NAMES = ("digital_signature", "content_commitment", "key_encipherment"
 
 @dataclasses.dataclass(frozen=True)
 class ValidationContext:
-    """One validation's inputs (time, names, purpose, key usages, CRLs) and its per-call facts table."""
+    """One validation's inputs (time, names, purpose, key usages, CRLs, profile, revocation mode, policy
+    inputs) and its per-call facts table."""
 
     at: _dt.datetime
     names: tuple[x509.GeneralName, ...] = ()
-    usage: Usage = "server"
+    usage: Usage | None = "server"
     key_usage: tuple[str, ...] = ()
     crls: tuple[x509.CertificateRevocationList, ...] = ()
+    profile: Profile = "webpki"
+    revocation: RevocationMode = RevocationMode.OFF
+    policy: PolicyInputs = PolicyInputs()
     facts: Facts = dataclasses.field(default_factory=Facts, repr=False, compare=False)
 
     @property
-    def eku(self) -> x509.ObjectIdentifier:
-        """The extendedKeyUsage the purpose needs (serverAuth or clientAuth)."""
-        return USAGE_EKUS[self.usage]
+    def eku(self) -> x509.ObjectIdentifier | None:
+        """The extendedKeyUsage the purpose needs (serverAuth or clientAuth), or None for no purpose."""
+        return None if self.usage is None else USAGE_EKUS[self.usage]
 
     @property
     def web(self) -> bool:
-        """True for a TLS server check, where the CA/Browser Forum Baseline Requirements apply."""
-        return self.usage == "server"
+        """True for a TLS server check under the Web PKI profile, where the CA/Browser Forum Baseline
+        Requirements apply; False under ``profile="rfc5280"`` or for another purpose."""
+        return self.profile == "webpki" and self.usage == "server"

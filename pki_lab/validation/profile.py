@@ -164,10 +164,12 @@ def ca_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool) -> Prob
             or _ca_constraints_problem(cert, facts))
 
 
-def eku_problem(cert: x509.Certificate, facts: Facts, wanted: x509.ObjectIdentifier, *, leaf: bool) -> Problem:
-    """RFC 5280 4.2.1.12 and BR 7.1.2.7.10: the extended key usage must allow the purpose."""
+def eku_problem(cert: x509.Certificate, facts: Facts, wanted: x509.ObjectIdentifier | None, *,
+                leaf: bool) -> Problem:
+    """RFC 5280 4.2.1.12 and BR 7.1.2.7.10: the extended key usage must allow the purpose (``wanted``; None when
+    the caller asked for no purpose, as RFC 5280 section 6 itself does not)."""
     eku = facts.get_extension(cert, x509.ExtendedKeyUsage)
-    if eku is None:
+    if eku is None or wanted is None:
         return None
     usages = list(eku.value)
     purpose = "serverAuth" if wanted == ExtendedKeyUsageOID.SERVER_AUTH else "clientAuth"
