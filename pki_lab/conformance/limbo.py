@@ -1,6 +1,6 @@
 """Run the lab validator on a conformance suite in the x509-limbo format.
 
-    python -m pki_lab.conformance tests/conformance/x509-limbo/public.json [--verbose]
+    python -m pki_lab.conformance [tests/conformance/x509-limbo/public.json] [--verbose]
 
 Each test case gives trust anchors, untrusted intermediates, a leaf, a time, an
 expected peer name and the expected result (``SUCCESS`` or ``FAILURE``); see
@@ -15,23 +15,21 @@ A case is skipped only when it depends on a feature listed in :data:`SKIPPED_FEA
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as _dt
 import json
-import sys
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
 from cryptography import x509
 
-from . import clock
-from .errors import PkiLabError
-from .validation.api import validate_chain
-from .validation.context import Usage
+from .. import clock
+from ..errors import PkiLabError
+from ..validation.api import validate_chain
+from ..validation.context import Usage
 
-__all__ = ["SKIPPED_FEATURES", "CaseResult", "load_cases", "run_case", "run_cases", "format_table", "main"]
+__all__ = ["SKIPPED_FEATURES", "CaseResult", "load_cases", "run_case", "run_cases", "format_table"]
 
 #: Features the lab validator does not implement, and why. A case needing one is skipped.
 SKIPPED_FEATURES: dict[str, str] = {
@@ -129,23 +127,3 @@ def format_table(results: list[CaseResult], *, verbose: bool = False) -> str:
     counts = {k: sum(1 for r in results if r.outcome == k) for k in ("agreed", "disagreed", "skipped")}
     lines.append(f"{counts['agreed']} passed, {counts['disagreed']} failed, {counts['skipped']} skipped")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; returns 0 if every non-skipped case agreed, else 1 (2 for bad input)."""
-    parser = argparse.ArgumentParser(prog="python -m pki_lab.conformance", description=__doc__.split("\n")[0])
-    parser.add_argument("file", help="a JSON file in the x509-limbo format")
-    parser.add_argument("--verbose", action="store_true", help="also list the skipped cases")
-    args = parser.parse_args(argv)
-    try:
-        cases = load_cases(args.file)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"pki_lab.conformance: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
-    results = run_cases(cases)
-    print(format_table(results, verbose=args.verbose))
-    return 0 if all(r.outcome != "disagreed" for r in results) else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
