@@ -19,6 +19,8 @@ from typing import Any
 
 from cryptography import x509
 
+from .dn import NameKey, name_key
+
 __all__ = ["Facts"]
 
 _MISSING = object()
@@ -64,9 +66,17 @@ class Facts:
         except (x509.ExtensionNotFound, ValueError):
             return None
 
+    def subject_key(self, cert: x509.Certificate) -> NameKey:
+        """The canonical key of the subject (RFC 5280 7.1 comparison, :func:`.dn.name_key`)."""
+        return self.remember(cert, "subject-key", lambda: name_key(cert.subject))
+
+    def issuer_key(self, cert: x509.Certificate) -> NameKey:
+        """The canonical key of the issuer name (RFC 5280 7.1 comparison, :func:`.dn.name_key`)."""
+        return self.remember(cert, "issuer-key", lambda: name_key(cert.issuer))
+
     def self_issued(self, cert: x509.Certificate) -> bool:
-        """RFC 5280 6.1: subject and issuer are the same name."""
-        return self.remember(cert, "self-issued", lambda: cert.subject == cert.issuer)
+        """RFC 5280 6.1: subject and issuer are the same name (matching as RFC 5280 7.1 says)."""
+        return self.remember(cert, "self-issued", lambda: self.subject_key(cert) == self.issuer_key(cert))
 
     def key_identifier(self, cert: x509.Certificate) -> bytes | None:
         """The subjectKeyIdentifier of ``cert`` (RFC 5280 4.2.1.2), or None."""

@@ -28,8 +28,12 @@ from cryptography import x509
 
 from ..errors import ParameterError, WrongTypeError
 from ..names import make_general_name
+from .dn import name_key, name_within, names_equal
 
 __all__ = [
+    "names_equal",
+    "name_key",
+    "name_within",
     "is_valid_dns_name",
     "in_dns_subtree",
     "dns_pattern_matches",

@@ -20,13 +20,14 @@ from collections.abc import Iterable
 
 from cryptography import x509
 
+from .dn import NameKey
 from .facts import Facts
 
 __all__ = ["IssuerRegistry"]
 
 
 class IssuerRegistry:
-    """Trust anchors and untrusted certificates, indexed by subject name.
+    """Trust anchors and untrusted certificates, indexed by subject name (compared as RFC 5280 7.1 says).
 
     Args:
         trust: the trust anchors (certificates the relying party trusts as they are).
@@ -43,11 +44,13 @@ class IssuerRegistry:
         self._anchor_set = set(self.anchors)
         pool = [c for c in dict.fromkeys(intermediates) if c not in self._anchor_set]
         self.intermediates: tuple[x509.Certificate, ...] = tuple(pool)
-        self._by_subject: dict[x509.Name, list[tuple[x509.Certificate, bool]]] = {}
+        # 6.1.3 (a)(4): the issuer must *match* the subject above it, so the index is keyed by the
+        # canonical 7.1 form (case, insignificant spaces, PrintableString or UTF8String), not by the bytes.
+        self._by_subject: dict[NameKey, list[tuple[x509.Certificate, bool]]] = {}
         for cert in self.anchors:
-            self._by_subject.setdefault(cert.subject, []).append((cert, True))
+            self._by_subject.setdefault(self.facts.subject_key(cert), []).append((cert, True))
         for cert in self.intermediates:
-            self._by_subject.setdefault(cert.subject, []).append((cert, False))
+            self._by_subject.setdefault(self.facts.subject_key(cert), []).append((cert, False))
         self._cache: dict[x509.Certificate, list[tuple[x509.Certificate, bool]]] = {}
 
     def is_anchor(self, cert: x509.Certificate) -> bool:
@@ -63,7 +66,7 @@ class IssuerRegistry:
         cached = self._cache.get(cert)
         if cached is not None:
             return cached
-        found = self._by_subject.get(cert.issuer, [])
+        found = self._by_subject.get(self.facts.issuer_key(cert), [])
         want = self.facts.authority_key_identifier(cert)
 
         def likeliness(item: tuple[x509.Certificate, bool]) -> tuple[int, int, int]:
