@@ -10,8 +10,8 @@ from cryptography import x509
 from pki_lab import clock
 from pki_lab.ca import CertificateAuthority
 from pki_lab.errors import ParameterError, WrongTypeError
+from pki_lab.validation.constraints import check_name_constraints
 from pki_lab.validation.names import (
-    check_name_constraints,
     dns_pattern_matches,
     in_dns_subtree,
     is_valid_dns_name,

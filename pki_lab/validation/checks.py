@@ -31,7 +31,8 @@ from ..names import certificate_label
 from . import profile
 from .building import Budget, Candidate
 from .context import ValidationContext
-from .names import check_name_constraints, san_matches
+from .constraints import check_name_constraints
+from .names import san_matches
 from .recorder import Recorder, Stop
 from .report import Step
 from .revocation import revocation_step
@@ -84,7 +85,7 @@ def _name_constraints(rec: Recorder, i: int, ctx: ValidationContext) -> None:
             continue
         nc = nc_ext.value
         sans = _sans(cert, ctx) if sans is None else sans
-        problem = check_name_constraints(nc, cert, sans)
+        problem = check_name_constraints(nc, cert, sans, facts=ctx.facts)
         if problem:
             rec.add(i, Rule.NAME_CONSTRAINTS, Rule.NAME_CONSTRAINTS.section,
                     f"Outside the name constraints of {certificate_label(path[j])}: {problem}.", False)

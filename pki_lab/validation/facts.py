@@ -21,7 +21,10 @@ from cryptography import x509
 
 from .dn import NameKey, name_key
 
-__all__ = ["Facts"]
+__all__ = ["Facts", "MAX_NAME_CONSTRAINT_CHECKS"]
+
+#: The most (name, subtree) comparisons one validation may make: pyca/cryptography's limit, 2^20.
+MAX_NAME_CONSTRAINT_CHECKS = 1 << 20
 
 _MISSING = object()
 
@@ -37,10 +40,13 @@ class Facts:
     """The facts of the certificates one validation looks at (not thread-safe: one per call)."""
 
     def __init__(self) -> None:
-        self._table: dict[int, tuple[x509.Certificate, dict[Any, Any]]] = {}
+        self._table: dict[int, tuple[object, dict[Any, Any]]] = {}
+        #: What is left of the validation's budget of name-constraint comparisons (see :mod:`.constraints`).
+        self.name_checks_left = MAX_NAME_CONSTRAINT_CHECKS
 
-    def remember(self, cert: x509.Certificate, key: Any, compute: Callable[[], Any]) -> Any:
-        """The fact ``key`` about ``cert``, computed by ``compute()`` the first time it is asked for."""
+    def remember(self, cert: object, key: Any, compute: Callable[[], Any]) -> Any:
+        """The fact ``key`` about ``cert`` (a certificate, or another parsed object such as an extension
+        value), computed by ``compute()`` the first time it is asked for."""
         entry = self._table.get(id(cert))
         if entry is None:
             entry = self._table[id(cert)] = (cert, {})

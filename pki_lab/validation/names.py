@@ -1,6 +1,6 @@
-"""Names: matching the expected peer name, and name constraints.
+"""Names: matching the expected peer name, the syntax of names, and comparing distinguished names.
 
-Two different questions, two sets of rules:
+Two different questions, two sets of rules (the second lives in :mod:`.constraints`):
 
 * **Is this the server I wanted?** The expected name is matched against the
   certificate's subjectAltName only (RFC 9525 6.3, which replaced RFC 6125; the
@@ -13,7 +13,8 @@ Two different questions, two sets of rules:
   must be inside a permitted subtree of its type (if there are any) and outside all
   excluded ones.
 
-Names that are malformed (a DNS name with an underscore or an empty label, an
+Distinguished names compare as RFC 5280 7.1 says (:mod:`.dn`: :func:`names_equal`,
+:func:`name_key`, re-exported here). Names that are malformed (a DNS name with an underscore or an empty label, an
 e-mail address with two ``@``) never match and are never permitted, rather than
 being guessed at.
 """
@@ -40,15 +41,10 @@ __all__ = [
     "san_matches",
     "parse_expected_name",
     "PEER_NAME_TYPES",
-    "ConstraintViolation",
-    "check_name_constraints",
+    "parse_mailbox",
 ]
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-class ConstraintViolation(Exception):
-    """A name outside what a CA's nameConstraints allow (internal: becomes a failed step)."""
 
 
 def is_valid_dns_name(name: str, *, wildcard: bool = False) -> bool:
@@ -109,20 +105,14 @@ def san_matches(expected: x509.GeneralName, sans: Iterable[x509.GeneralName]) ->
             if san.value == expected.value:
                 return True
         elif isinstance(expected, x509.RFC822Name) and isinstance(san, x509.RFC822Name):
-            mailbox = _mailbox(san.value)
-            wanted = _mailbox(expected.value)
+            mailbox = parse_mailbox(san.value)
+            wanted = parse_mailbox(expected.value)
             if mailbox is not None and mailbox == wanted:
                 return True
     return False
 
 
-# -- name constraints (RFC 5280 4.2.1.10) ------------------------------------------------------
-
-
-def _dns_constraint(value: str) -> str:
-    if not is_valid_dns_name(value):
-        raise ConstraintViolation(f"the DNS name constraint {value!r} is malformed")
-    return value.lower()
+# -- DNS subtrees (RFC 5280 4.2.1.10) ---------------------------------------------------------
 
 
 def _in_dns_subtree(name: str, base: str) -> bool:
@@ -134,166 +124,11 @@ def in_dns_subtree(name: str, base: str) -> bool:
     return is_valid_dns_name(name) and is_valid_dns_name(base) and _in_dns_subtree(name.lower(), base.lower())
 
 
-def _dns_permitted(constraint: str, san: str) -> bool:
-    """A permitted subtree must contain every name the SAN stands for (a wildcard stands for many)."""
-    if san.startswith("*."):
-        return _in_dns_subtree(san[2:], constraint)
-    return _in_dns_subtree(san, constraint)
-
-
-def _dns_excluded(constraint: str, san: str) -> bool:
-    """An excluded subtree rules a SAN out if it overlaps it at all."""
-    if san.startswith("*."):
-        base = san[2:]
-        return _in_dns_subtree(base, constraint) or constraint.partition(".")[2] == base
-    return _in_dns_subtree(san, constraint)
-
-
-def _ip_network(raw: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    if not isinstance(raw, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
-        raise ConstraintViolation("an IP address name constraint is not an address with a mask")
-    return raw
-
-
-def _mailbox(value: str) -> tuple[str, str] | None:
-    """(local part, lower-cased host) of an RFC 822 mailbox, or None if it is malformed."""
+def parse_mailbox(value: str) -> tuple[str, str] | None:
+    """(local part, lower-cased host) of an RFC 822 mailbox (RFC 5280 4.2.1.6), or None if it is malformed."""
     if not isinstance(value, str) or value.count("@") != 1:
         return None
     local, host = value.split("@")
     if not local or not is_valid_dns_name(host):
         return None
     return local, host.lower()
-
-
-def _email_constraint_matches(constraint: str, mailbox: tuple[str, str]) -> bool:
-    # RFC 5280 4.2.1.10: a mailbox, a host (all mailboxes on it) or ".domain" (any host under it).
-    if "@" in constraint:
-        wanted = _mailbox(constraint)
-        if wanted is None:
-            raise ConstraintViolation(f"the e-mail name constraint {constraint!r} is malformed")
-        return wanted == mailbox
-    if constraint.startswith("."):
-        return mailbox[1].endswith(constraint.lower())
-    return mailbox[1] == constraint.lower()
-
-
-def _dn_within(name: x509.Name, base: x509.Name) -> bool:
-    """RFC 5280 4.2.1.10 and 7.1: a DN is in a directoryName subtree if the subtree's RDNs are its prefix."""
-    rdns, prefix = list(name.rdns), list(base.rdns)
-    return len(rdns) >= len(prefix) and rdns[: len(prefix)] == prefix
-
-
-def _names_of(cert: x509.Certificate, sans: list[x509.GeneralName] | None, *, include_subject: bool):
-    names: list[x509.GeneralName] = list(sans or [])
-    if include_subject and len(cert.subject) > 0:
-        names.append(x509.DirectoryName(cert.subject))
-        # RFC 5280 4.2.1.10: emailAddress attributes in the subject are constrained as rfc822Names.
-        for attr in cert.subject.get_attributes_for_oid(x509.NameOID.EMAIL_ADDRESS):
-            names.append(x509.RFC822Name(str(attr.value)))
-    return names
-
-
-def _check_dns_name(name: x509.DNSName, permitted: list, excluded: list) -> str | None:
-    """RFC 5280 4.2.1.10 for a dNSName: inside some permitted DNS subtree, outside every excluded one.
-
-    A wildcard SAN stands for many names, so it must fit a permitted subtree as a whole and is
-    ruled out by an excluded subtree it merely overlaps (:func:`_dns_permitted`, :func:`_dns_excluded`).
-    """
-    san = name.value.lower()
-    if not is_valid_dns_name(san, wildcard=True):
-        return f"the DNS name {name.value!r} is malformed, so it cannot be inside a permitted subtree"
-    if permitted and not any(_dns_permitted(_dns_constraint(c.value), san) for c in permitted):
-        return f"the DNS name {name.value} is not inside any permitted DNS subtree"
-    for c in excluded:
-        if _dns_excluded(_dns_constraint(c.value), san):
-            return f"the DNS name {name.value} is inside the excluded DNS subtree {c.value}"
-    return None
-
-
-def _check_ip_address(name: x509.IPAddress, permitted: list, excluded: list) -> str | None:
-    """RFC 5280 4.2.1.10 for an iPAddress: inside some permitted range, outside every excluded one.
-
-    An IPv4 address is never inside an IPv6 range or the other way round. Every permitted range is
-    read before any is compared, so a malformed one is reported even when another would match.
-    """
-    addr = name.value
-    if not isinstance(addr, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        return "an IP address SAN is malformed"
-    nets = [_ip_network(c.value) for c in permitted]
-    if permitted and not any(addr.version == n.version and addr in n for n in nets):
-        return f"the IP address {addr} is not inside any permitted IP range"
-    for c in excluded:
-        net = _ip_network(c.value)
-        if addr.version == net.version and addr in net:
-            return f"the IP address {addr} is inside the excluded range {net}"
-    return None
-
-
-def _check_email_address(name: x509.RFC822Name, permitted: list, excluded: list) -> str | None:
-    """RFC 5280 4.2.1.10 for an rfc822Name: a constraint is a mailbox, a host or a domain (``.example.com``)."""
-    mailbox = _mailbox(name.value)
-    if mailbox is None:
-        return f"the e-mail address {name.value!r} is malformed, so it cannot be inside a permitted subtree"
-    if permitted and not any(_email_constraint_matches(c.value, mailbox) for c in permitted):
-        return f"the e-mail address {name.value} is not inside any permitted e-mail subtree"
-    for c in excluded:
-        if _email_constraint_matches(c.value, mailbox):
-            return f"the e-mail address {name.value} is inside the excluded e-mail subtree {c.value}"
-    return None
-
-
-def _check_directory_name(name: x509.DirectoryName, permitted: list, excluded: list) -> str | None:
-    """RFC 5280 4.2.1.10 for a directoryName: a subtree is a DN whose RDNs must be the name's first ones."""
-    if permitted and not any(_dn_within(name.value, c.value) for c in permitted):
-        return f"the directory name {name.value.rfc4514_string()} is not inside any permitted directory subtree"
-    for c in excluded:
-        if _dn_within(name.value, c.value):
-            return (f"the directory name {name.value.rfc4514_string()} is inside the excluded subtree "
-                    f"{c.value.rfc4514_string()}")
-    return None
-
-
-def _check_one(name: x509.GeneralName, permitted, excluded) -> str | None:
-    """None if ``name`` passes the constraints, else a short phrase saying why not.
-
-    Only constraints of the name's own type apply (RFC 5280 4.2.1.10); a name with none is allowed.
-    A type this validator cannot check raises :class:`ConstraintViolation` rather than passing.
-    """
-    kind = type(name)
-    same_permitted = [c for c in permitted if type(c) is kind]
-    same_excluded = [c for c in excluded if type(c) is kind]
-    if not same_permitted and not same_excluded:
-        return None
-    if kind is x509.DNSName:
-        return _check_dns_name(name, same_permitted, same_excluded)
-    if kind is x509.IPAddress:
-        return _check_ip_address(name, same_permitted, same_excluded)
-    if kind is x509.RFC822Name:
-        return _check_email_address(name, same_permitted, same_excluded)
-    if kind is x509.DirectoryName:
-        return _check_directory_name(name, same_permitted, same_excluded)
-    raise ConstraintViolation(f"name constraints of type {kind.__name__} are not supported by this validator")
-
-
-def check_name_constraints(
-    constraints: x509.NameConstraints,
-    cert: x509.Certificate,
-    sans: list[x509.GeneralName] | None,
-    *,
-    include_subject: bool = True,
-) -> str | None:
-    """Check one certificate's names against one CA's constraints (RFC 5280 6.1.3 (b), (c)).
-
-    Returns None if every name is allowed, else a phrase naming the first name that is not.
-    A malformed constraint or an unsupported constraint type also returns a phrase (never a pass).
-    """
-    permitted = list(constraints.permitted_subtrees or [])
-    excluded = list(constraints.excluded_subtrees or [])
-    try:
-        for name in _names_of(cert, sans, include_subject=include_subject):
-            problem = _check_one(name, permitted, excluded)
-            if problem:
-                return problem
-    except ConstraintViolation as exc:
-        return str(exc)
-    return None
