@@ -11,13 +11,12 @@ import pytest
 
 from pki_lab.conformance import main
 from pki_lab.conformance import pkits as runner
-from pki_lab.conformance.pkits import SKIPPED_RUNS, format_pkits_table, load_runs, run_all, run_pkits
+from pki_lab.conformance.pkits import SKIPPED_RUNS, format_pkits_table, run_all, run_pkits
 from pki_lab.validation.context import ANY_POLICY
 
-from .limbo import CASES
+from .limbo import PKITS, pkits_runs
 
-PKITS = CASES.parent / "pkits"
-RUNS = load_runs(PKITS)
+RUNS = pkits_runs()
 
 
 @pytest.mark.parametrize("run", [pytest.param(r, id=r.id) for r in RUNS])
