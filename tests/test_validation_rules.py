@@ -75,6 +75,8 @@ def _case(rule: Rule):
             return b.issuing.issue(HOST, profile="server", extensions=[(nc, True)]), sent, {}
         if rule is Rule.KEY_USAGE:
             return b.leaf, sent, dict(key_usage=["keyCertSign"])
+        if rule is Rule.POLICY:  # an explicit policy required of a path whose CAs assert none (RFC 5280 6.1.3 (f))
+            return b.leaf, sent, dict(explicit_policy=True)
         if rule is Rule.LEAF_EKU:  # a serverAuth leaf checked as a client certificate
             return b.leaf, sent, dict(usage="client")
         if rule is Rule.COMMON_NAME:  # CN in another letter case than its SAN entry

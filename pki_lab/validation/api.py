@@ -18,6 +18,7 @@ from .checks import check_path
 from .context import ANY_POLICY, KEY_USAGE_NAMES, USAGE_EKUS, PolicyInputs, Profile, Usage, ValidationContext
 from .crl import RevocationMode
 from .names import parse_expected_name
+from .policy import outcome_of
 from .registry import IssuerRegistry
 from .report import Step, ValidationReport
 
@@ -217,4 +218,5 @@ def _report(candidate, failure, ctx, name_text, tried, registry, budget) -> Vali
                   f"leads from the leaf to the trust anchor {certificate_label(candidate.path[-1])}.")
     return ValidationReport(failure is None, candidate.path, ctx.at, name_text, candidate.anchored,
                             tried, registry.all_certificates(), registry.anchors,
-                            explain=functools.partial(check_path, candidate, ctx, budget), known_reason=reason)
+                            explain=functools.partial(check_path, candidate, ctx, budget), known_reason=reason,
+                            policy_outcome=outcome_of(candidate.path, candidate.anchored, ctx))

@@ -33,6 +33,7 @@ from .building import Budget, Candidate
 from .context import ValidationContext
 from .constraints import check_name_constraints
 from .names import san_matches
+from .policy import check_policies
 from .recorder import Recorder, Stop
 from .report import Step
 from .revocation import revocation_step
@@ -190,6 +191,8 @@ def _check(rec: Recorder, candidate: Candidate, ctx: ValidationContext, budget: 
         if not is_anchor:
             rec.problem(i, Rule.SIGNATURE_ALGORITHM, profile.signature_algorithm_problem(cert, web=ctx.web),
                         "Its signature algorithm is allowed.")
+    if which != "signatures":  # 6.1.3 (d)-(f), 6.1.4 (a)-(j), 6.1.5 (g): path-wide, after the per-certificate steps
+        check_policies(rec, ctx)
 
 
 def _leaf(rec: Recorder, cert: x509.Certificate, ctx: ValidationContext) -> None:

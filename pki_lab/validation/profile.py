@@ -8,8 +8,8 @@ and returns ``None`` (fine) or ``(section, sentence)`` (the first problem found)
 
 Deliberate choices (each follows x509-limbo's expectations and pyca/cryptography):
 a CA certificate may sit in the leaf position (RFC 5280 allows it); nameConstraints
-may be non-critical (BR 7.1.2.10.8 relaxes RFC 5280's MUST); certificatePolicies is
-recognised but policy processing (RFC 5280 6.1.3 (d)-(f)) is not done, as in browsers.
+may be non-critical (BR 7.1.2.10.8 relaxes RFC 5280's MUST); the policy extensions are
+judged in :mod:`.policy` (RFC 5280 6.1.3 (d)-(f), 6.1.4 (a)-(j)), and only a malformed policyMappings here.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, SignatureAlgorithmOID
 
+from ..errors import MalformedInputError
 from ..oids import oid_name
 from .facts import Facts
+from .policy_tree import parse_policy_mappings
 
 __all__ = ["KNOWN_EXTENSIONS", "extension_problem", "ca_problem", "leaf_problem", "key_problem",
            "signature_algorithm_problem", "eku_problem", "common_name_problem"]
@@ -89,9 +91,23 @@ def extension_problem(cert: x509.Certificate, facts: Facts, *, is_anchor: bool =
         if ext.oid in _MUST_BE_NONCRITICAL and ext.critical:
             section, name = _MUST_BE_NONCRITICAL[ext.oid]
             return section, f"its {name} extension is marked critical, which the standard forbids"
-        if isinstance(ext.value, x509.UnrecognizedExtension) and ext.oid in KNOWN_EXTENSIONS:
+        if _malformed(ext):
             return "RFC 5280 4.2", f"its {ext.oid.dotted_string} extension is malformed"
     return None
+
+
+def _malformed(ext: x509.Extension) -> bool:
+    """A known extension cryptography could not decode; policyMappings (RFC 5280 4.2.1.5), which cryptography 50
+    never decodes, is read with the lab's DER reader instead (:func:`.policy_tree.parse_policy_mappings`)."""
+    if not isinstance(ext.value, x509.UnrecognizedExtension) or ext.oid not in KNOWN_EXTENSIONS:
+        return False
+    if ext.oid != ExtensionOID.POLICY_MAPPINGS:
+        return True
+    try:
+        parse_policy_mappings(ext.value.value)
+    except MalformedInputError:
+        return True
+    return False
 
 
 def _ca_basic_constraints_problem(cert: x509.Certificate, facts: Facts) -> Problem:
@@ -147,9 +163,8 @@ def _ca_constraints_problem(cert: x509.Certificate, facts: Facts) -> Problem:
     nc = facts.get_extension(cert, x509.NameConstraints)
     if nc is not None and not nc.value.permitted_subtrees and not nc.value.excluded_subtrees:
         return "RFC 5280 4.2.1.10", "its nameConstraints extension is empty, which the standard forbids"
-    pc = facts.get_extension(cert, x509.PolicyConstraints)
-    if pc is not None and not pc.critical:
-        return "RFC 5280 4.2.1.11", "its policyConstraints extension is not marked critical, as it must be"
+    # A non-critical policyConstraints (RFC 5280 4.2.1.11) is processed all the same (6.1.4 (i)); the Web PKI
+    # refuses it in policy processing (.policy), where the policy extensions are judged.
     return None
 
 

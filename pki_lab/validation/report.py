@@ -80,6 +80,18 @@ class ValidationReport:
     anchors: tuple[x509.Certificate, ...] = ()
     explain: Callable[[], list[Step]] | None = dataclasses.field(default=None, repr=False, compare=False)
     known_reason: str | None = dataclasses.field(default=None, repr=False)
+    policy_outcome: Callable[[], object] | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def policy(self) -> object:
+        """The certificate-policy outcome of the path (RFC 5280 6.1.5 (g), 6.1.6), a
+        :class:`~pki_lab.validation.policy_tree.PolicyOutcome`: ``authorities_constrained`` and ``user_constrained``
+        (dotted OIDs; ``print`` names them), ``tree_text()`` lists the valid_policy_tree. None if not known."""
+        cached = self.__dict__.get("_policy")
+        if cached is None and self.policy_outcome is not None:
+            cached = self.policy_outcome()
+            object.__setattr__(self, "_policy", cached)
+        return cached
 
     @property
     def reason(self) -> str:

@@ -32,6 +32,7 @@ class Rule(StrEnum):
     PATHLEN = "rfc5280-pathlen"
     EKU = "rfc5280-eku"
     NAME_CONSTRAINTS = "rfc5280-name-constraints"
+    POLICY = "rfc5280-policy"
     END_ENTITY = "rfc5280-end-entity"
     KEY_USAGE = "rfc5280-key-usage"
     NAME = "rfc9525-name"
@@ -79,6 +80,8 @@ RULES: dict[Rule, RuleInfo] = {
     Rule.EKU: RuleInfo("RFC 5280 4.2.1.12", "A CA's extendedKeyUsage, if it has one, allows the purpose."),
     Rule.NAME_CONSTRAINTS: RuleInfo("RFC 5280 6.1.3 (b)", "Every name of a certificate lies inside the permitted "
                                     "and outside the excluded subtrees of each CA above it."),
+    Rule.POLICY: RuleInfo("RFC 5280 6.1.5 (g)", "Some certificate policy the caller accepts is valid for the whole "
+                          "path (the valid_policy_tree), whenever an explicit policy is required."),
     Rule.END_ENTITY: RuleInfo("RFC 5280 4.2.1.6", "The leaf carries no nameConstraints and, where a name is needed, "
                               "a subjectAltName marked critical only when its subject is empty."),
     Rule.KEY_USAGE: RuleInfo("RFC 5280 4.2.1.3", "The leaf's keyUsage, if it has one, allows every bit the caller "
