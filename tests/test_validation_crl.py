@@ -119,17 +119,28 @@ def test_rfc5280_crl_unknown_critical_extension(h):
     assert check_crl(h.leaf, h.intermediate.certificate, twin, NOW).status == "good"
 
 
-def test_rfc5280_crl_delta_not_supported(h):
+def test_rfc5280_crl_delta_alone_is_not_used(h):
+    """5.2.4: a delta CRL lists only changes; alone it cannot show a certificate good."""
     crl = build_crl(h.intermediate, extensions=[(x509.DeltaCRLIndicator(1), True)])
-    assert check_crl(h.leaf, h.intermediate.certificate, crl, NOW).rule == "RFC 5280 5.2.4"
+    result = check_crl(h.leaf, h.intermediate.certificate, crl, NOW)
+    assert (result.status, result.rule) == ("unknown", "RFC 5280 5.2.4")
+
+
+def test_rfc5280_crl_some_reasons_cannot_say_good_alone(h):
+    idp = _idp(only_some_reasons=frozenset({x509.ReasonFlags.key_compromise}))
+    result = check_crl(h.leaf, h.intermediate.certificate, build_crl(h.intermediate, extensions=[(idp, True)]), NOW)
+    assert (result.status, result.rule) == ("unknown", "RFC 5280 6.3.3 (d)")
+    assert "keyCompromise" in result.reason
 
 
 @pytest.mark.parametrize("case, idp, status, rule", [
     ("rfc5280-idp-only-ca-certs-leaf", _idp(only_contains_ca_certs=True), "unknown", "RFC 5280 6.3.3 (b)(2)(iii)"),
     ("rfc5280-idp-only-user-certs-leaf", _idp(only_contains_user_certs=True), "revoked", "RFC 5280 6.3.3 (j)"),
-    ("rfc5280-idp-indirect", _idp(indirect_crl=True), "unknown", "RFC 5280 5.2.5"),
-    ("rfc5280-idp-some-reasons", _idp(only_some_reasons=frozenset({x509.ReasonFlags.key_compromise})),
-     "unknown", "RFC 5280 6.3.3 (d)"),
+    # 5.2.5, 5.3.3: entries of an indirect CRL before any certificateIssuer belong to the CRL issuer itself
+    ("rfc5280-idp-indirect-own-entries", _idp(indirect_crl=True), "revoked", "RFC 5280 6.3.3 (j)"),
+    # 6.3.3 (j): a listed serial is revoked whatever reasons the CRL covers
+    ("rfc5280-idp-some-reasons-listed", _idp(only_some_reasons=frozenset({x509.ReasonFlags.key_compromise})),
+     "revoked", "RFC 5280 6.3.3 (j)"),
     ("rfc5280-idp-other-partition", _idp(full_name=[x509.UniformResourceIdentifier("http://crl.example/2.crl")]),
      "unknown", "RFC 5280 6.3.3 (b)(2)(i)"),
 ])

@@ -348,7 +348,7 @@ def check_chain(
         code, reason = _stuck(path, (), service)
         return ChainCheck(False, code, reason, path)
     report = validate_chain(leaf, [*presented, *pool], trust=anchors, at=at, name=server_name,
-                            usage="server" if server_name else "client", crls=crls)
+                            usage="server" if server_name else "client", crls=crls, revocation="hard-fail")
     if report.ok:
         chain = " -> ".join(certificate_label(c) for c in report.path)
         return ChainCheck(True, Code.OK, f"chain {chain} is valid.", report.path, report)

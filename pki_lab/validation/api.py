@@ -174,7 +174,7 @@ def validate_chain(
     mode = (RevocationMode.REQUIRE if crl_list else RevocationMode.OFF) if revocation is None else \
         RevocationMode.parse(revocation, "revocation")
     policy = _policy_inputs(initial_policies, explicit_policy, policy_mapping_inhibit, any_policy_inhibit)
-    ctx = ValidationContext(when, names, usage, _key_usage(key_usage), crl_list, profile, mode, policy)
+    ctx = ValidationContext(when, names, usage, _key_usage(key_usage), crl_list, profile, mode, policy, tuple(pool))
     registry = IssuerRegistry(anchors, pool, when, ctx.facts)
     budget = Budget()
     return _search(leaf_cert, registry, budget, ctx, max_depth, ", ".join(str(n.value) for n in names) or None)

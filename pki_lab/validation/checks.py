@@ -175,8 +175,8 @@ def _check(rec: Recorder, candidate: Candidate, ctx: ValidationContext, budget: 
                            "Its extensions are well formed, and it has no unrecognised critical extension."):
             continue
         _validity(rec, i, cert, ctx.at)
-        if ctx.crls and not is_anchor and i < n - 1:
-            revocation_step(rec, i, ctx)
+        if (ctx.crls or ctx.revocation != "off") and not is_anchor and i < n - 1:
+            revocation_step(rec, i, ctx, budget, check_path)
         if i > 0:
             if rec.problem(i, Rule.CA, profile.ca_problem(cert, ctx.facts, is_anchor=is_anchor),
                            "It is a CA certificate (basicConstraints CA:TRUE, keyUsage keyCertSign)."):

@@ -71,6 +71,10 @@ class ValidationContext:
     profile: Profile = "webpki"
     revocation: RevocationMode = RevocationMode.OFF
     policy: PolicyInputs = PolicyInputs()
+    #: the untrusted certificates given, where a separate CRL issuer's certificate may be (RFC 5280 6.3.3 (f))
+    pool: tuple[x509.Certificate, ...] = ()
+    #: 1 while validating a CRL issuer's own path: its CRLs must then be signed within that path (no recursion)
+    crl_signer_level: int = 0
     facts: Facts = dataclasses.field(default_factory=Facts, repr=False, compare=False)
 
     @property

@@ -2,18 +2,20 @@
 
 A certificate revocation list (CRL) is a signed, dated list of the serial numbers
 a CA has revoked (RFC 5280 section 5). A relying party may only believe a CRL
-about a certificate if the CRL comes from the certificate's issuer, is signed with
-that issuer's key, the issuer may sign CRLs (keyUsage cRLSign), the CRL is fresh
-(thisUpdate <= now <= nextUpdate), it is well formed (it has a CRL number) and its
-scope covers the certificate (issuingDistributionPoint). Only then does looking up
-the serial number mean anything. :func:`check_crl` walks those steps in that order
-and answers with a :class:`CrlCheck`: ``"good"``, ``"revoked"`` or ``"unknown"``
-(the CRL cannot be used for this certificate, and the sentence says why).
+about a certificate if the CRL speaks for it (it comes from the certificate's issuer,
+or from the cRLIssuer its distribution point names for an indirect CRL, and its
+issuingDistributionPoint covers the certificate), it is signed with the key of a CRL
+issuer that may sign CRLs (keyUsage cRLSign, or no keyUsage at all), it is fresh
+(thisUpdate <= now <= nextUpdate) and well formed (it has a CRL number). Only then
+does looking up the serial number mean anything. :func:`check_crl` walks those steps
+for one CRL and answers with a :class:`CrlCheck`: ``"good"``, ``"revoked"`` or
+``"unknown"`` (the CRL cannot be used for this certificate, and the sentence says why).
+The whole of RFC 5280 6.3.3, over every CRL given (reasons collected across CRLs,
+delta CRLs merged with their base, a CRL issuer's own path validated), is
+:mod:`pki_lab.validation.revocation`; the scope questions are :mod:`.crl_scope`.
 
-Left out, on purpose (the status is then ``"unknown"``, never a guess):
-indirect CRLs (RFC 5280 5.2.5 indirectCRL, 5.3.3 certificateIssuer), delta CRLs
-(5.2.4), CRLs partitioned by reason (onlySomeReasons) and CRLs for attribute
-certificates.
+A CRL without nextUpdate is not used: RFC 5280 5.1.2.5 requires the field, and
+without it nothing tells a stale CRL from a current one (failing closed).
 
     >>> from pki_lab import clock
     >>> from pki_lab.ca import demo_hierarchy
@@ -39,15 +41,31 @@ from enum import StrEnum
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import dsa
 from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 from .. import clock
 from ..errors import ParameterError, WrongTypeError
+from .crl_scope import (
+    ALL_REASONS,
+    distribution_points,
+    find_entry,
+    interim_reasons,
+    is_delta,
+    issuer_problem,
+    reasons_text,
+    scope_problem,
+)
+from .facts import Facts
 
 __all__ = [
     "CrlCheck",
     "check_crl",
     "crl_applies_to",
+    "crl_problem",
+    "signer_problem",
+    "entry_check",
     "RevocationStatus",
     "RevocationMode",
     "Outcome",
@@ -168,21 +186,24 @@ _KNOWN_CRL_EXTENSIONS = {
     ExtensionOID.AUTHORITY_KEY_IDENTIFIER,  # 5.2.1
     ExtensionOID.ISSUER_ALTERNATIVE_NAME,  # 5.2.2
     ExtensionOID.CRL_NUMBER,  # 5.2.3
+    ExtensionOID.DELTA_CRL_INDICATOR,  # 5.2.4 (merged with its base by the revocation step)
     ExtensionOID.ISSUING_DISTRIBUTION_POINT,  # 5.2.5
     ExtensionOID.FRESHEST_CRL,  # 5.2.6
     ExtensionOID.AUTHORITY_INFORMATION_ACCESS,  # 5.2.7
 }
-# CRL entry extensions (RFC 5280 5.3) understood here; certificateIssuer (5.3.3) is not (indirect CRLs).
-_KNOWN_ENTRY_EXTENSIONS = {CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE}
+# CRL entry extensions (RFC 5280 5.3) understood here.
+_KNOWN_ENTRY_EXTENSIONS = {CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE,
+                           CRLEntryExtensionOID.CERTIFICATE_ISSUER}
 
 
 @dataclasses.dataclass(frozen=True)
 class CrlCheck:
-    """What one CRL says about one certificate.
+    """What one CRL (or the CRLs of a validation) says about one certificate.
 
     Attributes:
         status: a :class:`RevocationStatus`: ``"good"`` (the CRL applies and does not list the
-            serial), ``"revoked"`` (it lists it) or ``"unknown"`` (the CRL cannot be used for this certificate).
+            serial), ``"revoked"`` (it lists it), ``"unknown"`` (the CRL cannot be used for this
+            certificate) or, for a whole validation, ``"unchecked"`` (no CRL given speaks for it).
         reason: a whole sentence saying why.
         revocation_date: when the CA says it revoked the certificate (aware, UTC), or None.
         revocation_reason: the CRL entry's reason code, e.g. ``"keyCompromise"``, or None.
@@ -225,108 +246,47 @@ def _ext(obj: Any, cls: type) -> Any:
         return None
 
 
-def _is_ca(cert: x509.Certificate) -> bool:
-    bc = _ext(cert, x509.BasicConstraints)
-    return bool(bc and bc.value.ca)
-
-
 def crl_applies_to(cert: x509.Certificate, crl: x509.CertificateRevocationList) -> bool:
-    """True when ``crl`` claims to speak for ``cert``'s issuer (same issuer name, RFC 5280 6.3.3 (b)(1))."""
-    return crl.issuer == cert.issuer
+    """True when ``crl`` speaks for ``cert``: its issuer and scope fit one of the certificate's distribution
+    points, or the default one (RFC 5280 6.3.3 (b))."""
+    facts = Facts()
+    return any(issuer_problem(cert, dp, crl) is None and scope_problem(cert, dp, crl, facts) is None
+               for dp in distribution_points(cert, facts))
 
 
-def _scope_problem(cert: x509.Certificate, crl: x509.CertificateRevocationList) -> CrlCheck | None:
-    """RFC 5280 5.2.5 and 6.3.3 (b)(2): does the CRL's issuingDistributionPoint cover ``cert``?"""
-    cdp = _ext(cert, x509.CRLDistributionPoints)
-    if cdp is not None and any(dp.crl_issuer for dp in cdp.value):
-        return _unknown("The certificate names a separate CRL issuer (an indirect CRL), which this lab "
-                        "validator does not support.", "RFC 5280 6.3.3 (b)(1)")
-    idp_ext = _ext(crl, x509.IssuingDistributionPoint)
-    if idp_ext is None:
-        return None  # a complete CRL for everything the issuer issued
-    idp = idp_ext.value
-    if idp.indirect_crl:
-        return _unknown("The CRL is an indirect CRL (issuingDistributionPoint indirectCRL), which this lab "
-                        "validator does not support.", "RFC 5280 5.2.5")
-    if idp.only_contains_attribute_certs:
-        return _unknown("The CRL only covers attribute certificates, not public-key certificates.",
-                        "RFC 5280 6.3.3 (b)(2)(iv)")
-    if idp.only_contains_user_certs and _is_ca(cert):
-        return _unknown("The CRL only covers end-entity certificates (onlyContainsUserCerts), but this is a "
-                        "CA certificate.", "RFC 5280 6.3.3 (b)(2)(ii)")
-    if idp.only_contains_ca_certs and not _is_ca(cert):
-        return _unknown("The CRL only covers CA certificates (onlyContainsCACerts), but this is an "
-                        "end-entity certificate.", "RFC 5280 6.3.3 (b)(2)(iii)")
-    if idp.only_some_reasons:
-        return _unknown("The CRL only covers some revocation reasons (onlySomeReasons), so it cannot say "
-                        "the certificate is good; a CRL for all reasons is needed.", "RFC 5280 6.3.3 (d)")
-    if idp.full_name:
-        wanted = set(idp.full_name)
-        offered = {n for dp in (cdp.value if cdp else []) for n in (dp.full_name or [])}
-        if not wanted & offered:
-            return _unknown("The CRL's issuingDistributionPoint names a distribution point the certificate's "
-                            "cRLDistributionPoints does not list, so this CRL partition does not cover it.",
-                            "RFC 5280 6.3.3 (b)(2)(i)")
-    return None
+def _signature_valid(signer: x509.Certificate, crl: x509.CertificateRevocationList) -> bool:
+    """6.3.3 (g): cryptography's check, and DSA (RFC 3279 2.2.2), which that check does not cover."""
+    try:
+        key = signer.public_key()
+        if isinstance(key, dsa.DSAPublicKey) and crl.signature_hash_algorithm is not None:
+            key.verify(crl.signature, crl.tbs_certlist_bytes, crl.signature_hash_algorithm)
+            return True
+        return crl.is_signature_valid(key)
+    except (InvalidSignature, TypeError, ValueError, UnsupportedAlgorithm):
+        return False
 
 
-def _issuer_problem(
-    cert: x509.Certificate, issuer: x509.Certificate, crl: x509.CertificateRevocationList
-) -> CrlCheck | None:
-    """RFC 5280 6.3.3 (b)(1) and (f): the CRL, the certificate and the issuer given must name the same CA.
+def signer_problem(signer: x509.Certificate, crl: x509.CertificateRevocationList) -> CrlCheck | None:
+    """RFC 5280 6.3.3 (f), (g) and 4.2.1.3: may ``signer``'s key sign CRLs, and does it verify this one?
 
-    A CRL from another CA says nothing about this certificate, and an issuer certificate other than
-    the CRL's issuer cannot vouch for its signature; both are told apart so the sentence names the
-    mismatch the student made.
-    """
-    # 6.3.3 (b)(1): the CRL must come from the certificate's issuer.
-    if crl.issuer != cert.issuer:
-        return _unknown(f"The CRL was issued by {_name(crl.issuer)}, not by the certificate's issuer "
-                        f"{_name(cert.issuer)}, so it says nothing about this certificate.",
-                        "RFC 5280 6.3.3 (b)(1)")
-    if crl.issuer != issuer.subject:
-        return _unknown(f"The issuer certificate given is {_name(issuer.subject)}, not the CRL's issuer "
-                        f"{_name(crl.issuer)}.", "RFC 5280 6.3.3 (f)")
-    return None
-
-
-def _crl_sign_problem(issuer: x509.Certificate) -> CrlCheck | None:
-    """RFC 5280 6.3.3 (f) and 4.2.1.3: the CRL issuer's key must be allowed to sign CRLs (keyUsage cRLSign).
-
-    Checked before the signature: a key that may not sign CRLs makes even a valid signature worthless.
-    """
-    ku = _ext(issuer, x509.KeyUsage)
-    if ku is not None and not ku.value.crl_sign:
-        return _unknown("The issuer's keyUsage does not include cRLSign, so its key may not sign CRLs.",
-                        "RFC 5280 6.3.3 (f)")
-    return None
-
-
-def _signature_problem(issuer: x509.Certificate, crl: x509.CertificateRevocationList) -> CrlCheck | None:
-    """RFC 5280 6.3.3 (g): the CRL's signature, with the issuer's public key.
-
+    A keyUsage without cRLSign forbids it (checked before the signature: a key that may not sign
+    CRLs makes even a valid signature worthless); no keyUsage at all means no restriction (4.2.1.3).
     A key of the wrong type for the signature counts as a signature that does not verify.
     """
-    try:
-        signed = crl.is_signature_valid(issuer.public_key())
-    except (TypeError, ValueError):
-        signed = False
-    if not signed:
-        return _unknown("The CRL's signature does not verify with the public key of the certificate's "
-                        "issuer, so anyone could have written it.", "RFC 5280 6.3.3 (g)")
+    ku = _ext(signer, x509.KeyUsage)
+    if ku is not None and not ku.value.crl_sign:
+        return _unknown(f"The keyUsage of the CRL issuer's certificate ({_name(signer.subject)}) does not "
+                        "include cRLSign, so its key may not sign CRLs.", "RFC 5280 6.3.3 (f)")
+    if not _signature_valid(signer, crl):
+        return _unknown("The CRL's signature does not verify with the public key of the CRL issuer's "
+                        f"certificate ({_name(signer.subject)}), so anyone could have written it.",
+                        "RFC 5280 6.3.3 (g)")
     return None
 
 
 def _extensions_problem(crl: x509.CertificateRevocationList) -> CrlCheck | None:
-    """RFC 5280 5.2: a critical extension the application cannot process makes the CRL unusable.
-
-    A delta CRL (5.2.4) is refused whether or not its indicator is critical: read as a complete
-    CRL, it would call "good" every certificate revoked before its base CRL.
-    """
+    """RFC 5280 5.2: a critical extension the application cannot process makes the CRL unusable."""
     for ext in crl.extensions:
-        if ext.oid == ExtensionOID.DELTA_CRL_INDICATOR:
-            return _unknown("The CRL is a delta CRL, which this lab validator does not support; give the "
-                            "complete CRL.", "RFC 5280 5.2.4")
         if ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS:
             return _unknown(f"The CRL has a critical extension this validator does not know "
                             f"({ext.oid.dotted_string}), so it must not be used.", "RFC 5280 5.2")
@@ -362,30 +322,69 @@ def _freshness_problem(crl: x509.CertificateRevocationList, at: _dt.datetime) ->
     return None
 
 
-def _look_up_serial(cert: x509.Certificate, crl: x509.CertificateRevocationList) -> CrlCheck:
-    """RFC 5280 6.3.3 (j): look up the serial number, once every earlier step has shown the CRL usable.
+def crl_problem(crl: x509.CertificateRevocationList, at: _dt.datetime) -> CrlCheck | None:
+    """The CRL itself, whoever it is about: extensions (5.2), CRL number (5.2.3), freshness (6.3.3 (a))."""
+    return _extensions_problem(crl) or _number_problem(crl) or _freshness_problem(crl, at)
 
-    An entry with a critical extension this validator does not know (5.3) cannot be read, so it
-    gives ``"unknown"`` rather than a guess; removeFromCRL (5.3.1) means "not revoked".
-    """
-    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-    if entry is None:
-        number = _ext(crl, x509.CRLNumber)  # present: _number_problem checked it
-        return CrlCheck(GOOD, f"The CRL (number {number.value.crl_number}) does not list serial "
-                              f"{cert.serial_number:x}, so the certificate is not revoked.", rule="RFC 5280 6.3.3 (j)")
+
+def _entry_problem(entry: x509.RevokedCertificate) -> CrlCheck | None:
     for ext in entry.extensions:
         if ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
             return _unknown(f"The CRL entry for this serial has a critical extension this validator does not "
                             f"know ({ext.oid.dotted_string}).", "RFC 5280 5.3")
+    return None
+
+
+def _reason(entry: x509.RevokedCertificate) -> str | None:
     reason_ext = _ext(entry, x509.CRLReason)
-    reason = reason_ext.value.reason.value if reason_ext is not None else None
-    if reason == "removeFromCRL":  # 5.3.1: only meaningful in delta CRLs; the certificate is not revoked
-        return CrlCheck(GOOD, "The CRL lists the serial only to remove it (removeFromCRL).",
-                        rule="RFC 5280 5.3.1")
-    when = entry.revocation_date_utc
-    because = f" because of {reason}" if reason else ""
-    return CrlCheck(REVOKED, f"The CRL lists serial {cert.serial_number:x} as revoked on "
-                             f"{when.date().isoformat()}{because}.", when, reason, "RFC 5280 6.3.3 (j)")
+    return reason_ext.value.reason.value if reason_ext is not None else None
+
+
+def entry_check(cert: x509.Certificate, crl: x509.CertificateRevocationList,
+                delta: x509.CertificateRevocationList | None = None) -> CrlCheck:
+    """RFC 5280 6.3.3 (i)-(k): the certificate's entry, in the delta CRL first, then in the complete CRL.
+
+    Called once every earlier step has shown the CRL(s) usable. A delta's entry wins (a delta is
+    newer); removeFromCRL (5.3.1) in a delta takes back a revocation (a certificateHold released),
+    and means "not revoked" in a complete CRL too. certificateHold counts as revoked while listed.
+    An entry with a critical extension this validator does not know (5.3) gives ``"unknown"``.
+    """
+    number = _ext(crl, x509.CRLNumber)
+    for source in ((delta, crl) if delta is not None else (crl,)):
+        entry = find_entry(cert, source)
+        if entry is None:
+            continue
+        problem = _entry_problem(entry)
+        if problem is not None:
+            return problem
+        reason = _reason(entry)
+        if reason == "removeFromCRL":  # 6.3.3 (k)
+            return CrlCheck(GOOD, f"The delta CRL removes serial {cert.serial_number:x} from the CRL "
+                                  "(removeFromCRL), so the certificate is no longer revoked.",
+                            rule="RFC 5280 6.3.3 (k)")
+        when = entry.revocation_date_utc
+        because = f" because of {reason}" if reason else ""
+        which = "delta CRL" if source is delta else "CRL"
+        return CrlCheck(REVOKED, f"The {which} lists serial {cert.serial_number:x} as revoked on "
+                                 f"{when.date().isoformat()}{because}.", when, reason,
+                        "RFC 5280 6.3.3 (i)" if source is delta else "RFC 5280 6.3.3 (j)")
+    shown = f"number {number.value.crl_number}" if number is not None else "no number"
+    with_delta = " nor its delta CRL" if delta is not None else ""
+    return CrlCheck(GOOD, f"The CRL ({shown}){with_delta} does not list serial {cert.serial_number:x}, so the "
+                          "certificate is not revoked.", rule="RFC 5280 6.3.3 (j)")
+
+
+def _scope(cert: x509.Certificate, crl: x509.CertificateRevocationList) -> tuple[CrlCheck | None, frozenset]:
+    """6.3.3 (b): the first distribution point of ``cert`` the CRL speaks for, and the reasons it covers there."""
+    facts = Facts()
+    first: tuple[str, str] | None = None
+    for dp in distribution_points(cert, facts):
+        problem = issuer_problem(cert, dp, crl) or scope_problem(cert, dp, crl, facts)
+        if problem is None:
+            return None, interim_reasons(dp, crl)
+        first = first or problem
+    section, sentence = first or ("RFC 5280 6.3.3 (b)", "The CRL does not speak for this certificate.")
+    return _unknown(sentence, section), frozenset()
 
 
 def check_crl(
@@ -394,15 +393,19 @@ def check_crl(
     crl: x509.CertificateRevocationList,
     at: _dt.datetime | None = None,
 ) -> CrlCheck:
-    """Check ``cert`` against ``crl``, which ``issuer`` (the certificate's issuer) should have signed.
+    """Check ``cert`` against ``crl``, which ``issuer`` (the CRL issuer: usually the certificate's issuer)
+    should have signed.
 
     Each step (RFC 5280 6.3.3, and the CRL profile of section 5 it relies on) is a function named
     after it; the first that finds the CRL unusable gives the answer, and only a CRL that passes
-    them all is searched for the serial number.
+    them all is searched for the serial number. One CRL alone: a delta CRL needs its complete CRL,
+    and a CRL for only some reasons can show "revoked" but not "good" (give every CRL to
+    :func:`pki_lab.validation.validate_chain`, which combines them). ``issuer``'s own path is the
+    caller's business (RFC 5280 6.3.3 (f)).
 
     Args:
         cert: the certificate whose status is wanted.
-        issuer: the certificate of the CA that issued ``cert`` (its key must verify the CRL).
+        issuer: the certificate of the CRL issuer (its key must verify the CRL).
         crl: the CRL.
         at: the instant of the check (aware); default: the lab clock's now.
 
@@ -417,14 +420,19 @@ def check_crl(
     _require(issuer, x509.Certificate, "issuer")
     _require(crl, x509.CertificateRevocationList, "crl")
     at = clock.now() if at is None else clock.require_aware(at, "at")
-
-    problem = (_issuer_problem(cert, issuer, crl)  # 6.3.3 (b)(1), (f)
-               or _crl_sign_problem(issuer)  # 6.3.3 (f), 4.2.1.3
-               or _signature_problem(issuer, crl)  # 6.3.3 (g)
-               or _extensions_problem(crl)  # 5.2, 5.2.4
-               or _number_problem(crl)  # 5.2.3
-               or _freshness_problem(crl, at)  # 5.1.2.4, 5.1.2.5, 6.3.3 (a)
-               or _scope_problem(cert, crl))  # 5.2.5, 6.3.3 (b)(2), (d)
+    if is_delta(crl):
+        return _unknown("The CRL is a delta CRL (5.2.4): it lists only what changed since its base CRL, so it is "
+                        "used only together with a complete CRL.", "RFC 5280 5.2.4")
+    problem, reasons = _scope(cert, crl)  # 6.3.3 (b), (d)
+    if problem is None and crl.issuer != issuer.subject:
+        problem = _unknown(f"The issuer certificate given is {_name(issuer.subject)}, not the CRL's issuer "
+                           f"{_name(crl.issuer)}.", "RFC 5280 6.3.3 (f)")
+    problem = problem or signer_problem(issuer, crl) or crl_problem(crl, at)  # (f), (g), 5.2, (a)
     if problem is not None:
         return problem
-    return _look_up_serial(cert, crl)  # 6.3.3 (j)
+    result = entry_check(cert, crl)  # 6.3.3 (j)
+    if result.status == GOOD and reasons != ALL_REASONS:
+        return _unknown(f"The CRL covers only some revocation reasons ({reasons_text(reasons)}), so it cannot "
+                        "say the certificate is good on its own; the CRLs for the other reasons are needed.",
+                        "RFC 5280 6.3.3 (d)")
+    return result

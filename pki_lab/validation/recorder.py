@@ -36,12 +36,13 @@ class Recorder:
     def __init__(self, path: tuple[x509.Certificate, ...], anchored: bool, fast: bool = False) -> None:
         self.path, self.anchored, self.steps, self.fast = path, anchored, [], fast
 
-    def add(self, index: int, rule: Rule, section: str, sentence: str, ok: bool) -> None:
+    def add(self, index: int, rule: Rule, section: str, sentence: str, ok: bool, *, warning: bool = False,
+            status: str | None = None) -> None:
         if ok and self.fast:
             return
         cert = self.path[index]
         self.steps.append(Step(rule, section, _position(index, len(self.path), self.anchored),
-                               certificate_label(cert), sentence, ok, index))
+                               certificate_label(cert), sentence, ok, index, warning, status))
         if self.fast:
             raise Stop
 

@@ -37,8 +37,11 @@ class Step:
         position: the certificate's place in the path, e.g. ``"intermediate 1"`` (leaf first).
         subject: the certificate's short name (see :func:`pki_lab.names.certificate_label`).
         sentence: what was checked and what was found, in plain words.
-        ok: True if the check passed.
+        ok: True if the check passed (a warning passes: the path stays valid).
         index: the certificate's index in the path (0 is the leaf).
+        warning: True for a check that could not be made and was let through (a soft-fail or hard-fail
+            revocation mode): neither a failure nor a plain pass.
+        status: for a revocation step, the certificate's :class:`~pki_lab.validation.crl.RevocationStatus`.
     """
 
     rule: Rule
@@ -48,9 +51,11 @@ class Step:
     sentence: str
     ok: bool
     index: int = 0
+    warning: bool = False
+    status: str | None = None
 
     def __str__(self) -> str:
-        mark = "PASS" if self.ok else "FAIL"
+        mark = "FAIL" if not self.ok else "WARN" if self.warning else "PASS"
         return f"{mark}  {self.position} ({self.subject}): {self.sentence} [{self.section}]"
 
 
@@ -125,6 +130,34 @@ class ValidationReport:
         """Every failing step, in order."""
         return tuple(s for s in self.steps if not s.ok)
 
+    @property
+    def warnings(self) -> tuple[Step, ...]:
+        """Every step let through with a warning (a revocation status a soft-fail or hard-fail client waved on)."""
+        return tuple(s for s in self.steps if s.ok and s.warning)
+
+    @property
+    def revocation(self) -> tuple[tuple[str, str, str, str], ...]:
+        """Each certificate's revocation status below the trust anchor, leaf first:
+        ``(position, subject, status, reason)``.
+
+        The status is a :class:`~pki_lab.validation.crl.RevocationStatus` value: ``"good"``, ``"revoked"``,
+        ``"unknown"`` (undetermined, the reason says why) or ``"unchecked"`` (no CRL spoke for it, or
+        revocation checking was off, or an earlier check of the certificate failed first). Never "passed"
+        for a check not made.
+        """
+        found = {s.index: s for s in self.steps if s.rule == Rule.REVOCATION}
+        last = len(self.path) - 1 if self.anchored else len(self.path)
+        out = []
+        for index in range(last):
+            step = found.get(index)
+            if step is not None:
+                out.append((step.position, step.subject, step.status or "unchecked", step.sentence))
+                continue
+            position = "leaf" if index == 0 else f"intermediate {index}"
+            out.append((position, certificate_label(self.path[index]), "unchecked",
+                        "Its revocation status was not checked."))
+        return tuple(out)
+
     def path_text(self) -> str:
         """The path as ``leaf <- intermediate <- anchor`` with short names."""
         return " <- ".join(certificate_label(c) for c in self.path)
@@ -147,8 +180,9 @@ class ValidationReport:
         colour = "#1a7f37" if self.ok else "#cf222e"
         rows = []
         for step in self.steps:
-            mark = "&#10004;" if step.ok else "&#10008;"
-            style = "" if step.ok else " style='background:#ffebe9'"
+            mark = "&#10008;" if not step.ok else "&#9888;" if step.warning else "&#10004;"
+            style = " style='background:#ffebe9'" if not step.ok else " style='background:#fff8c5'" \
+                if step.warning else ""
             cells = (mark, f"{html.escape(step.position)}<br><small>{html.escape(step.subject)}</small>",
                      f"<code>{html.escape(step.rule)}</code>", html.escape(step.sentence),
                      f"<small>{html.escape(step.section)}</small>")
