@@ -30,10 +30,6 @@ OPENSSL_DIFFERS = {
                                             "validation error); the test expects VALID",
 }
 
-#: The PKITS sections cryptography's verifier cannot judge: it checks no CRLs (4.4, 4.14, 4.15) and processes no
-#: certificate policies (4.8 to 4.12). Runs with initial policy inputs are left out for the same reason.
-NOT_FOR_CRYPTOGRAPHY = ("4.4", "4.8", "4.9", "4.10", "4.11", "4.12", "4.14", "4.15")
-
 _CRL = "its INVALID verdict comes from a CRL (a revoked certificate, or a CRL signed by a key that may not sign " \
        "CRLs); cryptography checks no CRLs"
 _NAMES = "name chaining by RFC 5280 7.1 (RFC 4518: case and insignificant whitespace); cryptography compares " \
@@ -42,7 +38,8 @@ _DN_NC = "cryptography does not support directoryName name constraints and rejec
          "that has one"
 _SELF_ISSUED = "the path runs through a self-issued CA certificate (key rollover); cryptography's path builder " \
                "does not find it ('signature does not match')"
-#: Where cryptography 50's verifier (Web PKI profile, no CRLs) differs from the expected PKITS verdict.
+#: Where cryptography 50's verifier (Web PKI profile, no CRLs), on the runs it can judge (``for_cryptography``),
+#: differs from the expected PKITS verdict.
 CRYPTOGRAPHY_DIFFERS = {
     "pkits-4.1.4-valid_dsa_signatures_test4": "cryptography's Web PKI profile forbids DSA keys",
     "pkits-4.2.4-valid_generalizedtime_notbefore_date_test4": "cryptography refuses a GeneralizedTime date "
@@ -81,7 +78,7 @@ def _loadable(runs):
 
 
 RUNS = _loadable(pkits_runs())
-CRYPTOGRAPHY_RUNS = [r for r in RUNS if not r.kwargs() and r.section not in NOT_FOR_CRYPTOGRAPHY]
+CRYPTOGRAPHY_RUNS = [r for r in RUNS if r.for_cryptography]  # no policy inputs, not about CRLs or policies
 
 
 def _peer_beside_the_lab(peer: str, run, ok: bool, differs: dict[str, str], output: str) -> None:

@@ -33,8 +33,8 @@ from ..errors import PkiLabError
 from ..validation.api import validate_chain
 from ..validation.context import ANY_POLICY
 
-__all__ = ["ANCHOR", "ANCHOR_CRL", "PKITS_TIME", "SKIPPED_RUNS", "PkitsRun", "PkitsInputs", "RunResult",
-           "load_runs", "load_inputs", "run_pkits", "run_all", "format_pkits_table"]
+__all__ = ["ANCHOR", "ANCHOR_CRL", "PKITS_TIME", "SKIPPED_RUNS", "NOT_FOR_CRYPTOGRAPHY", "PkitsRun", "PkitsInputs",
+           "RunResult", "load_runs", "load_inputs", "run_pkits", "run_all", "format_pkits_table"]
 
 #: The trust anchor of every run, and its CRL (added to every run's CRLs).
 ANCHOR = "TrustAnchorRootCertificate.crt"
@@ -49,6 +49,10 @@ SKIPPED_RUNS: dict[str, str] = {
              "parameters, to be inherited from the issuer's key, and cryptography cannot parse such a "
              "SubjectPublicKeyInfo, so the certificates cannot be loaded",
 }
+
+#: The sections pyca/cryptography's verifier cannot judge: it checks no CRLs (4.4 basic CRLs, 4.14 distribution
+#: points, 4.15 delta CRLs) and processes no certificate policies (4.8 to 4.12). See :attr:`PkitsRun.for_cryptography`.
+NOT_FOR_CRYPTOGRAPHY = ("4.4", "4.8", "4.9", "4.10", "4.11", "4.12", "4.14", "4.15")
 
 #: The JSON's names for the initial inputs of RFC 5280 6.1.1 (c), (e)-(g), and validate_chain's.
 _PARAMS = {"user_initial_policy_set": "initial_policies", "initial_explicit_policy": "explicit_policy",
@@ -77,6 +81,12 @@ class PkitsRun:
     @property
     def expected(self) -> str:
         return "VALID" if self.expect_valid else "INVALID"
+
+    @property
+    def for_cryptography(self) -> bool:
+        """Can pyca/cryptography's verifier judge this run? Not with policy inputs, nor in a section about CRLs or
+        policies (:data:`NOT_FOR_CRYPTOGRAPHY`): it checks neither."""
+        return not self.policy and self.section not in NOT_FOR_CRYPTOGRAPHY
 
     def kwargs(self) -> dict[str, object]:
         """The policy inputs as keyword arguments of :func:`validate_chain`."""
