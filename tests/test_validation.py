@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import time
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pki_lab import clock
 from pki_lab.ca import CertificateAuthority
@@ -15,6 +19,7 @@ from pki_lab.errors import MalformedInputError, ParameterError, WrongTypeError
 from pki_lab.validation import ValidationReport, validate_chain
 from pki_lab.validation.gallery import GALLERY, base_chain, chain_with_faults, resign, scenario
 
+from .conftest import examples
 from .limbo import public_case
 
 NOW = clock.LAB_EPOCH
@@ -268,3 +273,62 @@ def test_building_adversarial_pools_stop_with_a_reason(case_id, words):
     """100 CAs chained to nowhere, or a cycle: the builder stops (loop check, depth, work budget) and says why."""
     result = run_case(public_case(case_id))
     assert result.outcome == "agreed" and words in result.detail
+
+
+# --- path building: order-independent, dead ends remembered (RFC 4158), work counted ---------------------------
+
+MESH_SIZE = 50
+
+
+@pytest.fixture(scope="module")
+def mesh():
+    """50 CAs, each cross-signed by its next and its seventh neighbour; only CA 25 is certified by the root.
+
+    The leaf is issued by CA 0, so the only ways up run through the mesh (7 hops to CA 25, then the root):
+    a builder that searches every branch again runs out of work, one that remembers dead ends does not.
+    """
+    with clock.travel_to(NOW):
+        root = CertificateAuthority.create_root("Mesh Root")
+        cas = [CertificateAuthority.create_root(f"Mesh CA {i}") for i in range(MESH_SIZE)]
+        pool = [cas[(i + step) % MESH_SIZE].cross_sign(cas[i]) for i in range(MESH_SIZE) for step in (1, 7)]
+        pool.append(root.cross_sign(cas[25]))
+        leaf = cas[0].issue("www.example.com")
+    return leaf, pool, root
+
+
+def _mesh_verdict(mesh, pool):
+    leaf, _, root = mesh
+    report = validate_chain(leaf, pool, trust=[root], at=NOW, name="www.example.com")
+    return report.ok, report.reason, tuple(c.fingerprint(hashes.SHA256()) for c in report.path)
+
+
+@pytest.mark.parametrize("order", ["given", "reversed"])
+def test_path_building_a_50_ca_mesh_validates_quickly_in_any_order(mesh, order):
+    _, pool, _ = mesh
+    pool = list(pool) if order == "given" else list(reversed(pool))
+    start = time.perf_counter()
+    ok, reason, path = _mesh_verdict(mesh, pool)
+    elapsed = time.perf_counter() - start
+    print(f"50-CA mesh, {order} order: {elapsed:.3f} s")
+    assert ok, reason
+    assert len(path) == 10 and elapsed < 1.0
+
+
+def test_path_building_mesh_twin_without_the_root_link_is_a_dead_end_not_a_budget(mesh):
+    """Twin: without the root's cross-certificate no path exists, and the builder says so (no budget reason)."""
+    leaf, pool, root = mesh
+    report = validate_chain(leaf, pool[:-1], trust=[root], at=NOW, name="www.example.com")
+    assert not report.ok and report.failure.rule == "rfc5280-path-to-anchor"
+    assert "budget" not in report.reason
+
+
+@settings(max_examples=examples(20), deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_path_building_same_verdict_and_path_for_any_order_of_the_pool(mesh, rnd):
+    _, pool, _ = mesh
+    shuffled = list(pool)
+    rnd.shuffle(shuffled)
+    start = time.perf_counter()
+    verdict = _mesh_verdict(mesh, shuffled)
+    assert time.perf_counter() - start < 1.0
+    assert verdict == _mesh_verdict(mesh, pool)
