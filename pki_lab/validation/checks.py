@@ -30,8 +30,8 @@ from cryptography import x509
 from ..names import certificate_label
 from . import profile
 from .building import Budget, Candidate
-from .context import ValidationContext
 from .constraints import check_name_constraints
+from .context import ValidationContext
 from .names import san_matches
 from .policy import check_policies
 from .recorder import Recorder, Stop

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from .dn import name_key, name_within
+from .dn import name_key
 from .facts import MAX_NAME_CONSTRAINT_CHECKS, Facts
 from .names import is_valid_dns_name as dns_name_ok
 from .names import parse_mailbox as mailbox
@@ -88,89 +88,108 @@ _READERS: dict[type, Callable[[object], object]] = {DNS: _dns_base, IP: _ip_base
                                                     URI: _uri_base, DIR: _dir_base}
 
 
+def _suffixes(host: str) -> list[str]:
+    """``host`` and each name above it at a label boundary: a.example.com, example.com, com."""
+    out, dot = [host], host.find(".")
+    while dot != -1:
+        out.append(host[dot + 1:])
+        dot = host.find(".", dot + 1)
+    return out
+
+
+def _ip_key(version: int, prefix: int, value: int) -> tuple[int, int, int]:
+    shift = (32 if version == 4 else 128) - prefix
+    return (version, prefix, (value >> shift) << shift)
+
+
+# What a subtree is filed under in the index of its side, and what a name looks up there. A name is in
+# a subtree exactly when one of its lookups is one of the subtree's keys, so finding the first subtree
+# that holds a name costs a few dictionary lookups, not a comparison with every subtree.
+
+def _subtree_keys(kind: type, base, excluded: bool) -> list:
+    if kind is DNS:  # an excluded subtree also overlaps a wildcard one label above it
+        return [("in", base), ("parent", base.partition(".")[2])] if excluded else [("in", base)]
+    if kind is IP:
+        return [_ip_key(base.version, base.prefixlen, int(base.network_address))]
+    return [base]
+
+
+def _lookups(kind: type, value, excluded: bool, prefixes: frozenset) -> list:
+    if kind is DNS:
+        if not value.startswith("*."):
+            return [("in", s) for s in _suffixes(value)]
+        rest = value[2:]  # a wildcard stands for many names: all must be permitted, any excluded one counts
+        return [("in", s) for s in _suffixes(rest)] + ([("parent", rest)] if excluded else [])
+    if kind is IP:
+        return [_ip_key(v, p, int(value)) for v, p in prefixes if v == value.version]
+    if kind is EMAIL:
+        local, host = value
+        return [("mailbox", value), ("host", host)] + [("domain", "." + s) for s in _suffixes(host)[1:]]
+    if kind is URI:
+        return [("host", value)] + [("domain", "." + s) for s in _suffixes(value)[1:]]
+    return [value[:k] for k in range(len(value) + 1)]  # DIR: 7.1, the subtree's RDNs are the name's first ones
+
+
+@dataclasses.dataclass
+class _Side:
+    """The subtrees of one side (permitted or excluded) of one form, indexed (see :func:`_subtree_keys`)."""
+
+    excluded: bool
+    index: dict = dataclasses.field(default_factory=dict)
+    prefixes: set = dataclasses.field(default_factory=set)
+
+    def add(self, kind: type, position: int, base) -> None:
+        for key in _subtree_keys(kind, base, self.excluded):
+            self.index.setdefault(key, position)
+        if kind is IP:
+            self.prefixes.add((base.version, base.prefixlen))
+
+    def first(self, kind: type, value) -> int | None:
+        """The position of the first subtree of this side that holds (or, excluded, overlaps) ``value``."""
+        hits = [self.index[k] for k in _lookups(kind, value, self.excluded, frozenset(self.prefixes))
+                if k in self.index]
+        return min(hits) if hits else None
+
+
 @dataclasses.dataclass(frozen=True)
 class Subtrees:
-    """One CA's nameConstraints, read once: for each side, the subtrees by form, with their positions.
+    """One CA's nameConstraints, read once per validation: each side's subtrees by form, indexed.
 
-    ``permitted[kind]`` is a list of ``(position, base)``; ``base`` is the parsed subtree, or a marker
-    for one that is malformed (or of a form this validator cannot check).
+    ``permitted[kind]`` and ``excluded[kind]`` index the subtrees of that form by position; ``malformed``
+    names, per form, the first subtree that could not be read (or is of a form this validator cannot
+    check); ``texts`` are the subtrees as written, for the report.
     """
 
-    permitted: dict[type, list[tuple[int, object]]]
-    excluded: dict[type, list[tuple[int, object]]]
+    permitted: dict[type, _Side]
+    excluded: dict[type, _Side]
     permitted_count: int
     excluded_count: int
-    malformed: frozenset[type]
+    malformed: dict[type, str]
     texts: tuple[tuple[str, ...], tuple[str, ...]]
 
     @classmethod
     def read(cls, constraints: x509.NameConstraints) -> Subtrees:
         """Parse every subtree of ``constraints`` (RFC 5280 4.2.1.10)."""
-        sides, malformed, texts = [], set(), []
-        for trees in (list(constraints.permitted_subtrees or ()), list(constraints.excluded_subtrees or ())):
-            by_kind: dict[type, list[tuple[int, object]]] = {}
+        sides, malformed, texts = [], {}, []
+        for excluded, trees in ((False, list(constraints.permitted_subtrees or ())),
+                                (True, list(constraints.excluded_subtrees or ()))):
+            by_kind: dict[type, _Side] = {}
             for position, tree in enumerate(trees):
-                reader = _READERS.get(type(tree))
+                kind = type(tree)
+                reader = _READERS.get(kind)
                 base = _MALFORMED if reader is None else reader(tree.value)
+                side = by_kind.setdefault(kind, _Side(excluded))
                 if base is _MALFORMED:
-                    malformed.add(type(tree))
-                by_kind.setdefault(type(tree), []).append((position, base))
+                    malformed.setdefault(kind, _subtree_text(tree))
+                else:
+                    side.add(kind, position, base)
             sides.append(by_kind)
             texts.append(tuple(_subtree_text(tree) for tree in trees))
-        return cls(sides[0], sides[1], len(texts[0]), len(texts[1]), frozenset(malformed), (texts[0], texts[1]))
+        return cls(sides[0], sides[1], len(texts[0]), len(texts[1]), malformed, (texts[0], texts[1]))
 
 
 def _subtree_text(tree: x509.GeneralName) -> str:
     return tree.value.rfc4514_string() if isinstance(tree, DIR) else str(tree.value)
-
-
-# -- one name against one subtree ----------------------------------------------------------------
-
-
-def _in_dns(name: str, base: str) -> bool:
-    return name == base or name.endswith("." + base)
-
-
-def _dns_inside(base: str, name: str) -> bool:
-    """A permitted subtree must hold every name a SAN stands for (a wildcard stands for many)."""
-    return _in_dns(name[2:] if name.startswith("*.") else name, base)
-
-
-def _dns_overlaps(base: str, name: str) -> bool:
-    """An excluded subtree rules a SAN out if it overlaps it at all (``*.example.com`` and ``a.example.com``)."""
-    if name.startswith("*."):
-        rest = name[2:]
-        return _in_dns(rest, base) or base.partition(".")[2] == rest
-    return _in_dns(name, base)
-
-
-def _ip_inside(base, address) -> bool:
-    return address.version == base.version and address in base
-
-
-def _email_inside(base: tuple[str, object], box: tuple[str, str]) -> bool:
-    form, value = base
-    if form == "mailbox":
-        return value == box
-    if form == "domain":
-        return box[1].endswith(value)
-    return box[1] == value
-
-
-def _host_inside(base: tuple[str, str], host: str) -> bool:
-    form, value = base
-    return host.endswith(value) if form == "domain" else host == value
-
-
-def _dir_inside(base, key) -> bool:
-    return name_within(key, base)
-
-
-#: For each form: (test for a permitted subtree, test for an excluded one), each ``test(base, name)``.
-_TESTS: dict[type, tuple[Callable, Callable]] = {
-    DNS: (_dns_inside, _dns_overlaps), IP: (_ip_inside, _ip_inside), EMAIL: (_email_inside, _email_inside),
-    URI: (_host_inside, _host_inside), DIR: (_dir_inside, _dir_inside),
-}
 
 
 # -- reading the certificate's names -------------------------------------------------------------
@@ -247,17 +266,9 @@ class _Work:
             raise ConstraintViolation(WORK_LIMIT)
 
 
-def _first_match(entries, test, value) -> int | None:
-    """The position of the first subtree that ``value`` is in, or None."""
-    for position, base in entries:
-        if test(base, value):
-            return position
-    return None
-
-
 def _check_name(name: x509.GeneralName, value: object, trees: Subtrees, work: _Work) -> str | None:
     kind = type(name)
-    permitted, excluded = trees.permitted.get(kind, ()), trees.excluded.get(kind, ())
+    permitted, excluded = trees.permitted.get(kind), trees.excluded.get(kind)
     if not permitted and not excluded:
         work.spend(trees.permitted_count + trees.excluded_count)  # every pair is looked at, as in cryptography
         return None
@@ -268,18 +279,16 @@ def _check_name(name: x509.GeneralName, value: object, trees: Subtrees, work: _W
             return why
     if kind in trees.malformed:
         work.spend(1)
-        return (f"a {_FORM[kind]} name constraint is malformed, so the {_label(name)} cannot be shown to "
-                "satisfy the constraints")
-    inside, overlaps = _TESTS[kind]
+        return f"the {_FORM[kind]} name constraint {trees.malformed[kind]!r} is malformed"
     label = _label(name)
     if permitted:
-        hit = _first_match(permitted, inside, value)
+        hit = permitted.first(kind, value)
         work.spend(trees.permitted_count if hit is None else hit + 1)
         if hit is None:
             return f"the {label} is not inside any permitted {_PERMITTED[kind]}"
     else:
         work.spend(trees.permitted_count)
-    hit = _first_match(excluded, overlaps, value)
+    hit = excluded.first(kind, value) if excluded else None
     work.spend(trees.excluded_count if hit is None else hit + 1)
     if hit is not None:
         return f"the {label} is inside the excluded {_EXCLUDED[kind]} {trees.texts[1][hit]}"

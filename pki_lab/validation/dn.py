@@ -132,7 +132,7 @@ def name_key(name: x509.Name) -> NameKey:
 
 def names_equal(a: x509.Name, b: x509.Name) -> bool:
     """Do two distinguished names match (RFC 5280 7.1: RDNs in order, values prepared by RFC 4518)?"""
-    return a == b or name_key(a) == name_key(b)
+    return name_key(a) == name_key(b)
 
 
 def name_within(name: NameKey | x509.Name, base: NameKey | x509.Name) -> bool:
