@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -92,3 +94,15 @@ def test_main_bad_file_exits_2(tmp_path, capsys):
     bad.write_text("{not json")
     assert main([str(bad)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_main_without_a_file_runs_the_public_sample(monkeypatch, capsys):
+    monkeypatch.chdir(CASES.parents[2])  # the repository: the default file is relative to it
+    assert main([]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "764 passed, 0 failed, 5 skipped"
+
+
+def test_python_dash_m_runs_the_runner():
+    done = subprocess.run([sys.executable, "-m", "pki_lab.conformance", "--help"], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0 and "--pkits DIR" in done.stdout
