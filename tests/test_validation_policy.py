@@ -28,7 +28,14 @@ from pki_lab.validation import Rule, validate_chain
 from pki_lab.validation.context import PolicyInputs
 from pki_lab.validation.facts import Facts
 from pki_lab.validation.policy import evaluate
-from pki_lab.validation.policy_tree import ANY_POLICY, MAX_NODES, parse_policy_mappings
+from pki_lab.validation.policy_tree import (
+    ANY_POLICY,
+    MAX_NODES,
+    certificate_policies,
+    mappings_extension,
+    parse_policy_mappings,
+    policies_extension,
+)
 
 P1, P2, P3 = "1.3.6.1.4.1.55555.7.1", "1.3.6.1.4.1.55555.7.2", "1.3.6.1.4.1.55555.7.3"
 DV = "2.23.140.1.2.1"
@@ -223,3 +230,22 @@ def test_any_mesh_ends_within_the_bound(width, depth, explicit):
     assert outcome.tree is None or outcome.tree.count <= MAX_NODES
     if width ** (depth + 1) + sum(width ** d for d in range(1, depth + 1)) < MAX_NODES:
         assert outcome.ok  # small enough: every policy survives
+
+
+def test_bridge_mapping_with_the_helpers():
+    """A bridge CA maps its PKI's policy A to the partner's B (RFC 5280 4.2.1.5): valid for A, unless inhibited."""
+    a, b = P1, P3
+    with clock.travel_to(clock.LAB_EPOCH):
+        bridge = _root().create_intermediate("Policy Bridge CA", path_length=None,
+                                             extensions=[(policies_extension(a), False)])
+        partner = bridge.create_intermediate("Policy Partner CA", extensions=[
+            (policies_extension(a), False), (mappings_extension([(a, b)]), True)])
+        leaf = partner.issue("www.partner.example", profile="server", extensions=[(policies_extension(b), False)])
+    args = dict(trust=[_root().certificate], at=clock.LAB_EPOCH, usage=None, initial_policies=[a],
+                explicit_policy=True)
+    report = validate_chain(leaf, [bridge.certificate, partner.certificate], **args)
+    assert report.ok and report.policy.user_constrained == (a,)
+    assert report.policy.tree.level(3)[0].valid_policy == b
+    assert not validate_chain(leaf, [bridge.certificate, partner.certificate], policy_mapping_inhibit=True,
+                              **args).ok
+    assert certificate_policies(leaf) == (b,) and certificate_policies(_root().certificate) == ()

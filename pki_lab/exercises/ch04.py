@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from .. import data
+from ..validation.api import validate_chain
 from ..validation.gallery import scenario
 from ..validation.history import replay
 from ..validation.names import in_dns_subtree
+from ..validation.policy_tree import certificate_policies
 from . import Exercise, register
 
 # What the notebook defines before its exercises (the unit tests run it too).
@@ -15,6 +18,8 @@ import datetime as dt
 from pki_lab.validation import validate_chain
 from pki_lab.validation.gallery import scenario
 from pki_lab.validation.history import certificates, replay
+from pki_lab import data
+from pki_lab.exercises.ch04 import CABF_POLICIES
 good = scenario("valid")
 """
 
@@ -126,5 +131,48 @@ register(Exercise(
                 "example.org passes, anything else fails, whatever the leaf's issuer is willing to sign.",
     coach=lambda a, e: "That name is outside example.org, so the validator would reject it.",
     wrong_example="www.example.com",
+    setup_code=SETUP,
+))
+
+
+#: The CA/Browser Forum's policy OIDs (BR 7.1.6.1): domain, organization, individual and extended validation.
+CABF_POLICIES = ("2.23.140.1.2.1", "2.23.140.1.2.2", "2.23.140.1.2.3", "2.23.140.1.1")
+
+
+def _facebook_policy() -> str:
+    fb = data.chain("facebook.com")
+    report = validate_chain(fb.leaf, fb.intermediates, trust=[fb.trust_anchor], at=fb.validation_time,
+                            name=fb.dns_name, initial_policies=CABF_POLICIES, explicit_policy=True)
+    return report.policy.user_constrained[0]
+
+
+def _coach_policy(answer, _expected) -> str:
+    if str(answer).strip() in certificate_policies(data.chain("facebook.com").intermediates[0]):
+        return ("The intermediate may issue under that policy, but a policy holds for a path only if every "
+                "certificate below the anchor asserts it (or anyPolicy): look at the leaf too.")
+    return "Print report.policy: the user-constrained set is what is left for the caller."
+
+
+register(Exercise(
+    id="04.5",
+    prompt="Validate the shipped facebook.com chain accepting any CA/B Forum policy (initial_policies=CABF_POLICIES, "
+           "explicit_policy=True). Which policy OID is in the report's user-constrained set? (a dotted OID string)",
+    expected=_facebook_policy,
+    accepts=(str,),
+    normalize=lambda v: str(v).strip(),
+    hints=(
+        "fb = data.chain('facebook.com'); validate_chain(fb.leaf, fb.intermediates, trust=[fb.trust_anchor], "
+        "at=fb.validation_time, name=fb.dns_name, initial_policies=CABF_POLICIES, explicit_policy=True).policy",
+        "The DigiCert intermediate lists several policies; the path keeps only those the leaf asserts as well.",
+    ),
+    solution_code="fb = data.chain('facebook.com')\n"
+                  "report = validate_chain(fb.leaf, fb.intermediates, trust=[fb.trust_anchor], at=fb.validation_time,\n"
+                  "                        name=fb.dns_name, initial_policies=CABF_POLICIES, explicit_policy=True)\n"
+                  "report.policy.user_constrained[0]",
+    explanation="The intermediate may issue DV, OV, IV and EV certificates, but the leaf asserts only "
+                "2.23.140.1.2.2 (organization validated), so the valid_policy_tree keeps that one branch "
+                "(RFC 5280 6.1.3 (d)): the path is OV, not EV, whatever else the CA above it may do.",
+    coach=_coach_policy,
+    wrong_example="2.23.140.1.1",
     setup_code=SETUP,
 ))

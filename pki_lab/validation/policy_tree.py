@@ -19,13 +19,15 @@ from cryptography import x509
 from cryptography.x509.oid import CertificatePoliciesOID, ExtensionOID
 
 from ..der import read
+from ..der.encode import oid, sequence
 from ..der.values import oid_text
 from ..errors import MalformedInputError
 from ..oids import oid_name
 from .facts import Facts
 
 __all__ = ["ANY_POLICY", "MAX_NODES", "PolicyNode", "PolicyTree", "PolicyOutcome", "Finding", "TreeTooLarge",
-           "parse_policy_mappings", "policy_mappings", "policy_text", "set_text", "constrained_set"]
+           "parse_policy_mappings", "policy_mappings", "policy_text", "set_text", "constrained_set",
+           "certificate_policies", "policies_extension", "mappings_extension"]
 
 #: anyPolicy (RFC 5280 4.2.1.4), from cryptography's own table.
 ANY_POLICY = CertificatePoliciesOID.ANY_POLICY.dotted_string
@@ -81,6 +83,27 @@ def policy_mappings(cert: x509.Certificate, facts: Facts) -> tuple[tuple[str, st
     if isinstance(value, MalformedInputError):
         raise value
     return value
+
+
+def certificate_policies(cert: x509.Certificate) -> tuple[str, ...]:
+    """The policy OIDs a certificate asserts in certificatePolicies (RFC 5280 4.2.1.4), dotted; () without one."""
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.CertificatePolicies)
+    except (x509.ExtensionNotFound, ValueError):
+        return ()
+    return tuple(info.policy_identifier.dotted_string for info in ext.value)
+
+
+def policies_extension(*oids: str) -> x509.CertificatePolicies:
+    """A certificatePolicies extension asserting these policy OIDs without qualifiers, for a CA's ``extensions``."""
+    return x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(o), None) for o in oids])
+
+
+def mappings_extension(pairs) -> x509.UnrecognizedExtension:
+    """A policyMappings extension, (issuerDomainPolicy, subjectDomainPolicy) pairs written as DER (RFC 5280
+    4.2.1.5), since cryptography 50 has no class for it; mark it critical, as conforming CAs should."""
+    return x509.UnrecognizedExtension(ExtensionOID.POLICY_MAPPINGS,
+                                      sequence(*(sequence(oid(a), oid(b)) for a, b in pairs)))
 
 
 # -- the tree (RFC 5280 6.1.2 (a)) ---------------------------------------------------------------------------
