@@ -1,4 +1,5 @@
-"""Facts about a certificate (parsed extensions, key identifiers, self-issued?), computed once per validation.
+"""Facts about a certificate (parsed extensions, key identifiers, canonical names, self-issued?), computed once
+per validation.
 
 Parsing an extension or comparing two names is cheap once, but a validator asks the
 same questions many times per path and per candidate path. The facts of a
@@ -10,6 +11,12 @@ nothing is shared between calls or threads.
 The table is keyed by ``id(cert)`` (hashing a certificate hashes its whole DER, which
 is slower) and keeps a reference to each certificate it holds facts about, so no
 certificate it knows can be collected and have its id reused while the table lives.
+Other parsed objects (a CA's name constraints, read into subtrees) are kept the same way.
+
+Names are compared as RFC 5280 7.1 says, through their canonical keys (:func:`.dn.name_key`),
+worked out once per certificate. The table also carries the one budget of name-constraint
+comparisons of the validation (:mod:`.constraints`), so the work is bounded across every
+candidate path, not per certificate.
 """
 
 from __future__ import annotations
