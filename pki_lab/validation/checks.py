@@ -48,7 +48,16 @@ def _sans(cert: x509.Certificate, ctx: ValidationContext) -> list[x509.GeneralNa
 
 
 def _validity(rec: Recorder, i: int, cert: x509.Certificate, at: _dt.datetime) -> None:
+    """6.1.3 (a)(2), at the granularity of the validity field.
+
+    RFC 5280 4.1.2.5 encodes notBefore and notAfter to the second (4.1.2.5.2: GeneralizedTime MUST NOT
+    hold fractional seconds) and makes both inclusive, so each names a whole second: the instant of
+    validation is compared at that granularity, its fraction dropped (floor). A certificate whose notAfter
+    is 00:00:00 is still valid at 00:00:00.999; one whose notBefore is 00:00:01 is not yet valid then. The
+    same holds in both profiles: it is how the field is read, not a Web PKI rule.
+    """
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    at = at.replace(microsecond=0)
     section = "RFC 5280 6.1.3 (a)(2)" if i < len(rec.path) - 1 or not rec.anchored else "RFC 5280 4.1.2.5"
     if at < start:
         rec.add(i, Rule.VALIDITY, section, f"Not yet valid: its validity starts {start.isoformat()}, after "
@@ -170,7 +179,8 @@ def _check(rec: Recorder, candidate: Candidate, ctx: ValidationContext, budget: 
                     f"Its signature cannot be trusted: {problem} ({issuer}).", problem is None)
         if which == "signatures":
             continue
-        problem = profile.extension_problem(cert, ctx.facts, is_anchor=is_anchor)
+        strict = ctx.profile == "webpki"
+        problem = profile.extension_problem(cert, ctx.facts, is_anchor=is_anchor and i > 0, strict=strict)
         if not rec.problem(i, Rule.EXTENSIONS, problem,
                            "Its extensions are well formed, and it has no unrecognised critical extension."):
             continue
@@ -178,7 +188,7 @@ def _check(rec: Recorder, candidate: Candidate, ctx: ValidationContext, budget: 
         if (ctx.crls or ctx.revocation != "off") and not is_anchor and i < n - 1:
             revocation_step(rec, i, ctx, budget, check_path)
         if i > 0:
-            if rec.problem(i, Rule.CA, profile.ca_problem(cert, ctx.facts, is_anchor=is_anchor),
+            if rec.problem(i, Rule.CA, profile.ca_problem(cert, ctx.facts, is_anchor=is_anchor, strict=strict),
                            "It is a CA certificate (basicConstraints CA:TRUE, keyUsage keyCertSign)."):
                 _pathlen(rec, i, ctx)
             rec.problem(i, Rule.EKU, profile.eku_problem(cert, ctx.facts, ctx.eku, leaf=False),
@@ -186,20 +196,38 @@ def _check(rec: Recorder, candidate: Candidate, ctx: ValidationContext, budget: 
         _name_constraints(rec, i, ctx)
         if i == 0:
             _leaf(rec, cert, ctx)
-        rec.problem(i, Rule.KEY, profile.key_problem(cert, web=ctx.web),
-                    "Its public key is of an allowed type and size.")
-        if not is_anchor:
-            rec.problem(i, Rule.SIGNATURE_ALGORITHM, profile.signature_algorithm_problem(cert, web=ctx.web),
-                        "Its signature algorithm is allowed.")
+        _algorithms(rec, i, cert, ctx, is_anchor)
     if which != "signatures":  # 6.1.3 (d)-(f), 6.1.4 (a)-(j), 6.1.5 (g): path-wide, after the per-certificate steps
         check_policies(rec, ctx)
+
+
+def _algorithms(rec: Recorder, i: int, cert: x509.Certificate, ctx: ValidationContext, is_anchor: bool) -> None:
+    """RFC 5480 2.1.1, RFC 5280 4.1.2.7 and (for a TLS server) BR 6.1.5, 7.1.3: the key and the signature algorithm.
+
+    The anchor's key is checked too (its key is what the path rests on, 6.1.1 (d)); its own signature
+    algorithm is not, as its self-signature plays no part.
+    """
+    rec.problem(i, Rule.NAMED_CURVE, profile.curve_problem(cert, ctx.facts),
+                "Its public key, if an EC key, names its curve.")
+    rec.problem(i, Rule.KEY, profile.key_problem(cert, web=ctx.web),
+                "Its public key is of an allowed type and size.")
+    if not is_anchor:
+        rec.problem(i, Rule.SIGNATURE_ALGORITHM, profile.signature_algorithm_problem(cert, web=ctx.web),
+                    "Its signature algorithm is allowed.")
 
 
 def _leaf(rec: Recorder, cert: x509.Certificate, ctx: ValidationContext) -> None:
     """RFC 5280 6.1.5 and the BR: the end-entity profile, its purpose, its key usage and its name."""
     needs_san = ctx.web or bool(ctx.names)
-    rec.problem(0, Rule.END_ENTITY, profile.leaf_problem(cert, ctx.facts, needs_san=needs_san),
+    rec.problem(0, Rule.END_ENTITY, profile.leaf_problem(cert, ctx.facts, needs_san=needs_san, web=ctx.web),
                 "Its end-entity extensions are as the profile requires.")
+    rec.problem(0, Rule.KEY_CERT_SIGN, profile.key_cert_sign_problem(cert, ctx.facts),
+                "Its keyUsage asserts keyCertSign only with basicConstraints CA:TRUE.")
+    if ctx.web:
+        rec.problem(0, Rule.SUBSCRIBER_CA, profile.subscriber_problem(cert, ctx.facts),
+                    "It does not claim CA:TRUE for a key that may not sign certificates.")
+        rec.problem(0, Rule.SAN_SYNTAX, profile.san_syntax_problem(cert, ctx.facts),
+                    "Each dNSName of its subjectAltName is a valid host name or wildcard domain name.")
     rec.problem(0, Rule.LEAF_EKU, profile.eku_problem(cert, ctx.facts, ctx.eku, leaf=True),
                 "Its extendedKeyUsage allows the purpose.")
     _key_usage(rec, ctx)

@@ -40,6 +40,10 @@ class Rule(StrEnum):
     COMMON_NAME = "cabf-common-name"
     KEY = "cabf-key"
     SIGNATURE_ALGORITHM = "cabf-signature-algorithm"
+    NAMED_CURVE = "rfc5480-named-curve"
+    KEY_CERT_SIGN = "rfc5280-key-cert-sign"
+    SUBSCRIBER_CA = "cabf-subscriber-not-ca"
+    SAN_SYNTAX = "cabf-san-syntax"
 
     @property
     def section(self) -> str:
@@ -73,8 +77,9 @@ RULES: dict[Rule, RuleInfo] = {
                             "validity period (notBefore and notAfter included)."),
     Rule.REVOCATION: RuleInfo("RFC 5280 6.1.3 (a)(3)", "No certificate is revoked by a CRL its issuer published, "
                               "when CRLs are given."),
-    Rule.CA: RuleInfo("RFC 5280 6.1.4 (k)", "Every issuer is a CA certificate: basicConstraints CA:TRUE (critical), "
-                      "keyUsage keyCertSign and a subjectKeyIdentifier."),
+    Rule.CA: RuleInfo("RFC 5280 6.1.4 (k)", "Every issuer is a CA certificate with a subject name, basicConstraints "
+                      "CA:TRUE and keyCertSign if it has a keyUsage (the Web PKI: also critical, keyUsage and key "
+                      "identifiers present)."),
     Rule.PATHLEN: RuleInfo("RFC 5280 6.1.4 (l)", "No CA's pathLenConstraint is exceeded by the CA certificates "
                            "below it (self-issued ones not counted)."),
     Rule.EKU: RuleInfo("RFC 5280 4.2.1.12", "A CA's extendedKeyUsage, if it has one, allows the purpose."),
@@ -92,8 +97,16 @@ RULES: dict[Rule, RuleInfo] = {
                             "(serverAuth or clientAuth)."),
     Rule.COMMON_NAME: RuleInfo("CABF BR 7.1.4.3", "A server leaf's common name, if any, is a character-for-character "
                                "copy of one of its subjectAltName entries."),
-    Rule.KEY: RuleInfo("CABF BR 6.1.5", "Each public key is RSA of at least 2048 bits or ECDSA on P-256, P-384 or "
-                       "P-521 (Ed25519 and Ed448 too, outside the Web PKI)."),
-    Rule.SIGNATURE_ALGORITHM: RuleInfo("CABF BR 7.1.3.2", "Each certificate below the anchor is signed with RSA or "
-                                       "ECDSA over SHA-256, SHA-384 or SHA-512 (EdDSA too, outside the Web PKI)."),
+    Rule.KEY: RuleInfo("CABF BR 6.1.5", "Each public key can be read and, for a TLS server, is RSA of at least 2048 "
+                       "bits or ECDSA on P-256, P-384 or P-521."),
+    Rule.SIGNATURE_ALGORITHM: RuleInfo("CABF BR 7.1.3.2", "For a TLS server, each certificate below the anchor is "
+                                       "signed with RSA or ECDSA over SHA-256, SHA-384 or SHA-512."),
+    Rule.NAMED_CURVE: RuleInfo("RFC 5480 2.1.1", "An EC public key names its curve (namedCurve); explicit curve "
+                               "parameters are refused."),
+    Rule.KEY_CERT_SIGN: RuleInfo("RFC 5280 4.2.1.9", "A leaf whose keyUsage asserts keyCertSign also says CA:TRUE "
+                                 "in its basicConstraints."),
+    Rule.SUBSCRIBER_CA: RuleInfo("CABF BR 7.1.2.7.8", "A TLS server leaf whose keyUsage withholds keyCertSign (a "
+                                 "subscriber key) says CA:FALSE."),
+    Rule.SAN_SYNTAX: RuleInfo("CABF BR 7.1.2.7.12", "Each dNSName of a TLS server leaf's subjectAltName is a host "
+                              "name or a wildcard domain name in the preferred name syntax."),
 }
