@@ -46,17 +46,23 @@ __all__ = ["REASONS", "Revocation", "reason_name", "signature_algorithm", "build
 #: RFC 5280 5.3.1 reason codes, by the name the CRL and OCSP use. removeFromCRL (8) belongs to delta CRLs only.
 REASONS: dict[str, x509.ReasonFlags] = {f.value: f for f in x509.ReasonFlags if f.value != "removeFromCRL"}
 _REASON_CODES = {"unspecified": 0, "keyCompromise": 1, "cACompromise": 2, "affiliationChanged": 3,
-                 "superseded": 4, "cessationOfOperation": 5, "certificateHold": 6, "privilegeWithdrawn": 9,
-                 "aACompromise": 10}
-# 5.3.1: one crlEntryExtensions SEQUENCE per reason (id-ce-cRLReasons, 2.5.29.21), encoded once.
-_REASON_EXTENSIONS = {name: sequence(sequence(oid("2.5.29.21"), octet_string(enumerated(code))))
+                 "superseded": 4, "cessationOfOperation": 5, "certificateHold": 6, "removeFromCRL": 8,
+                 "privilegeWithdrawn": 9, "aACompromise": 10}
+# 5.3.1: one reasonCode Extension per reason (id-ce-cRLReasons, 2.5.29.21), encoded once.
+_REASON_EXTENSIONS = {name: sequence(oid("2.5.29.21"), octet_string(enumerated(code)))
                       for name, code in _REASON_CODES.items()}
+_REASON_ONLY = {name: sequence(ext) for name, ext in _REASON_EXTENSIONS.items()}  # the usual crlEntryExtensions
 
 
-def reason_name(reason: object) -> str:
-    """The RFC 5280 5.3.1 name of ``reason`` (a name or an ``x509.ReasonFlags``), or a ParameterError sentence."""
+def reason_name(reason: object, *, delta: bool = False) -> str:
+    """The RFC 5280 5.3.1 name of ``reason`` (a name or an ``x509.ReasonFlags``), or a ParameterError sentence.
+
+    removeFromCRL is accepted only for a delta CRL (``delta=True``), the one place 5.3.1 allows it.
+    """
     if isinstance(reason, x509.ReasonFlags):
         reason = reason.value
+    if delta and reason == "removeFromCRL":
+        return "removeFromCRL"
     if reason not in REASONS:
         raise ParameterError(f"Unknown revocation reason {reason!r}; choose one of: {', '.join(REASONS)} "
                              "(RFC 5280 5.3.1).")
@@ -65,12 +71,17 @@ def reason_name(reason: object) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Revocation:
-    """One revocation, as a CRL entry lists it: which serial, when, why (and whose certificate, for people)."""
+    """One revocation, as a CRL entry lists it: which serial, when, why (and whose certificate, for people).
+
+    ``certificate_issuer``, in an indirect CRL (RFC 5280 5.3.3), names the CA that issued the certificate
+    when it is not the CRL issuer; the entries after it belong to the same CA until another one is named.
+    """
 
     serial: int
     date: _dt.datetime
     reason: str
     subject: str = ""
+    certificate_issuer: x509.Name | None = None
 
     def sentence(self) -> str:
         who = f" ({self.subject})" if self.subject else ""
@@ -98,7 +109,7 @@ def signature_algorithm(key: Any) -> bytes:
     raise WrongTypeError(f"The lab cannot sign a CRL with a {type(key).__name__} (hash {name or 'none'}).")
 
 
-def _entries(revoked: Iterable[Any], start: _dt.datetime) -> list[Revocation]:
+def _entries(revoked: Iterable[Any], start: _dt.datetime, delta: bool) -> list[Revocation]:
     """Revocations from certificates, serials, ``(cert_or_serial, reason)`` pairs or :class:`Revocation` records."""
     out = []
     for item in revoked:
@@ -109,13 +120,23 @@ def _entries(revoked: Iterable[Any], start: _dt.datetime) -> list[Revocation]:
         serial = target.serial_number if isinstance(target, x509.Certificate) else target
         if isinstance(serial, bool) or not isinstance(serial, int):
             raise WrongTypeError(f"A revoked entry must be a certificate or a serial number, not {serial!r}.")
-        out.append(Revocation(serial, start, reason_name("unspecified" if reason is None else reason)))
+        out.append(Revocation(serial, start, reason_name("unspecified" if reason is None else reason, delta=delta)))
     return out
 
 
 def _extension(ext: x509.ExtensionType, critical: bool) -> bytes:
     """RFC 5280 4.1 Extension: extnID, critical (DEFAULT FALSE, so absent when false in DER), extnValue."""
     return sequence(oid(ext.oid.dotted_string), boolean(True) if critical else b"", octet_string(ext.public_bytes()))
+
+
+def _entry_extensions(r: Revocation) -> bytes:
+    """5.3: crlEntryExtensions: the reason code (left out for "unspecified", 5.3.1 SHOULD) and certificateIssuer
+    (5.3.3: MUST be critical)."""
+    if r.certificate_issuer is None:
+        return b"" if r.reason == "unspecified" else _REASON_ONLY[r.reason]
+    exts = [] if r.reason == "unspecified" else [_REASON_EXTENSIONS[r.reason]]
+    exts.append(_extension(x509.CertificateIssuer([x509.DirectoryName(r.certificate_issuer)]), True))
+    return sequence(*exts)
 
 
 def build_crl(
@@ -133,13 +154,15 @@ def build_crl(
     Args:
         ca: the issuing CA (its key signs the CRL).
         revoked: :class:`Revocation` records, certificates or serial numbers, or ``(cert_or_serial, reason)``
-            pairs where ``reason`` is a name such as ``"keyCompromise"``; entries other than records are
-            revoked at ``this_update``. A reason "unspecified" is left out of the entry (5.3.1 SHOULD).
+            pairs where ``reason`` is a name such as ``"keyCompromise"`` (``"removeFromCRL"`` in a delta CRL);
+            entries other than records are revoked at ``this_update``. A reason "unspecified" is left out of
+            the entry (5.3.1 SHOULD). Entries are sorted by serial unless a record names a certificate_issuer
+            (an indirect CRL, whose order matters, 5.3.3).
         number: the CRL number (5.2.3).
         this_update: default the lab clock's now; ``nextUpdate`` is ``days`` later (5.1.2.4-5).
         days: how long the CRL is valid, a positive number of days.
         extensions: extra ``(extension, critical)`` pairs after the authorityKeyIdentifier (5.2.1) and
-            the CRL number: an issuingDistributionPoint, say.
+            the CRL number: an issuingDistributionPoint (5.2.5), a deltaCRLIndicator (5.2.4), say.
         include_number: False builds the malformed CRL without a CRL number (for the failure gallery).
 
     Raises:
@@ -150,12 +173,16 @@ def build_crl(
         raise ParameterError(f"`days` must be a positive number of days, not {days!r}.")
     start = clock.now() if this_update is None else clock.require_aware(this_update, "this_update")
     start = start.replace(microsecond=0)
+    extensions = list(extensions)
+    delta = any(isinstance(e, x509.DeltaCRLIndicator) for e, _ in extensions)
+    entries = _entries(revoked, start, delta)
+    if not any(r.certificate_issuer is not None for r in entries):
+        entries.sort(key=lambda r: r.serial)  # 5.1.2.6; an indirect CRL keeps its order (5.3.3 carries forward)
     body = bytearray()
     times: dict[_dt.datetime, bytes] = {}
-    for r in sorted(_entries(revoked, start), key=lambda r: r.serial):  # 5.1.2.6, one entry per serial
+    for r in entries:
         when = times.get(r.date) or times.setdefault(r.date, time(r.date))
-        reason = b"" if r.reason == "unspecified" else _REASON_EXTENSIONS[r.reason]
-        body += sequence(integer(r.serial), when, reason)
+        body += sequence(integer(r.serial), when, _entry_extensions(r))
     exts: list[tuple[x509.ExtensionType, bool]] = []
     try:
         ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value

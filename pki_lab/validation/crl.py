@@ -41,21 +41,21 @@ from enum import StrEnum
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import dsa
-from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 from .. import clock
 from ..errors import ParameterError, WrongTypeError
 from .crl_scope import (
     ALL_REASONS,
+    crl_issue,
     distribution_points,
+    entry_issue,
     find_entry,
     interim_reasons,
     is_delta,
     issuer_problem,
     reasons_text,
     scope_problem,
+    signer_issue,
 )
 from .facts import Facts
 
@@ -181,21 +181,6 @@ def decide_revocation(mode: object, status: object) -> RevocationDecision:
                               f"{mode} client carries on without it.")
 
 
-# CRL extensions this module understands (RFC 5280 5.2); any other critical one makes the CRL unusable.
-_KNOWN_CRL_EXTENSIONS = {
-    ExtensionOID.AUTHORITY_KEY_IDENTIFIER,  # 5.2.1
-    ExtensionOID.ISSUER_ALTERNATIVE_NAME,  # 5.2.2
-    ExtensionOID.CRL_NUMBER,  # 5.2.3
-    ExtensionOID.DELTA_CRL_INDICATOR,  # 5.2.4 (merged with its base by the revocation step)
-    ExtensionOID.ISSUING_DISTRIBUTION_POINT,  # 5.2.5
-    ExtensionOID.FRESHEST_CRL,  # 5.2.6
-    ExtensionOID.AUTHORITY_INFORMATION_ACCESS,  # 5.2.7
-}
-# CRL entry extensions (RFC 5280 5.3) understood here.
-_KNOWN_ENTRY_EXTENSIONS = {CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE,
-                           CRLEntryExtensionOID.CERTIFICATE_ISSUER}
-
-
 @dataclasses.dataclass(frozen=True)
 class CrlCheck:
     """What one CRL (or the CRLs of a validation) says about one certificate.
@@ -254,85 +239,19 @@ def crl_applies_to(cert: x509.Certificate, crl: x509.CertificateRevocationList) 
                for dp in distribution_points(cert, facts))
 
 
-def _signature_valid(signer: x509.Certificate, crl: x509.CertificateRevocationList) -> bool:
-    """6.3.3 (g): cryptography's check, and DSA (RFC 3279 2.2.2), which that check does not cover."""
-    try:
-        key = signer.public_key()
-        if isinstance(key, dsa.DSAPublicKey) and crl.signature_hash_algorithm is not None:
-            key.verify(crl.signature, crl.tbs_certlist_bytes, crl.signature_hash_algorithm)
-            return True
-        return crl.is_signature_valid(key)
-    except (InvalidSignature, TypeError, ValueError, UnsupportedAlgorithm):
-        return False
+def _check(problem: tuple[str, str] | None) -> CrlCheck | None:
+    return None if problem is None else _unknown(problem[1], problem[0])
 
 
 def signer_problem(signer: x509.Certificate, crl: x509.CertificateRevocationList) -> CrlCheck | None:
-    """RFC 5280 6.3.3 (f), (g) and 4.2.1.3: may ``signer``'s key sign CRLs, and does it verify this one?
-
-    A keyUsage without cRLSign forbids it (checked before the signature: a key that may not sign
-    CRLs makes even a valid signature worthless); no keyUsage at all means no restriction (4.2.1.3).
-    A key of the wrong type for the signature counts as a signature that does not verify.
-    """
-    ku = _ext(signer, x509.KeyUsage)
-    if ku is not None and not ku.value.crl_sign:
-        return _unknown(f"The keyUsage of the CRL issuer's certificate ({_name(signer.subject)}) does not "
-                        "include cRLSign, so its key may not sign CRLs.", "RFC 5280 6.3.3 (f)")
-    if not _signature_valid(signer, crl):
-        return _unknown("The CRL's signature does not verify with the public key of the CRL issuer's "
-                        f"certificate ({_name(signer.subject)}), so anyone could have written it.",
-                        "RFC 5280 6.3.3 (g)")
-    return None
-
-
-def _extensions_problem(crl: x509.CertificateRevocationList) -> CrlCheck | None:
-    """RFC 5280 5.2: a critical extension the application cannot process makes the CRL unusable."""
-    for ext in crl.extensions:
-        if ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS:
-            return _unknown(f"The CRL has a critical extension this validator does not know "
-                            f"({ext.oid.dotted_string}), so it must not be used.", "RFC 5280 5.2")
-    return None
-
-
-def _number_problem(crl: x509.CertificateRevocationList) -> CrlCheck | None:
-    """RFC 5280 5.2.3: the CRL number is mandatory and MUST be non-critical (a well-formed CRL)."""
-    number = _ext(crl, x509.CRLNumber)
-    if number is None:
-        return _unknown("The CRL has no CRL number, which every CRL must carry.", "RFC 5280 5.2.3")
-    if number.critical:
-        return _unknown("The CRL marks its CRL number critical, which the standard forbids.", "RFC 5280 5.2.3")
-    return None
-
-
-def _freshness_problem(crl: x509.CertificateRevocationList, at: _dt.datetime) -> CrlCheck | None:
-    """RFC 5280 5.1.2.4, 5.1.2.5 and 6.3.3 (a): the CRL must be in force at ``at``.
-
-    Not yet issued (thisUpdate in the future), no nextUpdate (no way to tell it is stale) and past
-    its nextUpdate (stale) are three different sentences, as the fixes differ.
-    """
-    this_update, next_update = crl.last_update_utc, crl.next_update_utc
-    if at < this_update:
-        return _unknown(f"The CRL's thisUpdate ({this_update.isoformat()}) is after the time of the check "
-                        f"({at.isoformat()}).", "RFC 5280 5.1.2.4")
-    if next_update is None:
-        return _unknown("The CRL has no nextUpdate, so there is no way to tell whether it is stale.",
-                        "RFC 5280 5.1.2.5")
-    if at > next_update:
-        return _unknown(f"The CRL is stale: its nextUpdate ({next_update.isoformat()}) has passed at "
-                        f"{at.isoformat()}; fetch a fresh one.", "RFC 5280 6.3.3 (a)")
-    return None
+    """RFC 5280 6.3.3 (f), (g), 4.2.1.3: may ``signer``'s key sign CRLs (cRLSign, or no keyUsage at all), and
+    does it verify this one? (:func:`pki_lab.validation.crl_scope.signer_issue`)"""
+    return _check(signer_issue(signer, crl))
 
 
 def crl_problem(crl: x509.CertificateRevocationList, at: _dt.datetime) -> CrlCheck | None:
     """The CRL itself, whoever it is about: extensions (5.2), CRL number (5.2.3), freshness (6.3.3 (a))."""
-    return _extensions_problem(crl) or _number_problem(crl) or _freshness_problem(crl, at)
-
-
-def _entry_problem(entry: x509.RevokedCertificate) -> CrlCheck | None:
-    for ext in entry.extensions:
-        if ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
-            return _unknown(f"The CRL entry for this serial has a critical extension this validator does not "
-                            f"know ({ext.oid.dotted_string}).", "RFC 5280 5.3")
-    return None
+    return _check(crl_issue(crl, at))
 
 
 def _reason(entry: x509.RevokedCertificate) -> str | None:
@@ -354,7 +273,7 @@ def entry_check(cert: x509.Certificate, crl: x509.CertificateRevocationList,
         entry = find_entry(cert, source)
         if entry is None:
             continue
-        problem = _entry_problem(entry)
+        problem = _check(entry_issue(entry))
         if problem is not None:
             return problem
         reason = _reason(entry)

@@ -9,22 +9,29 @@ issuer (an *indirect CRL*, whose entries name each certificate's issuer in a
 certificateIssuer extension), and publish *delta CRLs* that list only what changed
 since a complete (base) CRL. This module answers, without any signature or path
 checks, the questions of RFC 5280 6.3.3 (b)-(e), (i)-(k) about one certificate and
-one CRL; :mod:`pki_lab.validation.revocation` runs the algorithm over them.
+one CRL, and whether a CRL can be used at all (its form, 5.2, and its signer, (f)-(g)),
+each as ``(section, sentence)`` or None; :mod:`pki_lab.validation.crl` turns them into
+:class:`~pki_lab.validation.crl.CrlCheck` answers and :mod:`pki_lab.validation.revocation`
+runs the algorithm over them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 from collections.abc import Iterable
 
 from cryptography import x509
-from cryptography.x509.oid import CRLEntryExtensionOID
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import dsa
+from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 from .dn import names_equal
 from .facts import Facts
 
 __all__ = ["ALL_REASONS", "DistributionPoint", "distribution_points", "issuer_problem", "scope_problem",
-           "interim_reasons", "is_delta", "delta_matches", "find_entry", "reasons_text"]
+           "interim_reasons", "is_delta", "delta_matches", "find_entry", "reasons_text", "same_name", "signer_issue",
+           "crl_issue", "entry_issue"]
 
 #: The reasons a CRL can cover (RFC 5280 4.2.1.13 ReasonFlags, "unused" left out): all-reasons of 6.3.3.
 ALL_REASONS: frozenset[x509.ReasonFlags] = frozenset({
@@ -186,6 +193,108 @@ def interim_reasons(dp: DistributionPoint, crl: x509.CertificateRevocationList) 
 def reasons_text(reasons: Iterable[x509.ReasonFlags]) -> str:
     names = sorted(r.value for r in reasons)
     return ", ".join(names) if names else "none"
+
+
+def _extension(obj: object, cls: type) -> x509.Extension | None:
+    try:
+        return obj.extensions.get_extension_for_class(cls)
+    except x509.ExtensionNotFound:
+        return None
+
+
+# CRL extensions this module understands (RFC 5280 5.2); any other critical one makes the CRL unusable.
+_KNOWN_CRL_EXTENSIONS = {
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER,  # 5.2.1
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME,  # 5.2.2
+    ExtensionOID.CRL_NUMBER,  # 5.2.3
+    ExtensionOID.DELTA_CRL_INDICATOR,  # 5.2.4 (merged with its base by the revocation step)
+    ExtensionOID.ISSUING_DISTRIBUTION_POINT,  # 5.2.5
+    ExtensionOID.FRESHEST_CRL,  # 5.2.6
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS,  # 5.2.7
+}
+# CRL entry extensions (RFC 5280 5.3) understood here.
+_KNOWN_ENTRY_EXTENSIONS = {CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE,
+                           CRLEntryExtensionOID.CERTIFICATE_ISSUER}
+
+
+def _signature_valid(signer: x509.Certificate, crl: x509.CertificateRevocationList) -> bool:
+    """6.3.3 (g): cryptography's check, and DSA (RFC 3279 2.2.2), which that check does not cover."""
+    try:
+        key = signer.public_key()
+        if isinstance(key, dsa.DSAPublicKey) and crl.signature_hash_algorithm is not None:
+            key.verify(crl.signature, crl.tbs_certlist_bytes, crl.signature_hash_algorithm)
+            return True
+        return crl.is_signature_valid(key)
+    except (InvalidSignature, TypeError, ValueError, UnsupportedAlgorithm):
+        return False
+
+
+def signer_issue(signer: x509.Certificate, crl: x509.CertificateRevocationList) -> tuple[str, str] | None:
+    """RFC 5280 6.3.3 (f), (g) and 4.2.1.3: may ``signer``'s key sign CRLs, and does it verify this one?
+
+    A keyUsage without cRLSign forbids it (checked before the signature: a key that may not sign
+    CRLs makes even a valid signature worthless); no keyUsage at all means no restriction (4.2.1.3).
+    A key of the wrong type for the signature counts as a signature that does not verify.
+    """
+    ku = _extension(signer, x509.KeyUsage)
+    if ku is not None and not ku.value.crl_sign:
+        return ("RFC 5280 6.3.3 (f)", f"The keyUsage of the CRL issuer's certificate ({_label(signer.subject)}) "
+                "does not include cRLSign, so its key may not sign CRLs.")
+    if not _signature_valid(signer, crl):
+        return ("RFC 5280 6.3.3 (g)", "The CRL's signature does not verify with the public key of the CRL issuer's "
+                f"certificate ({_label(signer.subject)}), so anyone could have written it.")
+    return None
+
+
+def _extensions_issue(crl: x509.CertificateRevocationList) -> tuple[str, str] | None:
+    """RFC 5280 5.2: a critical extension the application cannot process makes the CRL unusable."""
+    for ext in crl.extensions:
+        if ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS:
+            return ("RFC 5280 5.2", f"The CRL has a critical extension this validator does not know "
+                    f"({ext.oid.dotted_string}), so it must not be used.")
+    return None
+
+
+def _number_issue(crl: x509.CertificateRevocationList) -> tuple[str, str] | None:
+    """RFC 5280 5.2.3: the CRL number is mandatory and MUST be non-critical (a well-formed CRL)."""
+    number = _extension(crl, x509.CRLNumber)
+    if number is None:
+        return ("RFC 5280 5.2.3", "The CRL has no CRL number, which every CRL must carry.")
+    if number.critical:
+        return ("RFC 5280 5.2.3", "The CRL marks its CRL number critical, which the standard forbids.")
+    return None
+
+
+def _freshness_issue(crl: x509.CertificateRevocationList, at: _dt.datetime) -> tuple[str, str] | None:
+    """RFC 5280 5.1.2.4, 5.1.2.5 and 6.3.3 (a): the CRL must be in force at ``at``.
+
+    Not yet issued (thisUpdate in the future), no nextUpdate (no way to tell it is stale: not used,
+    failing closed) and past its nextUpdate (stale) are three different sentences, as the fixes differ.
+    """
+    this_update, next_update = crl.last_update_utc, crl.next_update_utc
+    if at < this_update:
+        return ("RFC 5280 5.1.2.4", f"The CRL's thisUpdate ({this_update.isoformat()}) is after the time of the "
+                f"check ({at.isoformat()}).")
+    if next_update is None:
+        return ("RFC 5280 5.1.2.5", "The CRL has no nextUpdate, so there is no way to tell whether it is stale.")
+    if at > next_update:
+        return ("RFC 5280 6.3.3 (a)", f"The CRL is stale: its nextUpdate ({next_update.isoformat()}) has passed at "
+                f"{at.isoformat()}; fetch a fresh one.")
+    return None
+
+
+def crl_issue(crl: x509.CertificateRevocationList, at: _dt.datetime) -> tuple[str, str] | None:
+    """The CRL itself, whoever it is about: extensions (5.2), CRL number (5.2.3), freshness (6.3.3 (a))."""
+    return _extensions_issue(crl) or _number_issue(crl) or _freshness_issue(crl, at)
+
+
+def entry_issue(entry: x509.RevokedCertificate) -> tuple[str, str] | None:
+    """RFC 5280 5.3: an entry with a critical extension this validator does not know cannot be read."""
+    for ext in entry.extensions:
+        if ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
+            return ("RFC 5280 5.3", "The CRL entry for this serial has a critical extension this validator does "
+                    f"not know ({ext.oid.dotted_string}).")
+    return None
 
 
 def _extension_value(crl: x509.CertificateRevocationList, cls: type) -> object | None:

@@ -143,7 +143,8 @@ def _build(key: str) -> Scenario:
                                        trust=(stranger.certificate,))
         if key == "revoked-leaf":
             crl = build_crl(b.issuing, revoked=[(b.leaf, "keyCompromise")])
-            return dataclasses.replace(good, key=key, title="Revoked leaf", crls=(crl,))
+            # revocation "require" (the default with CRLs) wants every certificate's status: the root's CRL too
+            return dataclasses.replace(good, key=key, title="Revoked leaf", crls=(build_crl(b.root), crl))
         if key == "name-constraints":
             ca, leaf = _constrained()
             return dataclasses.replace(good, key=key, title="Outside the name constraints", leaf=leaf,

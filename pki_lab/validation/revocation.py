@@ -113,8 +113,9 @@ def _signer(rec: Recorder, i: int, crl: x509.CertificateRevocationList, ctx: Val
     for cert, in_path in candidates:
         problem = ctx.facts.remember(crl, ("signer", id(cert)), lambda c=cert: signer_problem(c, crl))
         if problem is None and not in_path and not _signer_path_valid(cert, rec.path[-1], ctx, budget, check):
-            problem = CrlCheck(UNKNOWN, f"The CRL is signed by {cert.subject.rfc4514_string()}, whose own "
-                               "certificate does not validate to the same trust anchor.", rule="RFC 5280 6.3.3 (f)")
+            first = CrlCheck(UNKNOWN, f"The CRL is signed by {cert.subject.rfc4514_string()}, whose own "
+                             "certificate does not validate to the same trust anchor.", rule="RFC 5280 6.3.3 (f)")
+            continue  # the signature verified: this is the sentence to show, not another key's mismatch
         if problem is None:
             return cert, None
         first = first or problem
