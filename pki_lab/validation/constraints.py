@@ -41,6 +41,8 @@ __all__ = ["ConstraintViolation", "MAX_NAME_CONSTRAINT_CHECKS", "WORK_LIMIT", "S
 
 #: The phrase of the failure when the comparison budget runs out.
 WORK_LIMIT = "name-constraint work limit exceeded"
+_WORK_LIMIT_TEXT = (f"{WORK_LIMIT} ({MAX_NAME_CONSTRAINT_CHECKS:,} comparisons of a name with a subtree in this "
+                    "validation), so its names could not all be checked and none is taken as allowed")
 
 DNS, IP, EMAIL, DIR, URI = (x509.DNSName, x509.IPAddress, x509.RFC822Name, x509.DirectoryName,
                             x509.UniformResourceIdentifier)
@@ -263,7 +265,7 @@ class _Work:
         if self.facts is not None:
             self.facts.name_checks_left = self.left
         if self.left < 0:
-            raise ConstraintViolation(WORK_LIMIT)
+            raise ConstraintViolation(_WORK_LIMIT_TEXT)
 
 
 def _check_name(name: x509.GeneralName, value: object, trees: Subtrees, work: _Work) -> str | None:
@@ -337,7 +339,7 @@ def _check(constraints, cert, sans, include_subject, facts) -> str | None:
     work = _Work(facts)
     try:
         if work.left < 0:
-            raise ConstraintViolation(WORK_LIMIT)
+            raise ConstraintViolation(_WORK_LIMIT_TEXT)
         for name, value in _names_of(cert, sans, include_subject=include_subject, facts=facts):
             problem = _check_name(name, value, trees, work)
             if problem:
