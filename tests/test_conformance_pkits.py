@@ -129,3 +129,23 @@ def test_main_pkits_on_a_run_it_gets_wrong_exits_1(tmp_path, capsys):
 def test_main_pkits_bad_folder_exits_2(tmp_path, capsys):
     assert main(["--pkits", str(tmp_path)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_main_pkits_takes_a_json_file_next_to_certs_and_crls(tmp_path, capsys):
+    folder = _small_folder(tmp_path, [])
+    runs = folder / "other-runs.json"
+    runs.write_text(json.dumps(_entries("40202")))
+    assert main(["--pkits", str(runs)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "1 passed, 0 failed, 0 skipped"
+
+
+def test_a_run_that_cannot_be_set_up_fails_alone(tmp_path, capsys):
+    unknown, missing, good = _entries("40202") * 3
+    unknown = dict(unknown, params={"initial_unknown_input": True})
+    missing = dict(missing, name="missing_file", cert="NoSuchCertificate.crt")
+    assert main(["--pkits", str(_small_folder(tmp_path, [unknown, missing, good]))]) == 1
+    out = capsys.readouterr().out
+    assert "error: pkits-4.2.2-invalid_ee_notbefore_date_test2 (expected INVALID): the run cannot be set up: " \
+           "unknown PKITS parameter 'initial_unknown_input'" in out
+    assert "error: pkits-4.2.2-missing_file (expected INVALID): a file of the run cannot be read: " in out
+    assert out.splitlines()[-1] == "1 passed, 2 failed, 0 skipped"

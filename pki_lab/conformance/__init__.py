@@ -2,6 +2,7 @@
 
     python -m pki_lab.conformance [FILE] [--verbose]      # x509-limbo (default: the public sample)
     python -m pki_lab.conformance --pkits DIR [--verbose]  # NIST PKITS (e.g. tests/conformance/pkits)
+    python -m pki_lab.conformance --pkits DIR/runs.json    # the same, for another JSON file of runs
 
 Both print a table (per family for limbo, per PKITS section), the runs that disagree with
 the expected result and why, and the closing line ``N passed, N failed, N skipped``. The
@@ -24,13 +25,14 @@ from .pkits import (
     format_pkits_table,
     load_inputs,
     load_runs,
+    pkits_folder,
     run_all,
     run_pkits,
 )
 
 __all__ = ["SKIPPED_FEATURES", "CaseResult", "load_cases", "run_case", "run_cases", "format_table",
-           "SKIPPED_RUNS", "PkitsRun", "PkitsInputs", "RunResult", "load_runs", "load_inputs", "run_pkits",
-           "run_all", "format_pkits_table", "main"]
+           "SKIPPED_RUNS", "PkitsRun", "PkitsInputs", "RunResult", "pkits_folder", "load_runs", "load_inputs",
+           "run_pkits", "run_all", "format_pkits_table", "main"]
 
 #: The public x509-limbo sample, relative to a checkout of the repository (the default file).
 LIMBO_PUBLIC = "tests/conformance/x509-limbo/public.json"
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", nargs="?", default=LIMBO_PUBLIC,
                         help=f"a JSON file in the x509-limbo format (default: {LIMBO_PUBLIC})")
     parser.add_argument("--pkits", metavar="DIR", help="run NIST PKITS from DIR (certs/, crls/, pkits-public.json) "
-                                                       "instead")
+                                                       "instead; or name the JSON file, next to certs/ and crls/")
     parser.add_argument("--verbose", action="store_true", help="also list the skipped cases")
     args = parser.parse_args(argv)
     source = args.pkits or args.file
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pki_lab.conformance: cannot read {source}: {exc}", file=sys.stderr)
         return 2
     if args.pkits:
-        results = run_all(items, args.pkits)
+        results = run_all(items, pkits_folder(args.pkits))
         print(format_pkits_table(results, verbose=args.verbose))
         return 0 if all(r.outcome in ("agreed", "skipped") for r in results) else 1
     results = run_cases(items)

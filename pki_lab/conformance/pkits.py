@@ -34,7 +34,7 @@ from ..validation.api import validate_chain
 from ..validation.context import ANY_POLICY
 
 __all__ = ["ANCHOR", "ANCHOR_CRL", "PKITS_TIME", "SKIPPED_RUNS", "NOT_FOR_CRYPTOGRAPHY", "PkitsRun", "PkitsInputs",
-           "RunResult", "load_runs", "load_inputs", "run_pkits", "run_all", "format_pkits_table"]
+           "RunResult", "pkits_folder", "load_runs", "load_inputs", "run_pkits", "run_all", "format_pkits_table"]
 
 #: The trust anchor of every run, and its CRL (added to every run's CRLs).
 ANCHOR = "TrustAnchorRootCertificate.crt"
@@ -72,11 +72,12 @@ class PkitsRun:
     crls: tuple[str, ...]
     expect_valid: bool
     policy: tuple[tuple[str, object], ...] = ()  # validate_chain keyword arguments
+    problem: str | None = None  # why the run cannot be set up (an unknown parameter), if it cannot
 
     @property
     def section(self) -> str:
-        """The PKITS section, e.g. ``"4.8"``."""
-        return self.test.rpartition(".")[0]
+        """The PKITS section, e.g. ``"4.8"`` (``"other"`` for a test numbered otherwise)."""
+        return self.test.rpartition(".")[0] or "other"
 
     @property
     def expected(self) -> str:
@@ -114,9 +115,12 @@ class RunResult:
     detail: str
 
 
-def _test_number(raw_id: str) -> str:
-    """``"40803"`` is test 4.8.3 (4SSNN)."""
-    return f"{int(raw_id[0])}.{int(raw_id[1:3])}.{int(raw_id[3:5])}"
+def _test_number(raw_id: object) -> str:
+    """``"40803"`` is test 4.8.3 (4SSNN); an id in another form is kept as it is."""
+    text = str(raw_id)
+    if len(text) == 5 and text.isdigit():
+        return f"{int(text[0])}.{int(text[1:3])}.{int(text[3:5])}"
+    return text
 
 
 def _policy(params: dict) -> tuple[tuple[str, object], ...]:
@@ -130,9 +134,20 @@ def _policy(params: dict) -> tuple[tuple[str, object], ...]:
     return tuple(out)
 
 
-def load_runs(folder: str | Path) -> list[PkitsRun]:
-    """The runs of ``folder/pkits-public.json``, in file order (a repeated test gets ``-2``, ``-3`` on its id)."""
-    with open(Path(folder) / "pkits-public.json", encoding="utf-8") as handle:
+def pkits_folder(source: str | Path) -> Path:
+    """The folder holding ``certs/`` and ``crls/``: ``source`` itself, or the folder of a JSON file."""
+    source = Path(source)
+    return source.parent if source.is_file() else source
+
+
+def load_runs(source: str | Path) -> list[PkitsRun]:
+    """The runs of a PKITS JSON file, in file order (a repeated test gets ``-2``, ``-3`` on its id).
+
+    ``source`` is the JSON file, or a folder holding ``pkits-public.json``. A run with a parameter the runner
+    does not know is kept, with the problem, and fails when it is run (the others still run).
+    """
+    source = Path(source)
+    with open(source / "pkits-public.json" if source.is_dir() else source, encoding="utf-8") as handle:
         entries = json.load(handle)
     runs, seen = [], {}
     for e in entries:
@@ -140,8 +155,12 @@ def load_runs(folder: str | Path) -> list[PkitsRun]:
         base = f"pkits-{test}-{e['name']}"
         seen[base] = seen.get(base, 0) + 1
         run_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        try:
+            policy, problem = _policy(e.get("params") or {}), None
+        except ValueError as exc:
+            policy, problem = (), f"the run cannot be set up: {exc}"
         runs.append(PkitsRun(test, e["name"], run_id, e["cert"], tuple(e.get("other_certs") or ()),
-                             tuple(e.get("crls") or ()), "error" not in e, _policy(e.get("params") or {})))
+                             tuple(e.get("crls") or ()), "error" not in e, policy, problem))
     return runs
 
 
@@ -180,8 +199,12 @@ def run_pkits(run: PkitsRun, folder: str | Path) -> RunResult:
     def result(outcome: str, detail: str) -> RunResult:
         return RunResult(run.id, run.section, outcome, run.expected, detail)
 
+    if run.problem:
+        return result("error", run.problem)
     try:
         inputs = load_inputs(run, folder)
+    except OSError as exc:
+        return result("error", f"a file of the run cannot be read: {exc}")
     except ValueError as exc:
         if run.test in SKIPPED_RUNS:
             return result("skipped", SKIPPED_RUNS[run.test])
@@ -214,7 +237,7 @@ def format_pkits_table(results: list[RunResult], *, verbose: bool = False) -> st
         sections.setdefault(r.section, dict.fromkeys(_COLUMNS, 0))[r.outcome] += 1
     head = ("section", "runs", "agree", "false-accept", "false-reject", "error", "skipped")
     lines = ["  ".join(f"{h:>{len(h)}}" for h in head)]
-    for section in sorted(sections, key=lambda s: tuple(int(p) for p in s.split("."))):
+    for section in sorted(sections, key=lambda s: tuple(int(p) if p.isdigit() else 999 for p in s.split("."))):
         row = sections[section]
         cells = (section, sum(row.values()), *(row[c] for c in _COLUMNS))
         lines.append("  ".join(f"{str(v):<{len(h)}}" if i == 0 else f"{v:>{len(h)}}"
