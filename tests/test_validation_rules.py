@@ -21,6 +21,7 @@ from pki_lab.der.encode import bit_string, children, integer, octet_string, oid,
 from pki_lab.keys import sign_bytes
 from pki_lab.validation import RULES, Rule, validate_chain
 from pki_lab.validation.gallery import GALLERY, HOST, base_chain, scenario
+from pki_lab.validation.rules import markdown
 
 VALIDATION = Path(__file__).resolve().parents[1] / "pki_lab" / "validation"
 RULE_ID = re.compile(r"(rfc\d+|cabf)-[a-z0-9-]+")
@@ -292,3 +293,33 @@ def test_rfc5280_validity_fractional_seconds_floor():
     start = max(b.leaf.not_valid_before_utc, b.issuing.certificate.not_valid_before_utc)
     early = _validate(b.leaf, at=start - dt.timedelta(milliseconds=1))
     assert early.failure.rule is Rule.VALIDITY
+
+
+# --- the rules table (docs/validator-rules.md), generated from the registry --------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "validator-rules.md"
+TESTS = Path(__file__).resolve().parent
+
+
+def test_the_rules_table_is_up_to_date():
+    """Regenerate with `python -m pki_lab.validation.rules --markdown > docs/validator-rules.md`."""
+    assert DOCS.read_text() == markdown()
+
+
+def _test_exists(reference: str) -> bool:
+    file, _, name = reference.partition("::")
+    name, _, param = name.partition("[")
+    path = TESTS / file
+    if not path.exists():
+        return False
+    defined = {node.name for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef)}
+    return name in defined and (not param or param.rstrip("]") in {r.value for r in Rule})
+
+
+@pytest.mark.parametrize("rule", list(Rule), ids=str)
+def test_each_rule_says_what_it_governs_and_names_tests_that_exist(rule):
+    info = RULES[rule]
+    assert info.governs and set(info.governs) <= {"leaf", "CA", "trust anchor"}, rule
+    assert info.profile in {"RFC 5280", "Web PKI", "Web PKI, TLS server"}, rule
+    assert _test_exists(info.passes), info.passes
+    assert _test_exists(info.fails), info.fails
