@@ -149,3 +149,29 @@ def test_a_run_that_cannot_be_set_up_fails_alone(tmp_path, capsys):
            "unknown PKITS parameter 'initial_unknown_input'" in out
     assert "error: pkits-4.2.2-missing_file (expected INVALID): a file of the run cannot be read: " in out
     assert out.splitlines()[-1] == "1 passed, 2 failed, 0 skipped"
+
+
+def _validate(run, inputs, others, crls, revocation="require"):
+    return runner.validate_chain(inputs.leaf, others, trust=[inputs.anchor], at=runner.PKITS_TIME, usage=None,
+                                 profile="rfc5280", crls=crls, revocation=revocation, **run.kwargs())
+
+
+def _loaded():
+    for run in RUNS:
+        try:
+            yield run, runner.load_inputs(run, PKITS)
+        except ValueError:
+            continue  # SKIPPED_RUNS
+
+
+def test_the_verdict_does_not_depend_on_the_order_of_the_pool_or_the_crls():
+    moved = [run.id for run, i in _loaded()
+             if _validate(run, i, i.others[::-1], i.crls[::-1]).ok is not run.expect_valid]
+    assert not moved
+
+
+def test_a_path_valid_when_revocation_is_required_stays_valid_in_the_laxer_modes():
+    # soft-fail, hard-fail and off check less than require (RFC 5280 6.3 leaves the policy to the application)
+    lost = [(run.id, mode) for run, i in _loaded() if run.expect_valid
+            for mode in ("soft-fail", "hard-fail", "off") if not _validate(run, i, i.others, i.crls, mode).ok]
+    assert not lost
