@@ -9,6 +9,7 @@ import ast
 import datetime as dt
 import re
 import threading
+import warnings
 from pathlib import Path
 
 import pytest
@@ -323,3 +324,34 @@ def test_each_rule_says_what_it_governs_and_names_tests_that_exist(rule):
     assert info.profile in {"RFC 5280", "Web PKI", "Web PKI, TLS server"}, rule
     assert _test_exists(info.passes), info.passes
     assert _test_exists(info.fails), info.fails
+
+
+def _with_serial(cert: x509.Certificate, key, serial: int) -> x509.Certificate:
+    """``cert`` with another serial number written into its DER (cryptography's builder refuses 0 and below)."""
+    fields = children(cert.tbs_certificate_bytes)
+    fields[1] = integer(serial)
+    tbs = sequence(*fields)
+    signature_algorithm = children(cert.public_bytes(serialization.Encoding.DER))[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cryptography warns of the serial this test means to write
+        return x509.load_der_x509_certificate(sequence(tbs, signature_algorithm, bit_string(sign_bytes(key, tbs))))
+
+
+def test_rfc5280_serial_zero_refused_by_the_web_pki_negative_by_both():
+    """4.1.2.2: positive; users should handle a zero serial gracefully, which RFC 5280 alone does."""
+    b = base_chain()
+    zero = _with_serial(b.leaf, b.issuing.private_key, 0)
+    web = _validate(zero)
+    assert web.failure.rule is Rule.EXTENSIONS and "serial number 0" in web.reason
+    assert _validate(zero, profile="rfc5280").ok  # the twin
+    negative = _with_serial(b.leaf, b.issuing.private_key, -7)
+    assert _validate(negative, profile="rfc5280").failure.rule is Rule.EXTENSIONS
+
+
+def test_a_leaf_in_the_trust_store_is_still_checked_as_a_leaf():
+    """6.1.1 (d) exempts the anchor above a path, not the end-entity certificate presented."""
+    b = base_chain()
+    negative = _with_serial(b.leaf, b.issuing.private_key, -7)
+    report = validate_chain(negative, trust=[negative], at=clock.LAB_EPOCH, name=HOST)
+    assert report.failure.rule is Rule.EXTENSIONS and "not a positive integer" in report.reason
+    assert validate_chain(b.leaf, trust=[b.leaf], at=clock.LAB_EPOCH, name=HOST).ok  # the twin
