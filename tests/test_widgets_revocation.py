@@ -33,7 +33,7 @@ def test_chain_verdict_is_unchecked_and_refused_without_the_issuers_crl():
     verdict = chain_verdict(chain, [RevocationRegistry(h.intermediate).publish_crl()])
     assert not verdict.accepted
     assert verdict.lines[0].startswith("www.example.com: good")
-    assert verdict.lines[1] == "PKI Lab Issuing CA: unchecked: no CRL from PKI Lab Root CA was given"
+    assert verdict.lines[1].startswith("PKI Lab Issuing CA: unchecked: no CRL given speaks for it")
     assert chain_verdict(chain, [RevocationRegistry(h.intermediate).publish_crl()], mode="hard-fail").accepted
     assert verdict.sentence().startswith("REJECTED")
 

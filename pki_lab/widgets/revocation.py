@@ -4,8 +4,8 @@
 :class:`~pki_lab.revocation.RevocationRegistry` per CA and the CRLs they
 publish; :meth:`RevocationDemo.verdict` takes its verdict from chapter 04's
 :func:`pki_lab.validation.validate_chain` with those CRLs, and lists each
-certificate's :func:`pki_lab.revocation.crl_status` under it. :func:`revoke_button` is the widget
-shell; :func:`plot_crl_growth` draws how a CRL grows with its revocations.
+certificate's revocation status (:attr:`~pki_lab.validation.ValidationReport.revocation`) under it.
+:func:`revoke_button` is the widget shell; :func:`plot_crl_growth` draws how a CRL grows with its revocations.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ import dataclasses
 import datetime as _dt
 from typing import Any
 
-from .. import clock
 from ..errors import ParameterError, PkiLabError
-from ..names import certificate_label
-from ..revocation import REASONS, RevocationRegistry, crl_size_table, crl_status
+from ..revocation import REASONS, RevocationRegistry, crl_size_table
 from ..transparency import certificate_names
 from ..validation import validate_chain
-from ..validation.crl import RevocationMode, RevocationStatus, decide_revocation
+from ..validation.crl import RevocationMode
 from . import TryIt
 
 __all__ = ["ChainVerdict", "RevocationDemo", "chain_verdict", "revoke_button", "plot_crl_growth"]
@@ -40,27 +38,32 @@ class ChainVerdict:
 
 def chain_verdict(chain: list, crls: list, at: _dt.datetime | None = None, *,
                   mode: object = RevocationMode.REQUIRE) -> ChainVerdict:
-    """Check each certificate of ``chain`` (leaf first, root last) against its issuer's CRL in ``crls``.
+    """The revocation verdict on ``chain`` (leaf first, root last) with ``crls``, under revocation ``mode``.
 
-    Each status goes through :func:`pki_lab.validation.crl.decide_revocation` under ``mode``.
-    A certificate whose issuer published no CRL here is "unchecked"; the default client
-    requires revocation information, so the chain is then not accepted (RFC 5280 6.3 leaves
-    the policy to the application).
+    The one mechanism of the lab: :func:`pki_lab.validation.validate_chain` with ``revocation=mode``
+    (RFC 5280 6.3.3 over every CRL given, then :func:`pki_lab.validation.crl.decide_revocation`), on
+    the chain as given, for no particular purpose (RFC 5280 alone). One line per certificate below the
+    root: its status and why. A certificate no CRL speaks for is "unchecked"; the default client
+    requires revocation information, so the chain is then not accepted (RFC 5280 6.3 leaves the policy
+    to the application).
     """
-    at = clock.now() if at is None else at
-    lines, accepted = [], True
-    for cert, issuer in zip(chain, chain[1:], strict=False):
-        crl = next((c for c in crls if c.issuer == cert.issuer), None)
-        if crl is None:
-            status = RevocationStatus.UNCHECKED
-            lines.append(f"{certificate_label(cert)}: {status}: no CRL from {certificate_label(cert.issuer)} "
-                         "was given")
-        else:
-            check = crl_status(cert, issuer, crl, at)
-            status = check.status
-            lines.append(f"{certificate_label(cert)}: {status}: {check.reason}")
-        accepted &= decide_revocation(mode, status).accepted
-    return ChainVerdict(accepted, tuple(lines))
+    mode = RevocationMode.parse(mode)
+    report = validate_chain(chain[0], chain[1:-1], trust=chain[-1:], at=at, usage=None, profile="rfc5280",
+                            crls=crls, revocation=mode)
+    lines = [f"{subject}: {status}: {_tail(status, reason)}" for _, subject, status, reason in report.revocation]
+    return ChainVerdict(bool(report.ok), tuple(lines))
+
+
+_LEADS = ("Not revoked: ", "Revoked: ", "Its revocation status cannot be determined: ",
+          "Its revocation status was not checked: ")
+
+
+def _tail(status: str, reason: str) -> str:
+    """The report's sentence without the lead that repeats the status."""
+    for lead in _LEADS:
+        if reason.startswith(lead):
+            return reason[len(lead):].rstrip(".")
+    return reason.rstrip(".")
 
 
 def _first_name(cert: Any) -> str | None:
