@@ -249,3 +249,17 @@ def test_bridge_mapping_with_the_helpers():
     assert not validate_chain(leaf, [bridge.certificate, partner.certificate], policy_mapping_inhibit=True,
                               **args).ok
     assert certificate_policies(leaf) == (b,) and certificate_policies(_root().certificate) == ()
+
+
+def test_the_tree_draws_one_box_per_node():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    report = run([(cp(ANY_POLICY),)], (cp(P1, P2),), explicit_policy=True)
+    ax = report.policy.draw()
+    assert len(ax.texts) == report.policy.tree.count == 4  # anyPolicy, anyPolicy, P1, P2
+    null = run([(cp(P1),)], (cp(P2),)).policy.draw()
+    assert "NULL" in null.texts[0].get_text()
+    plt.close("all")

@@ -221,6 +221,30 @@ class PolicyOutcome:
             return "(no policy processing: the path does not reach a trust anchor)"
         return "\n".join(self.tree.lines()) if self.tree is not None else "(NULL: no policy is valid for the path)"
 
+    def draw(self, ax=None):
+        """Draw the valid_policy_tree: one box per node, depth downwards, anyPolicy at the top. Needs matplotlib
+        (imported when drawing). Returns the Axes; end the cell with ``plt.show()``."""
+        import matplotlib.pyplot as plt  # heavy: only when drawing (docs/architecture.md)
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3))
+        ax.set_axis_off()
+        if self.tree is None:
+            ax.text(0.5, 0.5, "NULL tree: no policy is valid for the path", ha="center", va="center")
+            return ax
+        places = _layout(self.tree.root)
+        for node, (x, y) in places.items():
+            if node.parent is not None:
+                ax.plot([places[node.parent][0], x], [places[node.parent][1], y], color="#57606a", zorder=1)
+            expected = ", ".join(sorted(oid_name(o) for o in node.expected_policy_set))
+            ax.text(x, y, f"{oid_name(node.valid_policy)}\nexpects {expected}", ha="center", va="center", fontsize=8,
+                    zorder=2,
+                    bbox={"boxstyle": "round", "facecolor": "#ddf4ff", "edgecolor": "#0969da"})
+        xs = [x for x, _ in places.values()]
+        ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+        ax.set_ylim(-len(self.tree.levels) + 0.5, 0.5)
+        return ax
+
     def __str__(self) -> str:
         if not self.processed:
             return "policies: not processed (the path does not reach a trust anchor)"
@@ -241,3 +265,21 @@ def constrained_set(tree: PolicyTree | None, depth: int) -> tuple[str, ...]:
     if depth and any(n.valid_policy == ANY_POLICY for n in tree.level(depth)):
         out[ANY_POLICY] = None
     return tuple(out)
+
+
+def _layout(root: PolicyNode) -> dict[PolicyNode, tuple[float, float]]:
+    """Each node's position for :meth:`PolicyOutcome.draw`: leaves side by side, a parent above the middle of its
+    children, depth downwards."""
+    places: dict[PolicyNode, tuple[float, float]] = {}
+    next_x = [0.0]
+
+    def place(node: PolicyNode) -> float:
+        if node.children:
+            xs = [place(child) for child in node.children]
+            x = (xs[0] + xs[-1]) / 2
+        else:
+            x, next_x[0] = next_x[0], next_x[0] + 1
+        places[node] = (x, -node.depth)
+        return x
+    place(root)
+    return places
