@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pki_lab import clock
 from pki_lab.ca import demo_hierarchy
 from pki_lab.errors import ParameterError, PolicyError
 from pki_lab.revocation import RevocationRegistry
@@ -67,3 +68,14 @@ def test_revoke_button_shows_lab_errors_but_does_not_hide_bugs(monkeypatch):
     monkeypatch.setattr(tryit.parts["demo"], "revoke", broken)
     tryit.parts["revoke"].click()  # ipywidgets logs the traceback; the widget does not pass it off as a sentence
     assert "a bug" not in tryit.parts["output"].value and "ACCEPTED" in tryit.parts["output"].value
+
+
+@pytest.mark.parametrize("mode, accepted", [("require", False), ("hard-fail", False), ("soft-fail", True)])
+def test_chain_verdict_decides_a_stale_crl_with_the_validators_mode(mode, accepted):
+    """The widget's verdict is validate_chain's under the mode: a stale CRL is a failed check, not a pass."""
+    h = demo_hierarchy()
+    chain = [h.leaf, h.intermediate.certificate, h.root.certificate]
+    crls = [RevocationRegistry(h.intermediate).publish_crl(), RevocationRegistry(h.root).publish_crl()]
+    with clock.travel(days=8):  # the issuing CA's CRL (and the root's) are past their nextUpdate
+        verdict = chain_verdict(chain, crls, mode=mode)
+    assert verdict.accepted is accepted and verdict.lines[0].startswith("www.example.com: unknown: the CRL is stale")

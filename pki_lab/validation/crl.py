@@ -277,8 +277,9 @@ def entry_check(cert: x509.Certificate, crl: x509.CertificateRevocationList,
         if problem is not None:
             return problem
         reason = _reason(entry)
-        if reason == "removeFromCRL":  # 6.3.3 (k)
-            return CrlCheck(GOOD, f"The delta CRL removes serial {cert.serial_number:x} from the CRL "
+        if reason == "removeFromCRL":  # 6.3.3 (k); 5.3.1: only meaningful in a delta, "not revoked" anywhere
+            which = "delta CRL" if source is delta else "CRL"
+            return CrlCheck(GOOD, f"The {which} removes serial {cert.serial_number:x} from the CRL "
                                   "(removeFromCRL), so the certificate is no longer revoked.",
                             rule="RFC 5280 6.3.3 (k)")
         when = entry.revocation_date_utc
