@@ -306,3 +306,46 @@ def test_report_html_marks_a_warning(pki):
     root, ca = pki
     report = _check(pki, ca.issue(HOST), [], mode="soft-fail")
     assert report.ok and "&#9888;" in report._repr_html_() and "#fff8c5" in report._repr_html_()
+
+
+def _self_issued(subject_ca, key_name, signer):
+    """A self-issued CA certificate (key rollover, RFC 5280 6.1): ``subject_ca``'s name, the key ``key_name``,
+    signed by ``signer`` (a CertificateAuthority of the same name)."""
+    key = named_key(key_name)
+    builder = (x509.CertificateBuilder().subject_name(subject_ca.name).issuer_name(signer.name)
+               .public_key(key.public_key()).serial_number(4242).not_valid_before(NOW - dt.timedelta(days=1))
+               .not_valid_after(NOW + dt.timedelta(days=30))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+               .add_extension(_ku(), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key), critical=False))
+    return CertificateAuthority(sign_with(builder, signer.private_key), key, parent=signer)
+
+
+def test_key_rollover_a_crl_signed_by_the_new_key_covers_a_leaf_of_the_old_one(pki):
+    """6.3.3 (f): the CRL issuer may be another certificate of the path with the issuer's name (old-with-new)."""
+    root, _ = pki
+    new = root.create_intermediate("Revocation Rollover CA", key="rev-rollover-new")
+    old = _self_issued(new, "rev-rollover-old", new)  # the old key, certified by the new one
+    leaf = old.issue(HOST)
+    pool = [old.certificate, new.certificate]
+    report = validate_chain(leaf, pool, trust=[root.certificate], at=NOW, name=HOST,
+                            crls=[build_crl(root), build_crl(new)])
+    assert report.ok and [r[2] for r in report.revocation] == ["good", "good", "good"]
+    stranger = CertificateAuthority.create_root("Revocation Stranger Root")
+    other = _ca_cert(new.name, stranger, "rev-rollover-other", key_usage=_ku(cert_sign=False), serial=993)
+    twin = validate_chain(leaf, [*pool, other.certificate], trust=[root.certificate], at=NOW, name=HOST,
+                          crls=[build_crl(root), build_crl(other)])
+    assert not twin.ok and twin.revocation[1][2] == "unknown"  # no key of the path signed it
+
+
+def test_crl_issuer_paths_are_validated_one_level_deep(pki):
+    """A separate CRL signer's own status must come from CRLs signed within its own path: no second search."""
+    root, ca = pki
+    root_signer = _ca_cert(root.name, root, "rev-root-crl-signer", key_usage=_ku(cert_sign=False), serial=994)
+    ca_signer = _ca_cert(ca.name, root, "rev-ca-crl-signer", key_usage=_ku(cert_sign=False), serial=995)
+    leaf = ca.issue(HOST)
+    crls = [build_crl(root_signer), build_crl(ca_signer)]
+    report = _check(pki, leaf, crls, pool=[root_signer.certificate, ca_signer.certificate], with_root_crl=False)
+    assert report.revocation[1][2] == "good"  # the CA: the root's CRL by its separate signer, one level
+    assert (report.ok, report.revocation[0][2]) == (False, "unknown")  # the CA's signer would need a second level
