@@ -68,7 +68,7 @@ class _Walk:
     reasons: frozenset = frozenset()
     spoke: bool = False  # some CRL spoke for the certificate (issuer and scope fit)
     problems: list = dataclasses.field(default_factory=list)  # why CRLs that spoke could not be used
-    used: list = dataclasses.field(default_factory=list)  # the GOOD checks of the CRLs used
+    used: dict = dataclasses.field(default_factory=dict)  # id(CRL) -> its GOOD check, for each CRL used
 
 
 def _signer_path_valid(cert: x509.Certificate, anchor: x509.Certificate, ctx: ValidationContext, budget: Budget,
@@ -166,7 +166,7 @@ def _use(rec: Recorder, i: int, dp, crl, walk: _Walk, ctx: ValidationContext, bu
     if result.status == REVOKED:
         return result
     walk.reasons |= interim  # (l)
-    walk.used.append(result)
+    walk.used.setdefault(id(crl), result)
     return None
 
 
@@ -188,24 +188,25 @@ def certificate_status(rec: Recorder, i: int, ctx: ValidationContext, budget: Bu
     return _verdict(walk)
 
 
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _verdict(walk: _Walk) -> CrlCheck:
     if walk.reasons == ALL_REASONS:
-        return walk.used[-1] if len(walk.used) == 1 else CrlCheck(
-            GOOD, f"None of the {len(walk.used)} CRLs that together cover every revocation reason lists it, "
+        used = list(walk.used.values())
+        return used[0] if len(used) == 1 else CrlCheck(
+            GOOD, f"None of the {len(used)} CRLs that together cover every revocation reason lists it, "
                   "so it is not revoked.", rule="RFC 5280 6.3.3 (l)")
     if walk.reasons:
         missing = reasons_text(ALL_REASONS - walk.reasons)
-        why = f" ({walk.problems[0].reason[:1].lower() + walk.problems[0].reason[1:]})" if walk.problems else ""
+        why = f" ({_lower(walk.problems[0].reason).rstrip('.')})" if walk.problems else ""
         return CrlCheck(UNKNOWN, f"The usable CRLs cover only some revocation reasons ({reasons_text(walk.reasons)}"
-                        f"); none given covers {missing}{why}.".replace(".)", ")"), rule="RFC 5280 6.3.3 (d)")
+                        f"); none given covers {missing}{why}.", rule="RFC 5280 6.3.3 (d)")
     if walk.problems:
         return walk.problems[0]
     return CrlCheck(RevocationStatus.UNCHECKED, "No CRL given speaks for it (none from its issuer, or from the "
                     "cRLIssuer its distribution points name, covers it).", rule="RFC 5280 6.3.3 (b)")
-
-
-def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def revocation_step(rec: Recorder, i: int, ctx: ValidationContext, budget: Budget, check: Check) -> None:
