@@ -302,10 +302,13 @@ def test_delta_crl_revokes_and_needs_a_matching_base(pki):
     assert _leaf_status(_check(pki, leaf, [_delta(ca, 5, 6, [])])) == "unchecked"
 
 
-def test_report_html_marks_a_warning(pki):
+def test_a_warning_is_neither_a_failure_nor_a_plain_pass(pki):
     root, ca = pki
     report = _check(pki, ca.issue(HOST), [], mode="soft-fail")
-    assert report.ok and "&#9888;" in report._repr_html_() and "#fff8c5" in report._repr_html_()
+    assert report.ok and report.failure is None and len(report.warnings) == 1
+    assert report.summary().startswith("VALID with 1 warning: ") and "WARN  leaf" in str(report)
+    assert "&#9888;" in report._repr_html_() and "#fff8c5" in report._repr_html_()
+    assert _check(pki, ca.issue(HOST), [build_crl(ca)]).summary().startswith("VALID: ")
 
 
 def _self_issued(subject_ca, key_name, signer):

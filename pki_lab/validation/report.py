@@ -164,8 +164,14 @@ class ValidationReport:
 
     def summary(self) -> str:
         """One line: the verdict and the reason."""
-        verdict = "VALID" if self.ok else "INVALID"
-        return f"{verdict}: {self.reason}"
+        return f"{self._verdict()}: {self.reason}"
+
+    def _verdict(self) -> str:
+        """VALID or INVALID; a valid path with warnings says how many, so it never reads as a plain pass."""
+        if not self.ok:
+            return "INVALID"
+        count = len(self.warnings)
+        return f"VALID with {count} warning{'s' if count > 1 else ''}" if count else "VALID"
 
     def __str__(self) -> str:
         lines = [self.summary(), f"path: {self.path_text()}",
@@ -189,7 +195,7 @@ class ValidationReport:
             rows.append(f"<tr{style}>" + "".join(f"<td {_LEFT}>{c}</td>" for c in cells) + "</tr>")
         name = f" for <code>{html.escape(self.name)}</code>" if self.name else ""
         return (
-            f"<div><b style='color:{colour}'>{'VALID' if self.ok else 'INVALID'}</b>: "
+            f"<div><b style='color:{colour}'>{self._verdict()}</b>: "
             f"{html.escape(self.reason)}<br><small>path: {html.escape(self.path_text())}; checked at "
             f"{self.at.isoformat()}{name}</small>"
             "<table><tr>" + "".join(f"<th {_LEFT}>{h}</th>" for h in ("", "certificate", "rule", "finding", "source"))
