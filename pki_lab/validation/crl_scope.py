@@ -41,8 +41,11 @@ ALL_REASONS: frozenset[x509.ReasonFlags] = frozenset({
 
 
 def same_name(a: x509.Name, b: x509.Name) -> bool:
-    """RFC 5280 7.1: two distinguished names name the same entity (RFC 4518 preparation, :mod:`.dn`)."""
-    return a == b or names_equal(a, b)
+    """RFC 5280 7.1: two distinguished names name the same entity (RFC 4518 preparation, :mod:`.dn`).
+
+    Not ``a == b`` first: cryptography's ``Name`` equality ignores the ASN.1 string type, which 7.1 does not
+    for values outside DirectoryString (an IA5String and a UTF8String of the same text differ)."""
+    return names_equal(a, b)
 
 
 def _general_names_meet(a: Iterable[x509.GeneralName], b: Iterable[x509.GeneralName]) -> bool:

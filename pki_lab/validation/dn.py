@@ -26,6 +26,7 @@ for byte, which is what RFC 4518 leaves (an undefined comparison is no match).
 
 from __future__ import annotations
 
+import functools
 import stringprep
 import unicodedata
 
@@ -77,6 +78,7 @@ def _prohibited(ch: str) -> bool:
             or stringprep.in_table_c4(ch) or stringprep.in_table_c5(ch) or stringprep.in_table_c8(ch))
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the text: the same value repeats in every name
 def prepare_string(text: str) -> str | None:
     """The RFC 4518 caseIgnoreMatch form of ``text``, or None if a prohibited code point makes it undefined.
 
