@@ -8,17 +8,18 @@ remaining path length). This module does the same checks, and records each as a
 * 6.1.1 (d): the trust anchor is in the trust store (its self-signature plays no part);
 * 6.1.3 (a)(1): each certificate's signature verifies with its issuer's public key;
 * 6.1.3 (a)(2): each certificate is valid at the time of validation;
-* 6.1.3 (a)(3): no certificate is revoked (when CRLs are given; see :mod:`.crl`);
-* 6.1.3 (b), (c): names lie inside every name constraint above them;
+* 6.1.3 (a)(3): each certificate's revocation status, from every CRL given, as the revocation mode requires
+  (RFC 5280 6.3; see :mod:`.revocation`);
+* 6.1.3 (b), (c): names lie inside every name constraint above them (:mod:`.constraints`);
+* 6.1.3 (d)-(f), 6.1.4 (a)-(j), 6.1.5 (g): certificate policies, the valid_policy_tree (:mod:`.policy`);
 * 6.1.4 (k): every issuer is a CA (basicConstraints CA:TRUE);
 * 6.1.4 (l), (m): no pathLenConstraint is exceeded;
 * 6.1.4 (n): every issuer's keyUsage allows keyCertSign;
 * 6.1.4 (o), 6.1.5 (f): no unrecognised critical extension;
 * 6.1.5 and RFC 9525: the leaf is for the purpose (EKU) and the name wanted.
 
-Left out, as in browsers and pyca/cryptography: certificate policy processing
-(6.1.3 (d)-(f), 6.1.4 (a)-(j)), so policy mappings and required policies are not
-enforced.
+Which rules apply depends on the profile (``"rfc5280"`` or ``"webpki"``); ``docs/validator-rules.md`` lists
+every rule with the certificates it governs.
 """
 
 from __future__ import annotations

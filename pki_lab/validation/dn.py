@@ -129,7 +129,13 @@ def name_key(name: x509.Name) -> NameKey:
     >>> name_key(a) == name_key(b)
     True
     """
-    return tuple(tuple(sorted(_attribute_key(attr) for attr in rdn)) for rdn in name.rdns)
+    return tuple(_rdn_key(rdn) for rdn in name.rdns)
+
+
+def _rdn_key(rdn: x509.RelativeDistinguishedName) -> tuple:
+    """An RDN's key: its attributes as a set (sorted keys), a single attribute without sorting."""
+    keys = [_attribute_key(attr) for attr in rdn]
+    return (keys[0],) if len(keys) == 1 else tuple(sorted(keys))
 
 
 def names_equal(a: x509.Name, b: x509.Name) -> bool:

@@ -71,13 +71,15 @@ class Facts:
         return self.remember(cert, cls, lambda: self._find(cert, cls))
 
     def _find(self, cert: x509.Certificate, cls: type) -> x509.Extension | None:
+        return self.remember(cert, "extensions-by-class", lambda: self._by_class(cert)).get(cls)
+
+    def _by_class(self, cert: x509.Certificate) -> dict[type, x509.Extension]:
+        """Each recognised extension by its value's class, read in one pass (the lookups a validation makes
+        are mostly for extensions a certificate does not have, which cryptography answers with an exception)."""
         exts = self.extensions_of(cert)
         if exts is None:
-            return None
-        try:
-            return exts.get_extension_for_class(cls)
-        except (x509.ExtensionNotFound, ValueError):
-            return None
+            return {}
+        return {type(ext.value): ext for ext in exts if not isinstance(ext.value, x509.UnrecognizedExtension)}
 
     def subject_key(self, cert: x509.Certificate) -> NameKey:
         """The canonical key of the subject (RFC 5280 7.1 comparison, :func:`.dn.name_key`)."""

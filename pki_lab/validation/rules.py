@@ -91,8 +91,9 @@ RULES: dict[Rule, RuleInfo] = {
                               "parseable extensions and no unrecognised critical extension."),
     Rule.VALIDITY: RuleInfo("RFC 5280 6.1.3 (a)(2)", "The time of validation lies within each certificate's "
                             "validity period (notBefore and notAfter included)."),
-    Rule.REVOCATION: RuleInfo("RFC 5280 6.1.3 (a)(3)", "No certificate is revoked by a CRL its issuer published, "
-                              "when CRLs are given."),
+    Rule.REVOCATION: RuleInfo("RFC 5280 6.1.3 (a)(3)", "Every certificate below the anchor has its revocation "
+                              "status determined from the CRLs given (RFC 5280 6.3.3), as the revocation mode "
+                              "requires; a revoked one fails."),
     Rule.CA: RuleInfo("RFC 5280 6.1.4 (k)", "Every issuer is a CA certificate with a subject name, basicConstraints "
                       "CA:TRUE and keyCertSign if it has a keyUsage (the Web PKI: also critical, keyUsage and key "
                       "identifiers present)."),
