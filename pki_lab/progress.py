@@ -14,7 +14,8 @@ Where the file is:
   the kernels nbval starts) recording is off unless ``PKI_LAB_PROGRESS`` names a file, so running the course's
   tests never touches a learner's progress.
 
-The file is JSON, written atomically (a temporary file, then a rename)::
+The file is JSON, written atomically (a temporary file flushed to disk, then a rename) while holding a lock, so
+two kernels recording at once lose nothing (:mod:`pki_lab.progress_file` keeps the bytes)::
 
     {"format": "pki-lab-progress/1",
      "exercises": {"00.1": {"status": "correct", "passed": true, "attempts": 2}}}
@@ -24,8 +25,12 @@ an answer was correct; ``attempts`` counts checked answers. "Not attempted" is n
 notebooks (whose exercises hold the placeholder) never change the file. It holds no answers, no names and
 no times.
 
-A problem with the file (a read-only home, a damaged file) never breaks a check: ``record`` gives up quietly,
-and the progress table says what it could not read.
+A learner's progress is never overwritten. What earlier, newer or damaged writers left is read where its meaning
+is clear (a byte-order mark, text after the JSON, a newer format's known fields, the list form); a file that
+cannot be read is moved aside under a dated name (``progress.json.damaged-2026-03-15T120000Z``) and the learner
+is told once (:class:`ProgressWarning`, and a sentence in the progress table). A problem with the file (a
+read-only home, a folder in its place, a lock another kernel keeps) never breaks a check: the answer is not
+recorded, and a warning says so once.
 
 Example, in any notebook::
 
@@ -39,23 +44,25 @@ A cell that shows progress prints the learner's own state, so in a stored chapte
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
-import json
 import os
-import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from . import progress_file as store
 from .errors import ParameterError
 
-__all__ = ["Status", "State", "progress_path", "record", "load", "report", "reset", "state_of",
-           "ProgressReport", "ChapterProgress", "ResetResult"]
+__all__ = ["Status", "State", "progress_path", "record", "load", "report", "reset", "state_of", "Progress",
+           "ProgressReport", "ChapterProgress", "ResetResult", "ProgressWarning", "LOCK_TIMEOUT"]
 
-FORMAT = "pki-lab-progress/1"
+FORMAT = store.FORMAT
 ENV = "PKI_LAB_PROGRESS"
+LOCK_TIMEOUT = 2.0  # seconds a check waits for another kernel's write before it skips recording (with a warning)
 _OFF = ("off", "0", "no", "none", "false")
 
 
@@ -82,7 +89,7 @@ def state_of(entry: Mapping[str, Any] | None) -> State:
     """The table state of one recorded entry (``None``: the exercise was never checked)."""
     if not entry:
         return State.NOT_TRIED
-    return State.PASSED if entry.get("passed") else State.TRIED
+    return State.PASSED if entry.get("passed") is True else State.TRIED
 
 
 def progress_path() -> Path | None:
@@ -97,70 +104,142 @@ def progress_path() -> Path | None:
     return Path.home() / ".pki_lab" / "progress.json"
 
 
-def _read(path: Path) -> dict[str, dict[str, Any]]:
-    """The exercises recorded in ``path`` ({} if there is no file yet); raises OSError or ValueError."""
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("exercises"), dict):
-        raise ValueError(f"it is not a PKI Lab progress file (expected format {FORMAT!r})")
-    return {key: value for key, value in data["exercises"].items() if isinstance(value, dict)}
+class ProgressWarning(UserWarning):
+    """Told once when the progress file was moved aside, kept a copy of itself, or could not be written."""
 
 
-def _write(path: Path, exercises: dict[str, dict[str, Any]]) -> None:
-    """Write atomically: a half-written file must never replace a good one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"format": FORMAT, "exercises": dict(sorted(exercises.items()))}, indent=1) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".json", dir=path.parent)
+_told: set[str] = set()
+
+
+def _tell(sentence: str | None) -> None:
+    """Warn the learner once per sentence per process (a check's cell shows it); never raise from here."""
+    if sentence and sentence not in _told:
+        _told.add(sentence)
+        with contextlib.suppress(Exception):  # even under warnings-as-errors a check must not break
+            warnings.warn(sentence, ProgressWarning, stacklevel=3)
+
+
+class Progress(dict):
+    """What the progress file holds, by exercise id (a plain dict), and ``notice``: a sentence about the file
+    when there is something to say (it could not be read and was moved aside, it was written by a newer version).
+    """
+
+    notice: str | None = None
+
+    def __init__(self, exercises: Mapping[str, Any] = (), notice: str | None = None) -> None:
+        super().__init__(exercises)
+        self.notice = notice
+
+
+def _entries(document: store.Document) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in document.exercises.items() if isinstance(value, dict)}
+
+
+def _about(path: Path, document: store.Document) -> str | None:
+    """A sentence about a readable file that is not in this version's form, for the progress table."""
+    if document.format != FORMAT:
+        return (f"Progress file: {path} (written in format {document.format!r}; this version shows the fields it "
+                "knows and keeps the others).")
+    if document.repairs:
+        return (f"Progress file: {path} (read around {', '.join(document.repairs)}; the next check rewrites it "
+                "and keeps the original bytes beside it).")
+    return None
+
+
+def _moved(path: Path, reason: str, aside: Path) -> str:
+    return (f"The progress file {path} could not be read ({reason}); it was moved aside to {aside}, so nothing "
+            "was overwritten, and the next check starts a new file.")
+
+
+def _settle(path: Path, raw: bytes | None) -> tuple[store.Document, str | None]:
+    """The document of ``raw`` (the file's bytes, read with the lock held), moving an unreadable file aside.
+
+    Returns the document (a new one for a moved file) and, if the file was moved, the sentence that says so.
+    """
+    if raw is None:
+        return store.new_document(), None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return store.parse(raw), None
+    except store.Unreadable as exc:
+        return store.new_document(), _moved(path, exc.reason, store.move_aside(path))
 
 
-def load() -> dict[str, dict[str, Any]]:
-    """What the progress file holds, by exercise id ({} when there is none or recording is off).
+def _save(path: Path, document: store.Document, original: bytes | None) -> str | None:
+    """Write ``document`` (lock held), first copying a non-canonical original aside; the sentence if it was."""
+    note = None
+    if original is not None and not document.canonical:
+        copy = store.keep_original(path, original)
+        how = f"read around {', '.join(document.repairs)}" if document.repairs else "in another layout"
+        note = (f"The progress file {path} was {how}; it is rewritten in this version's layout, and a copy of it "
+                f"as it was is kept in {copy}.")
+    store.write(path, document)
+    return note
 
-    Raises:
-        ParameterError: the file exists but cannot be read, with a sentence saying how to fix it.
+
+def load() -> Progress:
+    """What the progress file holds, by exercise id (empty when there is none or recording is off). Never raises.
+
+    A file that cannot be read is moved aside under a dated name (never overwritten, never deleted), and
+    ``notice`` on the result says so, as does a :class:`ProgressWarning` the first time; a folder or a device in
+    the file's place is left alone and ``notice`` says what to do.
     """
     path = progress_path()
     if path is None:
-        return {}
+        return Progress()
     try:
-        return _read(path)
-    except (OSError, ValueError) as exc:
-        raise ParameterError(f"The progress file {path} cannot be read ({exc}); delete it or call "
-                             "pki_lab.progress.reset() to start again.") from None
+        raw = store.read(path)
+        if raw is None:
+            return Progress()
+        try:
+            document = store.parse(raw)
+        except store.Unreadable:
+            with store.locked(path, LOCK_TIMEOUT):  # another process may be writing it right now: look again
+                document, moved = _settle(path, store.read(path))
+            _tell(moved)
+            return Progress(_entries(document), moved)
+        return Progress(_entries(document), _about(path, document))
+    except store.LockTimeout:
+        return Progress({}, f"The progress file {path} cannot be read and is left as it is: another process has "
+                            f"held its lock for more than {LOCK_TIMEOUT:g} s; try again in a moment.")
+    except OSError as exc:
+        return Progress({}, f"The progress file {path} cannot be read ({exc.strerror or exc}); make it a file "
+                            f"you can read, or set {ENV} to another path.")
+
+
+def _updated(entry: Any, status: Status) -> dict[str, Any]:
+    """The entry after one more checked answer; a newer version's fields in it are kept."""
+    entry = dict(entry) if isinstance(entry, dict) else {}
+    attempts = entry.get("attempts")
+    known = isinstance(attempts, int) and not isinstance(attempts, bool) and attempts >= 0
+    entry.update(status=str(status), passed=entry.get("passed") is True or status is Status.CORRECT,
+                 attempts=(attempts if known else 0) + 1)
+    return entry
 
 
 def record(result: Any) -> bool:
     """Note a check's outcome (called by ``Exercise.check``). Returns True if it was written.
 
     Never raises: a progress-file problem must not break a learner's check. "Not attempted" is not recorded.
+    The read-modify-write holds the file's lock, so two kernels recording at once lose nothing; if the lock
+    stays taken for more than ``LOCK_TIMEOUT`` seconds, this answer is not recorded and a warning says so.
     """
     try:
         exercise_id = result.exercise_id
         path = progress_path()
-        if path is None or result.status not in tuple(Status):
+        if path is None or result.status not in tuple(Status) or not isinstance(exercise_id, str):
             return False
         status = Status(result.status)
-        try:
-            exercises = _read(path)
-        except ValueError:
-            exercises = {}  # a damaged file: start again rather than fail every check
-        entry = exercises.get(exercise_id, {})
-        attempts = entry.get("attempts", 0)
-        exercises[exercise_id] = {
-            "status": str(status),
-            "passed": bool(entry.get("passed")) or status is Status.CORRECT,
-            "attempts": (attempts if isinstance(attempts, int) else 0) + 1,
-        }
-        _write(path, exercises)
+        with store.locked(path, LOCK_TIMEOUT):
+            raw = store.read(path)
+            document, moved = _settle(path, raw)
+            _tell(moved)
+            document.exercises[exercise_id] = _updated(document.exercises.get(exercise_id), status)
+            _tell(_save(path, document, None if moved else raw))
         return True
+    except store.LockTimeout:
+        _tell(f"This answer was not recorded in your progress: the progress file {path} has been locked by "
+              f"another process for more than {LOCK_TIMEOUT:g} s. The check's verdict is not affected.")
+        return False
     except Exception:  # noqa: BLE001 - see the docstring: never break a check
         return False
 
@@ -227,18 +306,15 @@ def report(catalogue: Mapping[str, Sequence[str]]) -> ProgressReport:
     """The progress of every exercise in ``catalogue`` (chapter -> exercise ids, in order), read from the file.
 
     The exercise registry supplies the catalogue (:func:`pki_lab.exercises.show_progress`): this module only
-    keeps the file, so it imports nothing above it. A file that cannot be read gives a report that says so.
+    keeps the file, so it imports nothing above it. A file that cannot be read gives a report that says so (and
+    was moved aside, see :func:`load`).
     """
-    problem = None
-    try:
-        recorded = load()
-    except ParameterError as exc:
-        recorded, problem = {}, str(exc)
+    recorded = load()
     chapters = tuple(
         ChapterProgress(number, tuple((ex_id, state_of(recorded.get(ex_id))) for ex_id in ids))
         for number, ids in catalogue.items()
     )
-    return ProgressReport(chapters, progress_path(), problem)
+    return ProgressReport(chapters, progress_path(), recorded.notice)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -251,11 +327,43 @@ class ResetResult:
         return self.message
 
 
+def _plural(n: int) -> str:
+    return f"{n} exercise" + ("" if n == 1 else "s")
+
+
+def _forget(path: Path, chapter: str | None) -> str:
+    """Reset with the lock held; the sentence that says what was really done. Raises OSError."""
+    raw = store.read(path)
+    document, moved = _settle(path, raw)
+    if moved:
+        _tell(moved)
+        if chapter is None:
+            return f"Progress reset: every chapter starts again. {moved}"
+        return f"{moved[:-1]}; nothing was forgotten."
+    if raw is None:
+        return "Nothing to reset: no progress is recorded yet."
+    if chapter is None:
+        count = len(_entries(document))
+        os.remove(os.path.realpath(path))  # the file behind a link: the link stays, as a write would keep it
+        return f"Progress reset: every chapter starts again ({path} removed; it held {_plural(count)})."
+    gone = sorted(key for key in document.exercises if key.split(".")[0] == chapter)
+    if not gone:
+        return f"Nothing to reset for chapter {chapter}: none of its exercises is recorded."
+    for key in gone:
+        del document.exercises[key]
+    _tell(_save(path, document, raw))
+    return (f"Progress reset for chapter {chapter}: forgot {_plural(len(gone))} ({', '.join(gone)}); "
+            "the other chapters are kept.")
+
+
 def reset(chapter: str | None = None) -> ResetResult:
     """Forget the progress of one chapter (``"04"``), or of every chapter when ``chapter`` is None.
 
+    The result says what was really done. A file that cannot be read is moved aside, never erased: resetting
+    one chapter then forgets nothing of the others.
+
     Raises:
-        ParameterError: the chapter is not like ``"04"``, or the file cannot be written.
+        ParameterError: the chapter is not like ``"04"``, the file cannot be changed, or its lock stays taken.
     """
     path = progress_path()
     if path is None:
@@ -264,17 +372,11 @@ def reset(chapter: str | None = None) -> ResetResult:
     if chapter is not None and not (isinstance(chapter, str) and len(chapter) == 2 and chapter.isdigit()):
         raise ParameterError(f"A chapter is two digits as a string, like '04', not {chapter!r}.")
     try:
-        if chapter is None:
-            path.unlink(missing_ok=True)
-            return ResetResult(f"Progress reset: every chapter starts again ({path} removed).")
-        try:
-            exercises = _read(path)
-        except ValueError:
-            exercises = {}
-        kept = {key: value for key, value in exercises.items() if key.split(".")[0] != chapter}
-        _write(path, kept)
+        with store.locked(path, LOCK_TIMEOUT):
+            return ResetResult(_forget(path, chapter))
+    except store.LockTimeout:
+        raise ParameterError(f"The progress file {path} has been locked by another process for more than "
+                             f"{LOCK_TIMEOUT:g} s, so nothing was reset; try again in a moment.") from None
     except OSError as exc:
         raise ParameterError(f"The progress file {path} cannot be changed ({exc.strerror or exc}); "
                              f"check that its folder is writable, or set {ENV} to another path.") from None
-    forgotten = len(exercises) - len(kept)
-    return ResetResult(f"Progress reset for chapter {chapter}: {forgotten} exercise(s) forgotten.")

@@ -30,6 +30,11 @@ def _recorded(path):
     return json.loads(path.read_text())["exercises"]
 
 
+def _damaged(path):
+    """The files a damaged ``path`` was moved aside to."""
+    return sorted(path.parent.glob(path.name + ".damaged-*"))
+
+
 @pytest.mark.parametrize("answer, status, passed", [
     pytest.param(lambda: _correct("00.1"), "correct", True, id="a-correct-answer-is-recorded-as-passed"),
     pytest.param(lambda: 12345, "incorrect", False, id="a-wrong-answer-is-recorded-as-tried"),
@@ -115,25 +120,31 @@ def test_a_progress_file_problem_never_breaks_a_check(progress_file, damage):
     assert exercises.get("00.1").check(1).status == "incorrect"
 
 
-def test_a_damaged_file_is_started_again_by_the_next_check(progress_file):
+def test_a_damaged_file_is_moved_aside_and_the_next_check_starts_a_new_one(progress_file):
     _damaged_json(progress_file)
-    exercises.get("00.3").check("00")
+    with pytest.warns(progress.ProgressWarning, match="could not be read .* moved aside to .*damaged-"):
+        exercises.get("00.3").check("00")
     assert _recorded(progress_file) == {"00.3": {"status": "incorrect", "passed": False, "attempts": 1}}
+    assert [p.read_text() for p in _damaged(progress_file)] == ["{not json"]
 
 
 def test_show_says_when_the_file_cannot_be_read(progress_file):
     _directory_in_the_way(progress_file)
     report = exercises.show_progress()
     assert report.passed == 0
-    assert f"The progress file {progress_file} cannot be read" in repr(report)
-    assert "reset()" in repr(report)
+    assert f"The progress file {progress_file} cannot be read (it is a folder)" in repr(report)
+    assert "set PKI_LAB_PROGRESS to another path" in repr(report)
+    assert progress_file.is_dir()  # a folder is never moved: it is not a damaged file
 
 
-def test_a_foreign_json_file_is_not_taken_for_progress(progress_file):
+def test_a_foreign_json_file_is_not_taken_for_progress_and_is_kept(progress_file):
     progress_file.parent.mkdir(parents=True)
-    progress_file.write_text(json.dumps({"exercises": {"00.1": {"passed": True}}}))
-    with pytest.raises(ParameterError, match="not a PKI Lab progress file"):
-        progress.load()
+    foreign = json.dumps({"exercises": {"00.1": {"passed": True}}})
+    progress_file.write_text(foreign)
+    with pytest.warns(progress.ProgressWarning):
+        loaded = progress.load()
+    assert loaded == {} and "not a PKI Lab progress file" in loaded.notice
+    assert [p.read_text() for p in _damaged(progress_file)] == [foreign]
 
 
 def test_show_lists_every_chapter_with_exercises(progress_file):
@@ -162,12 +173,16 @@ def test_reset_one_chapter_keeps_the_others(progress_file):
     progress_file.parent.mkdir(parents=True)
     progress_file.write_text(json.dumps({"format": "pki-lab-progress/1", "exercises": {
         "00.1": {"status": "correct", "passed": True, "attempts": 1},
-        "04.2": {"status": "incorrect", "passed": False, "attempts": 3}}}))
-    assert repr(progress.reset("00")) == "Progress reset for chapter 00: 1 exercise(s) forgotten."
+        "04.2": {"status": "incorrect", "passed": False, "attempts": 3}}}, indent=1) + "\n")
+    assert repr(progress.reset("00")) == ("Progress reset for chapter 00: forgot 1 exercise (00.1); "
+                                          "the other chapters are kept.")
     assert list(_recorded(progress_file)) == ["04.2"]
-    assert "every chapter starts again" in repr(progress.reset())
+    assert repr(progress.reset("00")) == "Nothing to reset for chapter 00: none of its exercises is recorded."
+    assert repr(progress.reset()) == (f"Progress reset: every chapter starts again ({progress_file} removed; "
+                                      "it held 1 exercise).")
     assert not progress_file.exists()
-    assert [name for name in os.listdir(progress_file.parent)] == []  # no temporary file left behind
+    assert os.listdir(progress_file.parent) == ["progress.json.lock"]  # no temporary file left behind
+    assert repr(progress.reset()) == "Nothing to reset: no progress is recorded yet."
 
 
 @pytest.mark.parametrize("chapter", ["4", 4, "ch04", "004"])
@@ -187,6 +202,6 @@ def test_the_command_line_shows_and_resets(progress_file, capsys):
     assert main(["progress"]) == 0
     assert "✅ 00.1" in capsys.readouterr().out
     assert main(["progress", "--reset", "00"]) == 0
-    assert "chapter 00: 1 exercise(s) forgotten" in capsys.readouterr().out
+    assert "chapter 00: forgot 1 exercise (00.1)" in capsys.readouterr().out
     assert main(["progress", "--reset"]) == 0
     assert "every chapter starts again" in capsys.readouterr().out
