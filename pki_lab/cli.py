@@ -2,44 +2,150 @@
 
 Each subcommand lives in its own module under :mod:`pki_lab.commands` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a function
-``(args) -> int`` (the exit code). Exit codes: 0 success, 1 a negative verdict
-(for example an invalid chain), 2 bad input (with one readable line on stderr).
+``(args) -> int`` (the exit code). :func:`main` is the one place that turns what
+went wrong into an exit code and one sentence, so that no subcommand can end in a
+bare traceback:
+
+* 0: done (``verify``: the chain is valid);
+* 1: a negative verdict, and only that (``verify``: the chain is invalid);
+* 2: bad input, said in one sentence on standard error: a damaged, missing or special
+  file, a bad flag value, a name such as ``@`` (any :class:`~pki_lab.errors.PkiLabError`,
+  and argparse's own usage errors);
+* 3: a bug in pki_lab (any other exception), said in one sentence; not 2, so that a
+  script or a teacher can tell "my input was wrong" from "the lab is wrong";
+* 141 (128 + SIGPIPE, as other tools): the reader of standard output closed it early
+  (``pki-lab inspect big.pem | head -1``); nothing more is printed;
+* 130: interrupted with Ctrl-C.
+
+``--debug`` (before or after the subcommand) prints the traceback as well, for a bug
+report or to see where a refusal came from.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
+import traceback
+from typing import NoReturn
 
 from . import commands
 from .errors import PkiLabError
 
-__all__ = ["main"]
+__all__ = ["main", "EXIT_OK", "EXIT_INVALID", "EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_PIPE", "EXIT_INTERRUPTED"]
+
+EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
+EXIT_PIPE, EXIT_INTERRUPTED = 141, 130
+
+EXIT_CODES = ("Exit codes: 0 done (verify: the chain is valid); 1 the chain is invalid (verify only); 2 bad input, "
+              "with one sentence on standard error; 3 a bug in pki_lab (run again with --debug for the traceback); "
+              "141 standard output was closed early (as by head); 130 interrupted.")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pki-lab", description="PKI Lab command-line tools.")
+class UsageError(Exception):
+    """A command line argparse refuses (an unknown flag, a bad choice, a missing argument)."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors reach :func:`main` (one sentence, exit 2) instead of exiting."""
+
+    command_names: tuple[str, ...] = ()
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.prog, message)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="pki-lab", description="PKI Lab command-line tools.", epilog=EXIT_CODES)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error as well")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(subparsers)
+        if hasattr(module, "register"):  # a helper module of the subcommands is not one itself
+            module.register(subparsers)
+    parser.command_names = tuple(sorted(subparsers.choices))
+    for sub in subparsers.choices.values():
+        sub.epilog = sub.epilog or EXIT_CODES
+        # SUPPRESS: given after the subcommand it is set, absent it leaves the top-level value alone.
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show the traceback of an error as well")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
-        return 2
+def _sentence(message: str) -> str:
+    """argparse's lower-case fragment as a sentence that says where to look."""
+    message = message.strip().rstrip(".")
+    return message[:1].upper() + message[1:]
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at devnull, so the interpreter's last flush cannot raise again (Python's advice)."""
     try:
-        return int(args.func(args) or 0)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (captured in a test): nothing to redirect
+        pass
+
+
+def _tolerant_streams() -> None:
+    """Text the terminal cannot encode is shown escaped rather than ending the command with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot be reconfigured keeps its own handling
+                pass
+
+
+def _run(argv: list[str]) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help printed its text
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    if not getattr(args, "func", None):
+        raise UsageError("pki-lab", "choose a command: " + ", ".join(parser.command_names))
+    try:
+        code = int(args.func(args) or 0)
     except PkiLabError as exc:
+        if args.debug:
+            traceback.print_exc()
         print(f"pki-lab {args.command}: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    sys.stdout.flush()  # inside the guard: a closed pipe is noticed here, not at the interpreter's exit
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    debug = "--debug" in argv
+    _tolerant_streams()
+    try:
+        return _run(argv)
+    except UsageError as exc:
+        print(f"{exc.prog}: {_sentence(str(exc))}; see '{exc.prog} --help'.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_PIPE
+    except KeyboardInterrupt:
+        print("pki-lab: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - anything but a PkiLabError is a bug: one sentence, never a bare traceback
+        if debug:
+            traceback.print_exc()
+        where = next((a for a in argv if not a.startswith("-")), "pki-lab")
+        print(f"pki-lab: internal error in pki_lab ({type(exc).__name__} while running '{where}'), a bug and not "
+              "your input; please report it with the output of the same command run with --debug.", file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":  # pragma: no cover

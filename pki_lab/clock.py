@@ -63,7 +63,11 @@ def require_aware(value: object, name: str = "at") -> _dt.datetime:
             f"`{name}` must be a timezone-aware datetime, not a naive one; "
             "add tzinfo=timezone.utc (certificates always use UTC)."
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, or 9999-12-31 west of it: no such instant in UTC
+        raise ParameterError(f"`{name}` {value.isoformat()} falls outside the years 1 to 9999 once converted to "
+                             "UTC; choose a time inside them.") from None
 
 
 def now() -> _dt.datetime:

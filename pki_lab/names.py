@@ -8,7 +8,8 @@ Accepted forms, everywhere the lab asks for a *name*:
 
 And for each entry of a subject alternative name (SAN) list:
 
-* ``"www.example.com"`` or ``"*.example.com"``: a DNS name;
+* ``"www.example.com"`` or ``"*.example.com"``: a DNS name; an internationalised one (``"bücher.de"``) is
+  converted to its A-label (``"xn--bcher-kva.de"``) by IDNA 2008 with the UTS #46 mapping, as browsers do;
 * ``"192.0.2.10"`` or ``"2001:db8::1"`` (or an ``ipaddress`` address object): an IP address;
 * ``"email:ada@example.com"`` (or any string with ``@``): an RFC 822 e-mail address;
 * ``"uri:spiffe://example.com/device"``: a URI;
@@ -80,11 +81,11 @@ def make_general_name(value: object) -> x509.GeneralName:
     text = value.strip()
     lower = text.lower()
     if lower.startswith("email:"):
-        return x509.RFC822Name(text[6:])
+        return _mailbox(text[6:], value, host_only=True)
     if lower.startswith("uri:"):
-        return x509.UniformResourceIdentifier(text[4:])
+        return _checked(x509.UniformResourceIdentifier, text[4:], value, "a URI")
     if lower.startswith("dns:"):
-        return x509.DNSName(text[4:])
+        return _checked(x509.DNSName, _a_label(text[4:], value), value, "a DNS name")
     if lower.startswith("ip:"):
         text = text[3:]
     try:
@@ -92,13 +93,63 @@ def make_general_name(value: object) -> x509.GeneralName:
     except ValueError:
         pass
     if "@" in text:
-        return x509.RFC822Name(text)
+        return _mailbox(text, value)
     if " " in text or "/" in text:
         raise ParameterError(
             f"{value!r} is not a DNS name, IP address, e-mail address or URI; "
             "prefix URIs with 'uri:' and e-mail addresses with 'email:'."
         )
-    return x509.DNSName(text)
+    return _checked(x509.DNSName, _a_label(text, value), value, "a DNS name")
+
+
+def _a_label(host: str, value: object = None) -> str:
+    """The ASCII form of a host name: a Unicode one (``bücher.de``) becomes its A-label (``xn--bcher-kva.de``).
+
+    IDNA 2008 with the UTS #46 mapping (non-transitional, as browsers do: ``straße.de`` keeps its ß), from the
+    ``idna`` package that JupyterLab installs (through anyio and httpx). The standard library's ``encodings.idna``
+    is IDNA 2003, which maps ß to ss and accepts symbols IDNA 2008 forbids: a different, silently wrong name, so
+    without ``idna`` a Unicode name is refused with a sentence rather than converted the old way.
+    """
+    if host.isascii():
+        return host
+    shown = host if value is None else value
+    wildcard, rest = (True, host[2:]) if host.startswith("*.") else (False, host)
+    try:
+        import idna  # imported only for a Unicode name (its tables take a moment to load)
+    except ImportError:  # pragma: no cover - JupyterLab brings it
+        raise ParameterError(f"{shown!r} is an internationalised name; write its A-label (xn--...) form, or "
+                             "install the idna package so the lab converts it.") from None
+    try:
+        ascii_name = idna.encode(rest, uts46=True).decode("ascii")
+    except UnicodeError as exc:  # idna.IDNAError is a UnicodeError
+        raise ParameterError(f"{shown!r} is not a valid internationalised domain name ({exc}, by IDNA 2008); "
+                             "check its spelling, or write its A-label (xn--...) form.") from None
+    return "*." + ascii_name if wildcard else ascii_name
+
+
+def _mailbox(text: str, value: object, *, host_only: bool = False) -> x509.RFC822Name:
+    """An e-mail address ``local@host``: the host as an A-label; a Unicode local part cannot be an rfc822Name.
+
+    ``host_only``: ``email:example.com`` (every mailbox at a host, the form name constraints use) is allowed too.
+    """
+    local, at, host = text.rpartition("@")
+    if host_only and not at and text:
+        return _checked(x509.RFC822Name, _a_label(text, value), value, "an e-mail address")
+    if not at or not local or not host:
+        raise ParameterError(f"{value!r} is not an e-mail address: write a local part, '@' and a host, "
+                             "e.g. 'ada@example.com'.")
+    if not local.isascii():
+        raise ParameterError(f"{value!r} has a non-ASCII local part, which an rfc822Name cannot hold "
+                             "(RFC 5280 4.2.1.6; RFC 9598's SmtpUTF8Mailbox is not in the lab); use an ASCII one.")
+    return _checked(x509.RFC822Name, f"{local}@{_a_label(host, value)}", value, "an e-mail address")
+
+
+def _checked(kind: type, text: str, value: object, what: str) -> x509.GeneralName:
+    """``kind(text)``, with cryptography's own refusal (a bare ValueError) turned into a sentence."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise ParameterError(f"{value!r} is not {what} that a certificate can hold; check its spelling.") from None
 
 
 def make_san(values: Iterable[object]) -> x509.SubjectAlternativeName:

@@ -79,7 +79,7 @@ def _truncated_pem(tmp_path, leaf):
 
 # Each case makes its file from a temporary directory and the demo leaf (the session's ``hierarchy`` fixture).
 BAD = [
-    ("empty-file", lambda tmp, leaf: "/dev/null", "is empty"),
+    ("empty-file", lambda tmp, leaf: _write(tmp, ""), "is empty"),
     ("png-image", _png, "does not start with a DER SEQUENCE"),
     ("truncated-der-certificate", _truncated_der, "it is truncated"),
     ("truncated-pem-certificate", _truncated_pem, "without its matching END line"),

@@ -3,9 +3,10 @@
 Prints the same field-by-field description as :func:`pki_lab.describe.describe`
 (and :func:`~pki_lab.describe.describe_csr`, :func:`~pki_lab.describe.describe_crl`)
 for every object of every file, in file order; ``--tree`` prints the DER tree with
-offsets and field paths instead (:mod:`pki_lab.der`). Bad input (a missing or
-empty file, a PNG, a truncated certificate) ends the command with exit code 2 and
-one readable line on standard error, printed by :func:`pki_lab.cli.main`.
+offsets and field paths instead (:mod:`pki_lab.der`). ``-`` reads standard input
+(only when given). Bad input (a missing or empty file, a PNG, a truncated
+certificate, a device or a FIFO) ends the command with exit code 2 and one
+readable line on standard error, printed by :func:`pki_lab.cli.main`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cryptography import x509
 from ..describe import describe, describe_crl, describe_csr
 from ..errors import WrongTypeError
 from ..loading import load_objects, to_der, tree_of
+from .files import Inputs
 
 __all__ = ["register", "run", "describe_object"]
 
@@ -28,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "inspect", help="describe certificates, CSRs and CRLs in PEM or DER files",
         description="Describe every certificate, CSR and CRL in each FILE (PEM with one or many blocks, or DER).",
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="a PEM or DER file")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="a PEM or DER file; - reads standard input")
     parser.add_argument("--tree", action="store_true", help="print the DER tree with offsets and field paths")
     parser.set_defaults(func=run)
 
@@ -48,11 +50,11 @@ def describe_object(obj: object, where: str = "The input"):
 
 def run(args: argparse.Namespace) -> int:
     """Describe every object of every file; errors propagate as PkiLabError (exit code 2)."""
-    first = True
+    first, inputs = True, Inputs()
     for name in args.files:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            objects = load_objects(name)
+            objects = load_objects(inputs.source(name))
         for index, obj in enumerate(objects):
             with warnings.catch_warnings(record=True) as more:
                 warnings.simplefilter("always")

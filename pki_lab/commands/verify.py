@@ -8,7 +8,9 @@
 The same as :func:`pki_lab.validation.validate_chain`, one flag per argument: the
 profile (Web PKI or RFC 5280 alone), the revocation mode, the purpose, and the initial
 policy inputs of RFC 5280 6.1.1 (c), (e)-(g). Files may be PEM (several certificates in
-one file are fine) or DER. Exit codes: 0 valid, 1 invalid, 2 bad input.
+one file are fine) or DER, and ``-`` (once) reads standard input. ``--name`` may be
+internationalised (``bücher.de`` is checked as ``xn--bcher-kva.de``). Exit codes: 0 valid,
+1 invalid, 2 bad input (one sentence on standard error; see :mod:`pki_lab.cli`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import datetime as _dt
 from ..errors import ParameterError
 from ..loading import load_certificate, load_certificates, load_crl
 from ..validation.api import validate_chain
+from .files import Inputs
 
 __all__ = ["register", "run", "parse_time"]
 
@@ -29,14 +32,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "verify", help="build and validate a certificate path, explaining every step",
         description="Build a path from LEAF to one of the trust anchors through the untrusted certificates, "
                     "validate it (RFC 5280 section 6, CA/B Forum rules, the expected name, CRLs) and print "
-                    "every step. Exit code 0: valid, 1: invalid, 2: bad input.",
+                    "every step.",
     )
-    parser.add_argument("leaf", help="the end-entity certificate (PEM or DER file)")
+    parser.add_argument("leaf", help="the end-entity certificate (PEM or DER file; - reads standard input)")
     parser.add_argument("--trust", "-t", action="append", required=True, metavar="FILE",
                         help="trust anchors (PEM file, may hold several); repeat for more files")
     parser.add_argument("--untrusted", "-u", action="append", default=[], metavar="FILE",
                         help="intermediate certificates the server sent (PEM file); repeat for more files")
-    parser.add_argument("--name", "-n", help="the expected host name, IP address or e-mail address")
+    parser.add_argument("--name", "-n", help="the expected host name, IP address or e-mail address (an "
+                                             "internationalised name is checked as its A-label, xn--...)")
     parser.add_argument("--at", help="the time of validation, ISO 8601 with a time zone "
                                      "(default: the lab clock, 2026-03-15T12:00:00Z)")
     parser.add_argument("--crl", action="append", default=[], metavar="FILE", help="a CRL to check (repeatable)")
@@ -84,10 +88,11 @@ def parse_time(text: str) -> _dt.datetime:
 
 def run(args: argparse.Namespace) -> int:
     """Validate and print the report; 0 if valid, 1 if not (bad input raises, and the CLI exits 2)."""
-    leaf = load_certificate(args.leaf)
-    trust = [c for path in args.trust for c in load_certificates(path)]
-    untrusted = [c for path in args.untrusted for c in load_certificates(path)]
-    crls = [load_crl(path) for path in args.crl]
+    inputs = Inputs()
+    leaf = load_certificate(inputs.source(args.leaf))
+    trust = [c for path in args.trust for c in load_certificates(inputs.source(path))]
+    untrusted = [c for path in args.untrusted for c in load_certificates(inputs.source(path))]
+    crls = [load_crl(inputs.source(path)) for path in args.crl]
     extra = {} if args.max_depth is None else {"max_depth": args.max_depth}
     report = validate_chain(leaf, untrusted, trust, at=parse_time(args.at) if args.at else None, name=args.name,
                             usage=None if args.usage == "none" else args.usage, crls=crls, profile=args.profile,

@@ -87,11 +87,21 @@ def parse_expected_name(value: object) -> x509.GeneralName:
                              f"not {type(value).__name__}.")
     try:
         name = make_general_name(value)
-    except ParameterError:
+    except ParameterError as exc:
+        if isinstance(value, str) and ("@" in value or not value.isascii()):  # its own sentence says what is wrong
+            raise ParameterError(f"`name`: {exc}") from None
         name = None
     if not isinstance(name, PEER_NAME_TYPES):
         raise ParameterError(f"`name` must be a host name such as 'www.example.com', an IP address or an "
                              f"e-mail address, not {value!r}.")
+    # A malformed name would match nothing and read as "not this server": say what is wrong with it instead.
+    if isinstance(name, x509.DNSName) and not is_valid_dns_name(name.value):
+        raise ParameterError(f"`name` {value!r} is not a valid host name: each dot-separated label must be 1 to 63 "
+                             "letters, digits or hyphens, not starting or ending with a hyphen (no empty label, "
+                             "no wildcard, no trailing dot).")
+    if isinstance(name, x509.RFC822Name) and parse_mailbox(name.value) is None:
+        raise ParameterError(f"`name` {value!r} is not a valid e-mail address: write one local part, '@' and a "
+                             "valid host name, e.g. 'ada@example.com'.")
     return name
 
 
