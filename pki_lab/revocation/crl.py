@@ -41,13 +41,15 @@ from ..der.encode import (
 from ..errors import ParameterError, WrongTypeError
 from ..keys import sign_bytes, signing_hash
 
-__all__ = ["REASONS", "Revocation", "reason_name", "signature_algorithm", "build_crl"]
+__all__ = ["REASONS", "REASON_CODES", "Revocation", "reason_name", "signature_algorithm", "build_crl"]
 
 #: RFC 5280 5.3.1 reason codes, by the name the CRL and OCSP use. removeFromCRL (8) belongs to delta CRLs only.
 REASONS: dict[str, x509.ReasonFlags] = {f.value: f for f in x509.ReasonFlags if f.value != "removeFromCRL"}
 _REASON_CODES = {"unspecified": 0, "keyCompromise": 1, "cACompromise": 2, "affiliationChanged": 3,
                  "superseded": 4, "cessationOfOperation": 5, "certificateHold": 6, "removeFromCRL": 8,
                  "privilegeWithdrawn": 9, "aACompromise": 10}
+#: The same codes, public: OCSP's revocationReason is a CRLReason too (RFC 6960 4.2.1).
+REASON_CODES = _REASON_CODES
 # 5.3.1: one reasonCode Extension per reason (id-ce-cRLReasons, 2.5.29.21), encoded once.
 _REASON_EXTENSIONS = {name: sequence(oid("2.5.29.21"), octet_string(enumerated(code)))
                       for name, code in _REASON_CODES.items()}
