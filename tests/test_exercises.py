@@ -1,9 +1,15 @@
+import dataclasses
+import datetime as dt
+from enum import Enum
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pki_lab import exercises
-from pki_lab.errors import ParameterError
+from pki_lab.errors import ParameterError, PolicyError
 
-from .conftest import ROOT
+from .conftest import ROOT, examples
 
 # Every chapter module pki_lab/exercises/chNN.py, found on disk so new chapters are tested too.
 CHAPTERS = sorted(p.stem[2:] for p in (ROOT / "pki_lab" / "exercises").glob("ch[0-9][0-9].py"))
@@ -80,3 +86,188 @@ def test_unknown_ids_and_chapters():
 def test_a_crashing_comparison_cannot_check():
     ex = exercises.Exercise("99.2", "p", lambda: 1, (), "1", "", compare=lambda a, e: 1 / 0)
     assert ex.check(3).status == "cannot check"
+
+
+# --- Answers that lie (issue 15, item 6): every check compares a plain built-in copy of the answer. ---------------
+
+def _lying_class(base: type, expected):
+    """A subclass of ``base`` whose every comparison and conversion says what the checker hopes to hear."""
+    text = str(expected)
+
+    def says(value):
+        return lambda self, *args, **kwargs: value
+
+    attrs = {name: says(True) for name in ("__eq__", "__contains__", "__le__", "__ge__", "__bool__")}
+    attrs |= {name: says(False) for name in ("__ne__", "__lt__", "__gt__")}
+    attrs |= {name: says(text) for name in ("__str__", "__repr__", "__format__", "strip", "casefold", "lower",
+                                            "upper", "replace", "removeprefix", "removesuffix", "isoformat")}
+    attrs |= {"split": says([text]), "__hash__": base.__hash__, "__len__": says(_len(expected)),
+              "__iter__": lambda self: iter(expected if isinstance(expected, (list, tuple, set, dict)) else [])}
+    if isinstance(expected, int):
+        attrs |= {name: says(expected) for name in ("__int__", "__index__", "__float__", "__round__")}
+        attrs |= {name: says(0) for name in ("__sub__", "__rsub__", "__abs__", "__mod__")}
+    return type(f"Lying{base.__name__.capitalize()}", (base,), attrs)
+
+
+def _len(value) -> int:
+    try:
+        return len(value)
+    except TypeError:
+        return 1
+
+
+def _liar(value, expected):
+    """``value`` rebuilt from lying subclasses, all the way down (a lab dataclass keeps its type, lying fields)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if dataclasses.is_dataclass(value):
+        fields = {f.name: _liar(getattr(value, f.name), expected) for f in dataclasses.fields(value)
+                  if isinstance(getattr(value, f.name), (str, tuple)) and not isinstance(getattr(value, f.name), Enum)}
+        return dataclasses.replace(value, **fields)
+    if isinstance(value, dict):
+        return _lying_class(dict, expected)({_liar(k, expected): _liar(v, expected) for k, v in value.items()})
+    if isinstance(value, (list, tuple, set)):
+        return _lying_class(type(value), expected)(_liar(item, expected) for item in value)
+    for base in (int, float, str, bytes, dt.date):
+        if isinstance(value, base):
+            if base is dt.date:
+                return _lying_class(dt.date, expected)(value.year, value.month, value.day)
+            return _lying_class(base, expected)(value)
+    return value
+
+
+def _candidates(ex, expected) -> st.SearchStrategy:
+    """Plain answers of the types ``ex`` accepts: random ones, the expected one, near misses, huge and odd ones."""
+    kinds = {
+        int: st.integers() | st.integers(-2, 2**20) | st.sampled_from([10**5000, -(10**5000), 2**8192, 2**8193]),
+        float: st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([1e308, -0.0, 90.0]),
+        str: st.text(max_size=40) | st.sampled_from(["", " ", "x" * 200_000, "\x00", "é" * 50]),
+        bytes: st.binary(max_size=40),
+        list: st.lists(st.text(max_size=12), max_size=6),
+        tuple: st.lists(st.text(max_size=12), max_size=6).map(tuple),
+        set: st.sets(st.text(max_size=12), max_size=6),
+        dict: st.dictionaries(st.text(max_size=12), st.sampled_from(["ok", "revoked", "no-enrollment"]), max_size=8),
+        dt.date: st.dates(),
+    }
+    known = [expected, ex.wrong_example] if ex.wrong_example is not None else [expected]
+    near = [v for v in known if isinstance(v, (str, int)) and not isinstance(v, bool)]
+    strategies = [kinds[t] for t in ex.accepts if t in kinds]
+    strategies.append(st.sampled_from([v for v in known if _plain_or_lab(v, ex)] or [0]))
+    if near:
+        strategies.append(st.sampled_from(near).map(lambda v: v + 1 if isinstance(v, int) else v.upper()))
+    return st.one_of(strategies).filter(lambda v: _plain_or_lab(v, ex))
+
+
+def _plain_or_lab(value, ex) -> bool:
+    return value is not None and value is not ... and any(type(value) is t or isinstance(value, t) for t in ex.accepts)
+
+
+@pytest.mark.parametrize("ex", ALL, ids=lambda e: e.id)
+def test_a_lying_answer_gets_the_verdict_of_its_plain_value(ex):
+    """An answer rebuilt from lying subclasses (``__eq__``, ``__str__``, ``strip``...) gets the same verdict."""
+    expected = ex.expected()
+
+    @settings(max_examples=examples(30), deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_candidates(ex, expected))
+    def check(value):
+        plain, lying = ex.check(value), ex.check(_liar(value, expected))
+        assert (lying.status, lying.message) == (plain.status, plain.message)
+
+    check()
+
+
+class _AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = object.__hash__
+
+
+class _PosingAsInt(_AlwaysEqual):
+    """An object whose ``__class__`` claims int, which fools isinstance() but not the checker."""
+
+    @property
+    def __class__(self):
+        return int
+
+
+class _Exploding:
+    def __getattribute__(self, name):
+        raise RuntimeError(f"nobody reads {name}")
+
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+HOSTILE = [_AlwaysEqual(), _PosingAsInt(), _Exploding(), True, False, 10**5000, float("nan"), float("inf"),
+           -float("inf"), 1e308, _nested(5000), "x" * 1_000_000, b"\x00" * 1_000_000, [_AlwaysEqual()],
+           {"a": _AlwaysEqual()}, (1, _AlwaysEqual()), complex(1, 1), object, print]
+
+
+@pytest.mark.parametrize("ex", ALL, ids=lambda e: e.id)
+def test_hostile_answers_are_never_correct_and_never_raise(ex):
+    for answer in HOSTILE:
+        result = ex.check(answer)
+        if result.correct:  # only a plain value that is the answer itself may pass, e.g. True for 07.3
+            assert type(answer) in (bool, int, float, str, bytes), (ex.id, type(answer))
+            assert ex.check(type(answer)(answer)).correct
+        assert result.message.endswith("."), result.message
+        assert len(result.message) < 300, result.message
+
+
+@pytest.mark.parametrize("ex", [e for e in ALL if int in e.accepts and bool not in e.accepts], ids=lambda e: e.id)
+def test_a_bool_is_not_a_number(ex):
+    for answer in (True, False):
+        result = ex.check(answer)
+        assert result.status == "cannot check"
+        assert "Your answer is a bool (True and False are not numbers here); this exercise expects an int" \
+            in result.message
+
+
+def test_huge_and_odd_numbers_get_the_ordinary_coaching():
+    ex = exercises.get("00.1")
+    assert ex.check(10**5000).status == "incorrect"
+    assert "about 5,000 digits" in ex.check(10**5000).message
+    assert ex.check(float("nan")).message == "nan is not a finite number, so it cannot be the answer; try hint()."
+    assert ex.check(float(ex.expected())).correct  # an int answer given as a float still counts
+    assert exercises.get("11.4").check(10**2000).message.startswith("That stock is enough")
+
+
+def test_a_subclass_of_a_lab_type_is_refused_and_lab_fields_are_read_plainly():
+    ex = exercises.get("11.3")
+    good = _run_solution(ex)
+    assert ex.check(good).correct
+    posing = dataclasses.replace(good, subject=_AlwaysEqual())
+    assert ex.check(posing).status == "cannot check"
+    assert "holds" in ex.check(posing).message
+    lying = dataclasses.replace(good, subject=_lying_class(str, "sensor-0042")("sensor-0099"))
+    assert ex.check(lying).status == "incorrect"
+    subclass = type("MyVerdict", (type(good),), {})(**{f.name: getattr(good, f.name)
+                                                       for f in dataclasses.fields(good)})
+    assert "Your answer is a MyVerdict, made from a Verdict" in ex.check(subclass).message
+
+
+# --- Assessed mode: every path that hands out the answer is refused with solution()'s sentence. ------------------
+
+@pytest.mark.parametrize("ex", ALL, ids=lambda e: e.id)
+def test_assessed_mode_refuses_every_path_to_the_answer(ex, monkeypatch):
+    answer = _run_solution(ex)
+    monkeypatch.setenv("PKI_LAB_HIDE_SOLUTIONS", "1")
+    sentence = repr(ex.solution())
+    assert sentence == (f"The solution to exercise {ex.id} is hidden for this session (PKI_LAB_HIDE_SOLUTIONS is "
+                        "set); hint() still works.")
+    for reveal in (ex.expected, lambda: ex.solution_code, lambda: ex.explanation):
+        with pytest.raises(PolicyError) as refused:
+            reveal()
+        assert str(refused.value) == sentence
+    assert repr(ex) == str(ex) == f"Exercise {ex.id}: {ex.prompt}"  # the prompt, never the answer
+    assert not hasattr(ex.solution(), "_repr_html_")
+    assert ex.check(answer).correct  # checking still works, on the hidden answer
+    assert ex.hint().startswith("Hint 1 of")

@@ -37,10 +37,11 @@ from enum import StrEnum
 from typing import Any
 
 from .. import progress
-from ..errors import ParameterError
+from ..errors import ParameterError, PolicyError
+from .answers import Refused, TooLarge, plain_answer, plain_value, type_phrase
 
 __all__ = ["Exercise", "CheckResult", "Outcome", "Solution", "get", "chapter", "chapters", "register",
-           "normalize_hex", "show_progress"]
+           "normalize_hex", "show_progress", "solutions_hidden", "hidden_sentence"]
 
 
 class Outcome(StrEnum):
@@ -114,11 +115,9 @@ class Hidden:
     exercise_id: str
 
     def __repr__(self) -> str:
-        return (f"The solution to exercise {self.exercise_id} is hidden for this session "
-                "(PKI_LAB_HIDE_SOLUTIONS is set); hint() still works.")
+        return hidden_sentence(self.exercise_id)
 
 
-@dataclasses.dataclass
 class Exercise:
     """One self-checked exercise.
 
@@ -137,24 +136,61 @@ class Exercise:
             (unit tests run setup, then solution, and check the result).
         wrong_example: a plausible wrong answer; unit tests check that it is marked
             incorrect (needed when ``accepts`` is not int, float, str or bytes).
+
+    ``compare``, ``normalize`` and ``coach`` receive a plain copy of the answer
+    (:func:`pki_lab.exercises.answers.plain_answer`), never the learner's object itself, so an
+    answer whose ``__eq__`` always says yes cannot pass. In an assessed session
+    (``PKI_LAB_HIDE_SOLUTIONS=1``) every public path to the answer, ``expected()``, ``solution_code``,
+    ``explanation`` and ``solution()``, is refused with the same sentence.
     """
 
-    id: str
-    prompt: str
-    expected: Callable[[], Any]
-    hints: Sequence[str]
-    solution_code: str
-    explanation: str
-    compare: Callable[[Any, Any], bool] | None = None
-    normalize: Callable[[Any], Any] | None = None
-    accepts: tuple[type, ...] | None = None
-    coach: Callable[[Any, Any], str | None] | None = None
-    setup_code: str = ""
-    wrong_example: Any = None
-    _hints_given: int = dataclasses.field(default=0, repr=False)
+    def __init__(self, id: str, prompt: str, expected: Callable[[], Any], hints: Sequence[str],
+                 solution_code: str, explanation: str, compare: Callable[[Any, Any], bool] | None = None,
+                 normalize: Callable[[Any], Any] | None = None, accepts: tuple[type, ...] | None = None,
+                 coach: Callable[[Any, Any], str | None] | None = None, setup_code: str = "",
+                 wrong_example: Any = None) -> None:
+        self.id = id
+        self.prompt = prompt
+        self.hints = hints
+        self.compare = compare
+        self.normalize = normalize
+        self.accepts = accepts
+        self.coach = coach
+        self.setup_code = setup_code
+        self.wrong_example = wrong_example
+        # The answer-revealing parts are kept under private names, behind the assessed-mode gate below.
+        self._compute_expected = expected
+        self._solution_code = solution_code
+        self._explanation = explanation
+        self._hints_given = 0
 
     def __repr__(self) -> str:
         return f"Exercise {self.id}: {self.prompt}"
+
+    def _refuse_if_hidden(self) -> None:
+        if solutions_hidden():
+            raise PolicyError(hidden_sentence(self.id))
+
+    def expected(self) -> Any:
+        """The expected answer, computed with the lab (refused in an assessed session).
+
+        Raises:
+            PolicyError: ``PKI_LAB_HIDE_SOLUTIONS`` is set; the sentence is the one ``solution()`` shows.
+        """
+        self._refuse_if_hidden()
+        return self._compute_expected()
+
+    @property
+    def solution_code(self) -> str:
+        """The code of the worked solution (refused in an assessed session, like :meth:`expected`)."""
+        self._refuse_if_hidden()
+        return self._solution_code
+
+    @property
+    def explanation(self) -> str:
+        """Why the solution works; it often names the answer, so it is refused in an assessed session."""
+        self._refuse_if_hidden()
+        return self._explanation
 
     def check(self, answer: Any = ...) -> CheckResult:
         """Check ``answer`` against the computed expected answer, and note the outcome in the learner's
@@ -168,11 +204,20 @@ class Exercise:
         if answer is ... or answer is None:
             return CheckResult(self.id, Outcome.NOT_ATTEMPTED,
                                "Replace ... with your answer and run the cell again.")
-        if self.accepts is not None and not isinstance(answer, self.accepts):
-            names = " or ".join(t.__name__ for t in self.accepts)
+        try:
+            plain = plain_answer(answer, self.accepts)
+        except Refused as refused:
             return CheckResult(self.id, Outcome.CANNOT_CHECK,
-                               f"Your answer is a {type(answer).__name__}; this exercise expects a {names}.")
-        expected = self.expected()
+                               f"{refused}; this exercise expects {type_phrase(self.accepts)}.")
+        except TooLarge as too_large:
+            return CheckResult(self.id, Outcome.INCORRECT, str(too_large))
+        except Exception:  # noqa: BLE001 - whatever a hostile object raises while being read, the check answers
+            return CheckResult(self.id, Outcome.CANNOT_CHECK,
+                               f"Your answer could not be read as a plain value; this exercise expects "
+                               f"{type_phrase(self.accepts)}.")
+        return self._judge(plain, _plain_expected(self._compute_expected()))
+
+    def _judge(self, answer: Any, expected: Any) -> CheckResult:
         try:
             if self.compare is not None:
                 ok = self.compare(answer, expected)
@@ -183,8 +228,11 @@ class Exercise:
             return CheckResult(self.id, Outcome.CANNOT_CHECK, f"Could not compare your answer: {exc}.")
         if ok:
             return CheckResult(self.id, Outcome.CORRECT, "Well done.")
-        message = (self.coach(answer, expected) if self.coach else None) or "Not yet; try hint()."
-        return CheckResult(self.id, Outcome.INCORRECT, message)
+        try:
+            message = self.coach(answer, expected) if self.coach else None
+        except Exception:  # noqa: BLE001 - a coaching message that fails to build falls back to the plain one
+            message = None
+        return CheckResult(self.id, Outcome.INCORRECT, message or "Not yet; try hint().")
 
     def hint(self) -> str:
         """The next hint (each call gives one more, then repeats the last)."""
@@ -196,9 +244,28 @@ class Exercise:
 
     def solution(self) -> Solution | Hidden:
         """The worked solution, unless solutions are hidden for an assessed session."""
-        if os.environ.get("PKI_LAB_HIDE_SOLUTIONS", "").strip() not in ("", "0", "false", "no"):
+        if solutions_hidden():
             return Hidden(self.id)
-        return Solution(self.id, self.solution_code.strip(), self.explanation)
+        return Solution(self.id, self._solution_code.strip(), self._explanation)
+
+
+def solutions_hidden() -> bool:
+    """Whether this is an assessed session: ``PKI_LAB_HIDE_SOLUTIONS`` is set to anything but empty, 0, false, no."""
+    return os.environ.get("PKI_LAB_HIDE_SOLUTIONS", "").strip().casefold() not in ("", "0", "false", "no")
+
+
+def hidden_sentence(exercise_id: str) -> str:
+    """What every answer-revealing path says in an assessed session."""
+    return (f"The solution to exercise {exercise_id} is hidden for this session "
+            "(PKI_LAB_HIDE_SOLUTIONS is set); hint() still works.")
+
+
+def _plain_expected(expected: Any) -> Any:
+    """The expected answer as a plain value too, so that neither side of ``==`` is a subclass with its own opinion."""
+    try:
+        return plain_value(expected)
+    except (Refused, TooLarge):
+        return expected
 
 
 def _record_progress(exercise: Exercise, result: CheckResult) -> None:
