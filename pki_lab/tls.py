@@ -1,12 +1,14 @@
 """Real TLS on loopback with Python's ``ssl``: a lab server, a client, and failures explained.
 
 :func:`tls_server` runs a TLS server on ``127.0.0.1`` (a free port, a background
-thread) that presents a lab chain; it is a context manager that always closes the
-socket and joins the thread. :func:`tls_connect` is a client that trusts a given list
-of roots and reports what the handshake negotiated (protocol version, cipher suite,
+thread, each client in a thread of its own with timeouts: :mod:`pki_lab.tls_server`)
+that presents a lab chain; it is a context manager that always hangs up on its
+clients, closes the socket and joins the threads within a second. :func:`tls_connect`
+is a client that trusts a given list of roots and reports what the handshake negotiated (protocol version, cipher suite,
 key exchange group, the chain the server sent and the one the client built), or why
 it failed, in a sentence: unknown CA, missing intermediate, hostname mismatch,
-expired certificate, client certificate required but missing.
+expired certificate, client certificate required but missing, a server that does
+not answer in time; it never raises for a failed connection.
 
 The ``ssl`` module checks certificates against the **real** clock, so
 :func:`lab_tls_pki` issues its certificates around the real present (the one place
@@ -24,15 +26,11 @@ by ``ssl`` or inferred that way.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as _dt
-import os
 import socket
 import ssl
-import tempfile
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography import x509
@@ -41,8 +39,21 @@ from . import clock
 from .ca import CertificateAuthority
 from .errors import ParameterError, WrongTypeError
 from .keys import named_key
-from .loading import to_pem
 from .names import certificate_label
+from .tls_server import (
+    CONNECTION_TIMEOUT,
+    GREETING,
+    GROUP,
+    MAX_CLIENTS,
+    LabTlsServer,
+    ServerRecord,
+    check_chain,
+    is_listening,
+    lab_server_threads,
+    load_identity,
+    pem_of,
+    tls_server,
+)
 
 __all__ = [
     "TlsPki",
@@ -56,11 +67,12 @@ __all__ = [
     "CASES",
     "lab_server_threads",
     "is_listening",
+    "group_label",
+    "MAX_CLIENTS",
+    "CONNECTION_TIMEOUT",
 ]
 
-_TIMEOUT = 5.0
-_GREETING = b"hello from the lab server\n"
-_GROUP = "prime256v1"
+_TIMEOUT = 5.0  # the client's: connect, handshake and each read
 
 
 # -- certificates around the real present ----------------------------------------------------
@@ -108,32 +120,7 @@ def lab_tls_pki(host: str = "hub.pki-lab.test") -> TlsPki:
                   expired, device_cert, named_key("tls-device-0042"), other.certificate)
 
 
-# -- contexts ------------------------------------------------------------------------------
-
-
-def _pem(certs: Sequence[x509.Certificate]) -> str:
-    return "".join(to_pem(c) for c in certs)
-
-
-def _load_identity(context: ssl.SSLContext, chain: Sequence[x509.Certificate], key: Any) -> None:
-    """Load a certificate chain and its key into ``context`` via a temporary folder that is then removed."""
-    key_pem = to_pem(key).encode("ascii")
-    with tempfile.TemporaryDirectory(prefix="pki-lab-tls-") as folder:
-        cert_path, key_path = os.path.join(folder, "chain.pem"), os.path.join(folder, "key.pem")
-        with open(cert_path, "w") as f:
-            f.write(_pem(chain))
-        with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
-            f.write(key_pem)
-        context.load_cert_chain(cert_path, key_path)
-
-
-def _check_chain(chain: object, what: str) -> list[x509.Certificate]:
-    if isinstance(chain, x509.Certificate):
-        chain = [chain]
-    certs = list(chain) if isinstance(chain, (list, tuple)) else None
-    if not certs or not all(isinstance(c, x509.Certificate) for c in certs):
-        raise WrongTypeError(f"`{what}` must be a non-empty list of x509.Certificate objects (leaf first).")
-    return certs
+# -- reading what ssl gives ------------------------------------------------------------------
 
 
 def _chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[x509.Certificate, ...]:
@@ -142,113 +129,15 @@ def _chain_of(sock: ssl.SSLSocket, verified: bool) -> tuple[x509.Certificate, ..
     getter = getattr(sock, name, None) or getattr(getattr(sock, "_sslobj", None), name, None)
     if getter is None:  # pragma: no cover - every supported Python has one of the two
         return ()
-    # ``ssl.Certificate.public_bytes()`` gives PEM by default (its DER constant is not public in ``ssl``).
-    return tuple(x509.load_pem_x509_certificate(c.public_bytes().encode("ascii")) for c in (getter() or ()))
+    return tuple(_as_certificate(c) for c in (getter() or ()))
 
 
-# -- the server --------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ServerRecord:
-    """What the server saw of one connection: success, the client's certificate, or the error."""
-
-    ok: bool
-    client_subject: str | None
-    error: str | None
-
-    def __str__(self) -> str:
-        if not self.ok:
-            return f"server: handshake failed ({self.error})"
-        who = f"client certificate {self.client_subject}" if self.client_subject else "no client certificate"
-        return f"server: handshake completed, {who}"
-
-
-class LabTlsServer:
-    """A TLS server on 127.0.0.1 in a background thread; use it through :func:`tls_server`."""
-
-    def __init__(self, chain, key, *, client_roots=None, require_client_cert=False) -> None:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.set_ecdh_curve(_GROUP)  # one group only, so the negotiated group is known (see module doc)
-        _load_identity(context, _check_chain(chain, "chain"), key)
-        if client_roots:
-            context.load_verify_locations(cadata=_pem(_check_chain(client_roots, "client_roots")))
-            context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
-        elif require_client_cert:
-            raise ParameterError("A server that requires client certificates needs `client_roots` to check them.")
-        self._context = context
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.1)
-        self.address: tuple[str, int] = self._listener.getsockname()[:2]
-        self.records: list[ServerRecord] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="pki-lab-tls-server", daemon=True)
-
-    @property
-    def thread(self) -> threading.Thread:
-        """The background thread (tests check it has stopped)."""
-        return self._thread
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            with conn:
-                conn.settimeout(_TIMEOUT)
-                self.records.append(self._handle(conn))
-
-    def _handle(self, conn: socket.socket) -> ServerRecord:
-        try:
-            with self._context.wrap_socket(conn, server_side=True) as tls:
-                peer = tls.getpeercert(binary_form=True)
-                subject = None
-                if peer:
-                    subject = x509.load_der_x509_certificate(peer).subject.rfc4514_string()
-                tls.sendall(_GREETING)
-                with contextlib.suppress(OSError):
-                    tls.recv(1)  # wait for the client to close, so it reads the greeting first
-                return ServerRecord(True, subject, None)
-        except (ssl.SSLError, OSError) as exc:
-            return ServerRecord(False, None, getattr(exc, "reason", None) or type(exc).__name__)
-
-    def start(self) -> LabTlsServer:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        """Stop accepting, close the listening socket and join the thread."""
-        self._stop.set()
-        self._thread.join(timeout=2 * _TIMEOUT)
-        self._listener.close()
-
-
-@contextlib.contextmanager
-def tls_server(chain, key, *, client_roots=None, require_client_cert=False) -> Iterator[LabTlsServer]:
-    """Run a lab TLS server presenting ``chain`` (leaf first) with ``key``; always closed on exit.
-
-    With ``client_roots`` the server asks for a client certificate issued under them;
-    ``require_client_cert=True`` makes it mandatory (mutual TLS).
-    """
-    server = LabTlsServer(chain, key, client_roots=client_roots, require_client_cert=require_client_cert)
-    try:
-        yield server.start()
-    finally:
-        server.close()
-
-
-def lab_server_threads() -> list[str]:
-    """Names of lab TLS server threads still running: none, once every ``with tls_server(...)`` block has ended."""
-    return [t.name for t in threading.enumerate() if t.name == "pki-lab-tls-server" and t.is_alive()]
-
-
-def is_listening(address: tuple[str, int]) -> bool:
-    """Whether something still accepts connections at ``address`` (a closed lab server does not)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(1.0)
-        return probe.connect_ex(tuple(address)) == 0
+def _as_certificate(item: object) -> x509.Certificate:
+    """One certificate of a chain as ``ssl`` gives it: DER bytes (the public method, Python 3.13+) or an
+    ``ssl.Certificate``, whose ``public_bytes()`` gives PEM by default (its DER constant is not public in ``ssl``)."""
+    if isinstance(item, (bytes, bytearray)):
+        return x509.load_der_x509_certificate(bytes(item))
+    return x509.load_pem_x509_certificate(item.public_bytes().encode("ascii"))
 
 
 # -- the client --------------------------------------------------------------------------------
@@ -289,16 +178,26 @@ class Handshake:
     __repr__ = __str__
 
 
-_GROUP_NAMES = {"prime256v1": "P-256", "secp256r1": "P-256", "secp384r1": "P-384", "x25519": "X25519"}
+_GROUP_NAMES = {"prime256v1": "P-256", "secp256r1": "P-256", "p-256": "P-256", "secp384r1": "P-384",
+                "p-384": "P-384", "x25519": "X25519"}
 
 
 def _negotiated_group(sock: ssl.SSLSocket) -> tuple[str, str]:
     reporter = getattr(sock, "group", None)
-    if callable(reporter):  # pragma: no cover - newer Python versions only
-        name = reporter()
-        if name:
-            return _GROUP_NAMES.get(name.lower(), name), "reported by ssl"
-    return _GROUP_NAMES[_GROUP], "inferred: the lab server offers only this group"
+    return group_label(reporter() if callable(reporter) else None)
+
+
+def group_label(reported: object) -> tuple[str, str]:
+    """The group's usual name and where it came from, for what ``SSLSocket.group()`` returned (None before it).
+
+    Whatever OpenSSL calls it ("prime256v1", "secp256r1", "P-256"), P-256 reads "P-256". The source is
+    worded the same either way, so a stored notebook output holds on every Python: the lab server offers
+    only P-256, so a reported group can only confirm what the server's configuration implies.
+    """
+    source = "inferred: the lab server offers only this group"
+    if isinstance(reported, str) and reported:
+        return _GROUP_NAMES.get(reported.lower(), reported), source
+    return _GROUP_NAMES[GROUP], source
 
 
 def _diagnose_unverified(address, host, trust) -> str:
@@ -330,10 +229,15 @@ _REASONS = {
                                    "sent none",
     "client certificate rejected": "the server does not trust the client's certificate",
     "unknown issuer": "the client cannot find a trusted issuer for the last certificate the server sent",
+    "timeout": f"the server did not answer within {_TIMEOUT:g} seconds (it is stalled, overloaded or not a TLS "
+               "server)",
+    "connection refused": "nothing accepts connections at that address (is the server running?)",
 }
 
 
 def _classify(exc: Exception, address, host, trust) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timeout"
     if isinstance(exc, ssl.SSLCertVerificationError):
         code = exc.verify_code
         if code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
@@ -345,12 +249,21 @@ def _classify(exc: Exception, address, host, trust) -> str:
         if code in (18, 19, 2):  # self-signed leaf / self-signed root in chain / issuer not found
             return "unknown CA"
         return "certificate verification failed"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
     reason = getattr(exc, "reason", "") or ""
     if reason in ("TLSV13_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_HANDSHAKE_FAILURE"):
         return "client certificate required"
     if reason in ("TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_BAD_CERTIFICATE"):
         return "client certificate rejected"
     return "connection failed"
+
+
+def _check_address(address: object) -> tuple[str, int]:
+    if (not isinstance(address, (tuple, list)) or len(address) != 2 or not isinstance(address[0], str)
+            or isinstance(address[1], bool) or not isinstance(address[1], int) or not 0 < address[1] < 65536):
+        raise WrongTypeError(f"`address` must be a (host, port) pair such as server.address, not {address!r:.80}.")
+    return address[0], address[1]
 
 
 def tls_connect(
@@ -368,7 +281,8 @@ def tls_connect(
     TLS). ``max_version="TLSv1.2"`` caps the protocol, to compare with TLS 1.3. Returns a
     :class:`Handshake`; failures are classified, never raised.
     """
-    trust = _check_chain(trust, "trust")
+    address = _check_address(address)
+    trust = check_chain(trust, "trust")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the chain and the host name
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if max_version is not None:
@@ -376,11 +290,11 @@ def tls_connect(
         if max_version not in versions:
             raise ParameterError(f"`max_version` must be 'TLSv1.2' or 'TLSv1.3', not {max_version!r}.")
         context.maximum_version = versions[max_version]
-    context.load_verify_locations(cadata=_pem(trust))
+    context.load_verify_locations(cadata=pem_of(trust))
     if client_chain is not None:
         if client_key is None:
             raise ParameterError("A client certificate needs its private key: pass client_key=... too.")
-        _load_identity(context, _check_chain(client_chain, "client_chain"), client_key)
+        load_identity(context, check_chain(client_chain, "client_chain"), client_key)
     try:
         with socket.create_connection(address, timeout=_TIMEOUT) as raw, \
                 context.wrap_socket(raw, server_hostname=host) as tls:
@@ -392,7 +306,7 @@ def tls_connect(
                 if not chunk:
                     break
                 greeting += chunk
-            if greeting != _GREETING:
+            if greeting != GREETING:
                 return Handshake(False, "connection failed", "the server closed the connection without a greeting")
             group, source = _negotiated_group(tls)
             sent, built = _chain_of(tls, verified=False), _chain_of(tls, verified=True)
@@ -402,7 +316,7 @@ def tls_connect(
                 protocol=tls.version(), cipher=tls.cipher()[0], group=group, group_source=source,
                 sent_chain=_names(sent), built_chain=_names(built), client_cert_sent=client_chain is not None,
             )
-    except (ssl.SSLError, ConnectionError) as exc:
+    except (OSError, ValueError) as exc:  # ssl.SSLError, timeouts and refusals are OSErrors
         failure = _classify(exc, address, host, trust)
         reason = _REASONS.get(failure, "the TLS connection failed")
         return Handshake(False, failure, reason, client_cert_sent=client_chain is not None)

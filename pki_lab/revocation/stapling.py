@@ -20,15 +20,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import http.client
+import urllib.error
 from typing import Any
 
 from cryptography import x509
 from cryptography.x509 import ocsp
 
-from ..errors import ParameterError
+from ..errors import MalformedInputError, ParameterError, WrongTypeError
 from ..keys import verify_bytes
 from ..validation.crl import RevocationDecision, RevocationMode, RevocationStatus, decide_revocation
 from .ocsp import OcspAnswer, OcspResponder, build_request, http_request, query_ocsp, verify_response
+from .ocsp_client import UNREADABLE
 
 __all__ = [
     "fetch_staple",
@@ -41,16 +44,20 @@ __all__ = [
 ]
 
 
-def fetch_staple(responder: OcspResponder, cert: x509.Certificate) -> bytes:
+def fetch_staple(responder: OcspResponder, cert: x509.Certificate) -> bytes | None:
     """What a TLS server staples: a fresh response for its own certificate, fetched by the server.
 
     Over HTTP when the responder is running (as a real server does, every few
-    hours); straight from the responder object otherwise.
+    hours); straight from the responder object otherwise. ``None`` when the
+    responder did not answer: a real server then staples nothing.
     """
     request = build_request(cert, responder.issuer)
-    if responder.running:
+    if not responder.running:
+        return responder.respond(request, method="staple")
+    try:
         return http_request(responder.url, request, "POST", 2.0)
-    return responder.respond(request, method="staple")
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
+        return None
 
 
 def must_staple(cert: x509.Certificate) -> bool:
@@ -130,12 +137,41 @@ class ResponseSummary:
         return out + [f"responder certificates included: {certs}", f"nonce: {'yes' if self.has_nonce else 'no'}"]
 
 
+def _load(response: Any) -> ocsp.OCSPResponse:
+    if isinstance(response, ocsp.OCSPResponse):
+        return response
+    if not isinstance(response, (bytes, bytearray, memoryview)):
+        raise WrongTypeError(f"An OCSP response is DER bytes or an ocsp.OCSPResponse, not {type(response).__name__}.")
+    try:
+        return ocsp.load_der_ocsp_response(bytes(response))
+    except ValueError:
+        raise MalformedInputError("These bytes are not a DER OCSP response (RFC 6960 4.2.1); pass the body a "
+                                  "responder sent, such as data.ocsp_response(...).") from None
+
+
+def _damaged(exc: Exception) -> MalformedInputError:
+    what = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    return MalformedInputError(f"This OCSP response is damaged: a field cannot be read ({what}).")
+
+
 def summarize_response(response: Any) -> ResponseSummary:
-    """Read an OCSP response (object or DER) field by field, without judging it."""
-    resp = ocsp.load_der_ocsp_response(response) if isinstance(response, bytes) else response
+    """Read an OCSP response (object or DER) field by field, without judging it.
+
+    Raises:
+        MalformedInputError: the bytes are not an OCSP response, or a field of it is damaged.
+        ParameterError: the response is an error (malformedRequest, tryLater...) with no status to read.
+    """
+    resp = _load(response)
     if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
         raise ParameterError(f"This OCSP response is an error ({resp.response_status.name.lower()}); "
                              "it has no certificate status to read.")
+    try:
+        return _summary(resp)
+    except UNREADABLE as exc:
+        raise _damaged(exc) from None
+
+
+def _summary(resp: ocsp.OCSPResponse) -> ResponseSummary:
     if resp.responder_name is not None:
         responder = resp.responder_name.rfc4514_string()
     else:
@@ -149,8 +185,15 @@ def summarize_response(response: Any) -> ResponseSummary:
 
 
 def signed_by(response: Any, cert: x509.Certificate) -> bool:
-    """Does the response's signature verify with ``cert``'s public key?"""
-    resp = ocsp.load_der_ocsp_response(response) if isinstance(response, bytes) else response
-    return verify_bytes(cert.public_key(), resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm)
+    """Does the response's signature verify with ``cert``'s public key? False for an error response."""
+    if not isinstance(cert, x509.Certificate):
+        raise WrongTypeError(f"`cert` must be a certificate, not {type(cert).__name__}.")
+    resp = _load(response)
+    if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return False
+    try:
+        return verify_bytes(cert.public_key(), resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm)
+    except UNREADABLE as exc:
+        raise _damaged(exc) from None
 
 
