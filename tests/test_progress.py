@@ -205,3 +205,21 @@ def test_the_command_line_shows_and_resets(progress_file, capsys):
     assert "chapter 00: forgot 1 exercise (00.1)" in capsys.readouterr().out
     assert main(["progress", "--reset"]) == 0
     assert "every chapter starts again" in capsys.readouterr().out
+
+
+def test_the_command_line_tells_of_a_damaged_file_once_in_plain_sentences(progress_file, capsys):
+    progress_file.parent.mkdir(parents=True)
+    progress_file.write_text("{not json")
+    assert main(["progress"]) == 0
+    out, err = capsys.readouterr()
+    assert f"The progress file {progress_file} could not be read" in out and "moved aside to" in out
+    assert err == ""  # the table already says it: no second copy as a warning
+    progress_file.write_text(json.dumps({"format": "pki-lab-progress/1", "exercises": {
+        "00.1": {"status": "correct", "passed": True, "attempts": 1}}}))  # compact: not this version's layout
+    assert main(["progress", "--reset", "04"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "Nothing to reset for chapter 04: none of its exercises is recorded.\n" and err == ""
+    assert main(["progress", "--reset", "00"]) == 0
+    out, err = capsys.readouterr()
+    assert "forgot 1 exercise (00.1)" in out
+    assert err.startswith(f"The progress file {progress_file} was in another layout;") and "Warning" not in err
