@@ -107,9 +107,12 @@ def _tolerant_streams() -> None:
 def _run(argv: list[str]) -> int:
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
     except SystemExit as exc:  # --help printed its text
         return exc.code if isinstance(exc.code, int) else EXIT_OK
+    if extra:  # named after the subcommand they were given to, not the top-level parser
+        prog = f"pki-lab {args.command}" if getattr(args, "command", None) else "pki-lab"
+        raise UsageError(prog, "unrecognized arguments: " + " ".join(extra))
     if not getattr(args, "func", None):
         raise UsageError("pki-lab", "choose a command: " + ", ".join(parser.command_names))
     try:
