@@ -13,12 +13,14 @@ import html
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtensionOID
 
 from .errors import ParameterError, WrongTypeError
 from .keys import key_summary
 from .loading import to_der, tree_of
 from .oids import oid_name
+from .wellformed import check_certificate, check_crl, check_csr
 
 __all__ = ["describe", "describe_csr", "describe_crl", "thumbprint", "Description", "summarize_extension",
            "extension_table", "name_text", "format_hex"]
@@ -182,6 +184,11 @@ def name_text(name: x509.Name) -> str:
     return name.rfc4514_string() or "(empty)"
 
 
+def serial_hex(serial: int) -> str:
+    """A serial number as the hex of its DER content bytes (two's complement, so a negative serial shows too)."""
+    return format_hex(serial.to_bytes((serial.bit_length() + 8) // 8, "big", signed=True))
+
+
 def _when(dt: Any) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -229,12 +236,14 @@ def describe(cert: x509.Certificate) -> Description:
 
     Raises:
         WrongTypeError: ``cert`` is not an ``x509.Certificate``.
+        MalformedInputError: a field of ``cert`` cannot be read (:mod:`pki_lab.wellformed`).
     """
     _require_cert(cert)
+    check_certificate(cert, None)
     version = cert.version.value + 1
     rows: list[tuple[str, str, str]] = [
         ("Version", f"v{version}", "v3 is the version that allows extensions; nearly every certificate today is v3."),
-        ("Serial number", format_hex(cert.serial_number.to_bytes((cert.serial_number.bit_length() + 8) // 8, "big")),
+        ("Serial number", serial_hex(cert.serial_number),
          "Chosen by the issuer; unique among the certificates it issues."),
         ("Signature algorithm", oid_name(cert.signature_algorithm_oid),
          "How the issuer signed: a hash and a signature scheme together."),
@@ -272,6 +281,7 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
     if not isinstance(csr, x509.CertificateSigningRequest):
         raise WrongTypeError(f"Expected an x509.CertificateSigningRequest, not {type(csr).__name__}; "
                              "load one with pki_lab.load_csr(...).")
+    check_csr(csr, None)
     try:
         key = key_summary(csr.public_key())
     except Exception:  # noqa: BLE001 - unsupported algorithms still get a description
@@ -281,7 +291,7 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
         ("Subject public key", key, "The public key to certify; the private key stays with the requester."),
         ("Signature algorithm", oid_name(csr.signature_algorithm_oid),
          "How the requester signed the request: a hash and a signature scheme together."),
-        ("Signature valid", "yes" if csr.is_signature_valid else "NO",
+        ("Signature valid", _csr_signature_text(csr),
          "Signed with the private key of the public key inside: proof that the requester holds it."),
     ]
     for ext in csr.extensions:
@@ -291,11 +301,20 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
     return Description(f"Certificate signing request for {name_text(csr.subject)}", tuple(rows))
 
 
+def _csr_signature_text(csr: x509.CertificateSigningRequest) -> str:
+    """"yes" or "NO"; a key or signature scheme cryptography does not implement cannot be checked, and says so."""
+    try:
+        return "yes" if csr.is_signature_valid else "NO"
+    except UnsupportedAlgorithm:
+        return "cannot be checked (an algorithm the lab does not implement)"
+
+
 def describe_crl(crl: x509.CertificateRevocationList, *, limit: int = 5) -> Description:
     """A certificate revocation list's fields (RFC 5280 5.1), with its first ``limit`` revoked serials."""
     if not isinstance(crl, x509.CertificateRevocationList):
         raise WrongTypeError(f"Expected an x509.CertificateRevocationList, not {type(crl).__name__}; "
                              "load one with pki_lab.load_crl(...).")
+    check_crl(crl, None)
     next_update = crl.next_update_utc
     rows: list[tuple[str, str, str]] = [
         ("Issuer", name_text(crl.issuer), "The CA that publishes (and signs) this list."),
@@ -311,7 +330,7 @@ def describe_crl(crl: x509.CertificateRevocationList, *, limit: int = 5) -> Desc
             rows.append(("...", f"{len(crl) - limit} more", "Not shown."))
             break
         serial = entry.serial_number
-        rows.append((f"Revoked serial {index + 1}", format_hex(serial.to_bytes((serial.bit_length() + 8) // 8, "big")),
+        rows.append((f"Revoked serial {index + 1}", serial_hex(serial),
                      f"Revoked at {_when(entry.revocation_date_utc)}."))
     for ext in crl.extensions:
         try:
@@ -340,6 +359,7 @@ def extension_table(cert: x509.Certificate) -> Description:
     :func:`pki_lab.loading.tree_of`).
     """
     _require_cert(cert)
+    check_certificate(cert, None)
     tree = tree_of(cert)
     rows = []
     for ext in cert.extensions:

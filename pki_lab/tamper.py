@@ -32,8 +32,9 @@ from .der import DerTree, parse
 from .describe import name_text, summarize_extension
 from .errors import MalformedInputError, ParameterError, WrongTypeError
 from .keys import verify_bytes
-from .loading import to_der, tree_of
+from .loading import load_certificate, to_der, tree_of
 from .oids import oid_name
+from .wellformed import READ_ERRORS
 
 _GONE, _ABSENT = "(no longer decodes)", "(absent)"
 _VERIFYING_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
@@ -196,7 +197,7 @@ def tamper(cert: object, offset: int, *, mask: int = 0x01, issuer: object = None
             the certificate's own key when it is self-signed (a root), else no check.
     """
     tree = _tree(cert)
-    original = x509.load_der_x509_certificate(tree.data) if not isinstance(cert, x509.Certificate) else cert
+    original = load_certificate(tree.data) if not isinstance(cert, x509.Certificate) else cert
     tampered = flip_byte(tree.data, offset, mask)
     node = tree.at(offset)
     try:
@@ -208,7 +209,7 @@ def tamper(cert: object, offset: int, *, mask: int = 0x01, issuer: object = None
         new = x509.load_der_x509_certificate(tampered)
         new_fields = visible_fields(new)
         loads = _GONE not in new_fields.values()
-    except ValueError:
+    except READ_ERRORS:  # ValueError, and InvalidVersion for a damaged version number
         new, new_fields, loads = None, {}, False
     key = _issuer_key(original, issuer)
     signature_valid = None if key is None or new is None else signature_verifies(new, key)
@@ -223,10 +224,14 @@ def tamper(cert: object, offset: int, *, mask: int = 0x01, issuer: object = None
 
 
 def _issuer_key(cert: x509.Certificate, issuer: object) -> object:
-    if issuer is None:
-        return cert.public_key() if cert.issuer == cert.subject else None
-    if isinstance(issuer, x509.Certificate):
-        return issuer.public_key()
+    """The key that should verify the signature, or None when there is none the lab can use (then no check)."""
+    try:
+        if issuer is None:
+            return cert.public_key() if cert.issuer == cert.subject else None
+        if isinstance(issuer, x509.Certificate):
+            return issuer.public_key()
+    except (*READ_ERRORS, UnsupportedAlgorithm):  # a key the lab cannot read or does not implement
+        return None
     if hasattr(issuer, "verify"):
         return issuer
     raise WrongTypeError(f"`issuer` must be the issuer's certificate or public key, not {type(issuer).__name__}.")

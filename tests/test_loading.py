@@ -101,8 +101,11 @@ def test_empty_input_and_empty_file(tmp_path):
 
 
 def test_dev_null_and_a_png_file(tmp_path):
-    with pytest.raises(MalformedInputError, match="/dev/null is empty"):
+    with pytest.raises(ParameterError, match="'/dev/null' is not a regular file .* Save the certificate to a file"):
         load_certificate("/dev/null")
+    (tmp_path / "empty.pem").write_bytes(b"")
+    with pytest.raises(MalformedInputError, match="empty.pem is empty"):
+        load_certificate(tmp_path / "empty.pem")
     (tmp_path / "pic.png").write_bytes(PNG)
     with pytest.raises(MalformedInputError, match="neither DER nor PEM"):
         load_certificate(tmp_path / "pic.png")

@@ -18,6 +18,7 @@ import ipaddress
 import warnings
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, PublicKeyAlgorithmOID, SignatureAlgorithmOID
 
@@ -385,7 +386,7 @@ def key_problem(cert: x509.Certificate, *, web: bool) -> Problem:
     """
     try:
         key = cert.public_key()
-    except (ValueError, TypeError, NotImplementedError):
+    except (ValueError, TypeError, NotImplementedError, UnsupportedAlgorithm):
         return "RFC 5280 4.1.2.7", "its public key cannot be parsed"
     if not web:
         return None

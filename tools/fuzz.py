@@ -1,0 +1,414 @@
+"""A seeded mutation fuzzer for the lab's doors: loaders, describers, the DER reader, tamper, the validator, OCSP.
+
+Usage: ``python tools/fuzz.py [--seconds 60] [--seed 1] [--inputs N]`` (``make fuzz SECONDS=...``).
+
+The promise it checks (README, docs/reliability.md): whatever bytes come in, a public function of ``pki_lab``
+either answers or raises one :class:`pki_lab.errors.PkiLabError` with a sentence; any other exception, and any
+call that takes longer than :data:`HANG_SECONDS`, is a crash. Inputs are the shipped real certificates, CRLs and
+OCSP responses (``pki_lab.data``) and lab-made CSRs, CRLs and OCSP requests and responses, mutated in two ways:
+
+* on the bytes: bit flips, byte insertions and deletions, truncation, random length bytes;
+* on the DER tree (:mod:`pki_lab.der`), re-encoded with correct lengths so that the X.509 parser reads deep into
+  the structure: a primitive value flipped, cut, grown or retyped; a child dropped, duplicated (a duplicate
+  extension), swapped or replaced by a node from another input.
+
+The same run of mutations is reproducible from ``--seed``. At the end it prints the inputs tried per entry point
+and the crashes by place (the exception type and the innermost ``pki_lab`` frame), and exits 1 if there was any.
+``tests/test_robustness.py`` imports :func:`corpus`, :func:`mutate` and :data:`TARGETS` to run a small sample of
+the same work in the unit suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import dataclasses
+import functools
+import random
+import signal
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: the project root on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cryptography import x509
+
+from pki_lab import clock, data
+from pki_lab.ca import demo_hierarchy, make_csr
+from pki_lab.der import Node, parse
+from pki_lab.der import encode as encode_node
+from pki_lab.describe import describe, describe_crl, describe_csr, extension_table, thumbprint
+from pki_lab.errors import PkiLabError
+from pki_lab.keys import named_key
+from pki_lab.loading import (
+    load_certificate,
+    load_certificates,
+    load_crl,
+    load_csr,
+    load_objects,
+    to_der,
+    tree_of,
+)
+from pki_lab.revocation import OcspResponder, RevocationRegistry, build_crl, build_request, verify_response
+from pki_lab.tamper import tamper, visible_fields
+from pki_lab.validation import validate_chain
+
+HANG_SECONDS = 5.0
+# How often each kind of seed is mutated (there are many more certificates than CSRs or OCSP messages).
+_KIND_WEIGHTS = {"certificate": 45, "crl": 15, "csr": 10, "ocsp-request": 15, "ocsp-response": 15}
+
+
+@dataclasses.dataclass(frozen=True)
+class Seed:
+    """One well-formed input: its kind ("certificate", "crl", "csr", "ocsp-request", "ocsp-response") and DER."""
+
+    kind: str
+    name: str
+    der: bytes
+
+
+@dataclasses.dataclass
+class Lab:
+    """The lab-made context the targets need: a hierarchy, a revoked certificate and an OCSP responder."""
+
+    hierarchy: object
+    responder: OcspResponder
+    request: bytes
+
+
+@functools.cache
+def lab() -> Lab:
+    h = demo_hierarchy()
+    registry = RevocationRegistry(h.intermediate)
+    revoked = h.intermediate.issue("old.example.com")
+    registry.revoke(revoked, "keyCompromise")
+    responder = OcspResponder(registry)
+    return Lab(h, responder, build_request(h.leaf, h.intermediate.certificate, nonce=b"0123456789abcdef"))
+
+
+@functools.cache
+def corpus() -> tuple[Seed, ...]:
+    """The inputs mutations start from: every shipped certificate, CRL and OCSP response, and lab-made ones."""
+    seeds = []
+    for name in data.files("roots") + data.files("intermediates") + data.files("chains"):
+        if name.endswith(".pem"):
+            seeds += [Seed("certificate", name, to_der(c)) for c in load_certificates(data.read_bytes(name))]
+    for name in data.files("revocation"):
+        kind = "ocsp-response" if "ocsp" in name else "crl"
+        raw = data.read_bytes(name)
+        seeds.append(Seed(kind, name, raw if kind == "ocsp-response" else to_der(load_crl(raw))))
+    here = lab()
+    h = here.hierarchy
+    seeds += [Seed("certificate", "lab leaf", to_der(h.leaf)),
+              Seed("certificate", "lab issuing CA", to_der(h.intermediate.certificate)),
+              Seed("certificate", "lab root", to_der(h.root.certificate)),
+              Seed("csr", "lab CSR (EC)", to_der(make_csr(named_key("device-1", "ec"), "device-1",
+                                                          ["device-1.example.com", "192.0.2.7"]))),
+              Seed("csr", "lab CSR (RSA)", to_der(make_csr(named_key("alice"), "alice", ["alice@example.com"]))),
+              Seed("crl", "lab CRL", to_der(build_crl(h.intermediate, [(h.leaf, "keyCompromise"), 12345]))),
+              Seed("ocsp-request", "lab OCSP request", here.request),
+              Seed("ocsp-response", "lab OCSP response", here.responder.respond(here.request))]
+    return tuple(seeds)
+
+
+# -- mutations ------------------------------------------------------------------------------------------------
+
+
+def _byte_mutation(rng: random.Random, der: bytes) -> bytes:
+    out = bytearray(der)
+    op = rng.randrange(5)
+    at = rng.randrange(len(out)) if out else 0
+    if op == 0 and out:
+        out[at] ^= 1 << rng.randrange(8)
+    elif op == 1:
+        out[at:at] = bytes(rng.randrange(256) for _ in range(rng.choice((1, 1, 2, 4))))
+    elif op == 2 and out:
+        del out[at:at + rng.choice((1, 1, 2, 8))]
+    elif op == 3:
+        del out[rng.randrange(len(out) + 1):]
+    elif out:
+        out[at] = rng.choice((0x00, 0x7F, 0x80, 0x81, 0x82, 0x84, 0xFF, out[at] + 1 & 0xFF, out[at] - 1 & 0xFF))
+    return bytes(out)
+
+
+_TAGS = (0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0C, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1E, 0x80, 0x81, 0x82, 0x86, 0x87)
+
+
+def _primitive(rng: random.Random, node: Node) -> Node:
+    content = bytearray(node.content)
+    op = rng.randrange(6)
+    if op == 0 and content:
+        content[rng.randrange(len(content))] ^= 1 << rng.randrange(8)
+    elif op == 1:
+        del content[rng.randrange(len(content) + 1):]
+    elif op == 2:
+        content += bytes(rng.randrange(256) for _ in range(rng.choice((1, 8, 200))))
+    elif op == 3 and content:
+        content[rng.randrange(len(content))] = rng.choice((0x00, 0x80, 0xFF, 0x2E, 0x40, 0x2A, 0xC3))
+    elif op == 4:
+        first = rng.choice(_TAGS)
+        return dataclasses.replace(node, tag_class=("universal", "application", "context", "private")[first >> 6],
+                                   tag_number=first & 0x1F, encapsulated=False, children=())
+    else:
+        content = bytearray(bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40))))
+    return dataclasses.replace(node, content=bytes(content), encapsulated=False, children=())
+
+
+def _constructed(rng: random.Random, node: Node, pool: list[Node]) -> Node:
+    kids = list(node.children)
+    op = rng.randrange(5)
+    if op == 0 and kids:
+        del kids[rng.randrange(len(kids))]
+    elif op == 1 and kids:
+        at = rng.randrange(len(kids))
+        kids.insert(at, kids[at])
+    elif op == 2 and len(kids) > 1:
+        i, j = rng.sample(range(len(kids)), 2)
+        kids[i], kids[j] = kids[j], kids[i]
+    elif op == 3 and pool:
+        kids.insert(rng.randrange(len(kids) + 1), rng.choice(pool))
+    elif kids:
+        kids[rng.randrange(len(kids))] = rng.choice(pool) if pool else kids[0]
+    return dataclasses.replace(node, children=tuple(kids))
+
+
+def _replace(node: Node, target: Node, new: Node) -> Node:
+    if node is target:
+        return new
+    if not node.children:
+        return node
+    kids = tuple(_replace(c, target, new) for c in node.children)
+    return dataclasses.replace(node, children=kids)
+
+
+@functools.cache
+def _trees() -> tuple[dict[bytes, Node], tuple[Node, ...]]:
+    """Each seed's DER tree (read once), and a pool of small nodes to splice in from any seed."""
+    roots = {s.der: parse(s.der).root for s in corpus()}
+    pool = tuple(n for r in roots.values() for n in r.walk() if n.end - n.offset < 600)
+    return roots, pool
+
+
+def _tree_mutation(rng: random.Random, root: Node) -> Node:
+    target = rng.choice(list(root.walk()))
+    if target.children:
+        new = _constructed(rng, target, list(_trees()[1]))
+    else:
+        new = _primitive(rng, target)
+    return _replace(root, target, new)
+
+
+def mutate(rng: random.Random, der: bytes) -> bytes:
+    """``der`` with one to three mutations: on its DER tree (re-encoded with correct lengths), then on the bytes."""
+    roots = _trees()[0]
+    root = roots.get(der)
+    if root is None:
+        try:
+            root = parse(der).root
+        except PkiLabError:
+            root = None
+    count = rng.choice((1, 1, 1, 2, 3))
+    tree_ops = sum(rng.random() < 0.6 for _ in range(count)) if root is not None else 0
+    for _ in range(tree_ops):
+        root = _tree_mutation(rng, root)
+    out = encode_node(root) if tree_ops else der
+    for _ in range(count - tree_ops):
+        out = _byte_mutation(rng, out)
+    return out
+
+
+# -- the entry points ---------------------------------------------------------------------------------------
+
+
+def _certificate_door(raw: bytes, rng: random.Random) -> None:
+    h = lab().hierarchy
+    source = raw if rng.random() < 0.8 else to_pem_text(raw)
+    try:
+        cert = load_certificate(source)
+    except PkiLabError:
+        return
+    str(describe(cert))
+    thumbprint(cert)
+    visible_fields(cert)
+    if rng.random() < 0.2:
+        extension_table(cert)
+    if rng.random() < 0.2:
+        str(tamper(cert, rng.randrange(len(to_der(cert))), issuer=h.intermediate.certificate))
+    at = clock.now()
+    where = rng.randrange(4)  # the damaged certificate as leaf and anchor, intermediate, leaf, or anchor
+    if where == 0:
+        validate_chain(cert, trust=[cert], at=at, profile=rng.choice(("webpki", "rfc5280")),
+                       name="www.example.com").summary()
+    elif where == 1:
+        validate_chain(h.leaf, [cert], trust=[h.root], at=at, name="www.example.com").summary()
+    elif where == 2:
+        validate_chain(cert, [h.intermediate.certificate], trust=[h.root], at=at, usage=None,
+                       profile="rfc5280").summary()
+    else:
+        validate_chain(h.leaf, [h.intermediate.certificate], trust=[cert, h.root], at=at).summary()
+
+
+def to_pem_text(der: bytes) -> str:
+    body = base64.encodebytes(der).decode("ascii")
+    return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
+
+
+def _crl_door(raw: bytes, rng: random.Random) -> None:
+    h = lab().hierarchy
+    try:
+        crl = load_crl(raw)
+    except PkiLabError:
+        return
+    str(describe_crl(crl))
+    if rng.random() < 0.2:
+        tree_of(crl)
+    validate_chain(h.leaf, [h.intermediate.certificate], trust=[h.root], crls=[crl],
+                   revocation=rng.choice(("require", "soft-fail", "hard-fail")), name="www.example.com").summary()
+
+
+def _csr_door(raw: bytes, rng: random.Random) -> None:
+    try:
+        csr = load_csr(raw)
+    except PkiLabError:
+        return
+    str(describe_csr(csr))
+    tree_of(csr)
+
+
+def _objects_door(raw: bytes, rng: random.Random) -> None:
+    try:
+        objects = load_objects(raw)
+    except PkiLabError:
+        return
+    for obj in objects:
+        if isinstance(obj, x509.Certificate):
+            str(describe(obj))
+        elif isinstance(obj, x509.CertificateRevocationList):
+            str(describe_crl(obj))
+        elif isinstance(obj, x509.CertificateSigningRequest):
+            str(describe_csr(obj))
+
+
+def _der_door(raw: bytes, rng: random.Random) -> None:
+    try:
+        tree = parse(raw)
+    except PkiLabError:
+        return
+    str(tree)
+    if rng.random() < 0.2:
+        tree_of(raw)
+    if rng.random() < 0.2:
+        str(tamper(raw, rng.randrange(len(raw))))
+
+
+def _ocsp_request_door(raw: bytes, rng: random.Random) -> None:
+    lab().responder.respond(raw, rng.choice(("POST", "GET")))
+
+
+def _ocsp_response_door(raw: bytes, rng: random.Random) -> None:
+    h = lab().hierarchy
+    verify_response(raw, h.leaf, h.intermediate, nonce=b"0123456789abcdef" if rng.random() < 0.5 else None)
+
+
+# What each kind of input is fed to; every input is also read by the DER door and load_objects.
+TARGETS: dict[str, Callable[[bytes, random.Random], None]] = {
+    "certificate": _certificate_door,
+    "crl": _crl_door,
+    "csr": _csr_door,
+    "ocsp-request": _ocsp_request_door,
+    "ocsp-response": _ocsp_response_door,
+    "der": _der_door,
+    "objects": _objects_door,
+}
+
+
+def place(exc: BaseException) -> str:
+    """Where a crash happened: the exception type and the innermost ``pki_lab`` frame (file:line function)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/pki_lab/" in f.filename.replace("\\", "/")]
+    where = "outside pki_lab"
+    if frames:
+        f = frames[-1]
+        where = f"{f.filename.replace(chr(92), '/').split('/pki_lab/')[-1]}:{f.lineno} {f.name}"
+    return f"{type(exc).__name__} at pki_lab/{where}"
+
+
+class _Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang(f"a call took more than {HANG_SECONDS} s")
+
+
+def run_one(target: str, raw: bytes, rng: random.Random) -> BaseException | None:
+    """Feed ``raw`` to one target; return the exception that escaped, if it is not a PkiLabError."""
+    timer = hasattr(signal, "setitimer")
+    if timer:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
+    try:
+        TARGETS[target](raw, rng)
+    except PkiLabError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - every other exception is what the fuzzer looks for
+        return exc
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to run (default 60)")
+    parser.add_argument("--seed", type=int, default=1, help="the random seed (default 1)")
+    parser.add_argument("--inputs", type=int, default=0, help="stop after this many inputs (default: no limit)")
+    parser.add_argument("--show", type=int, default=1, help="tracebacks to print per crash place (default 1)")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")  # cryptography warns about negative serials and odd attribute lengths
+    rng = random.Random(args.seed)
+    seeds = corpus()
+    by_kind = {kind: [s for s in seeds if s.kind == kind] for kind in _KIND_WEIGHTS}
+    _trees()
+    tried: collections.Counter[str] = collections.Counter()
+    crashes: collections.Counter[str] = collections.Counter()
+    examples: dict[str, tuple[str, str, bytes, str]] = {}
+    start = time.monotonic()
+    total = 0
+    while time.monotonic() - start < args.seconds and not (args.inputs and total >= args.inputs):
+        seed = rng.choice(by_kind[rng.choices(list(_KIND_WEIGHTS), weights=list(_KIND_WEIGHTS.values()))[0]])
+        raw = mutate(rng, seed.der)
+        second = rng.choice(("der", "objects", "objects"))
+        for target in (seed.kind, second):
+            tried[target] += 1
+            exc = run_one(target, raw, random.Random(rng.random()))
+            if exc is not None:
+                where = place(exc)
+                crashes[where] += 1
+                if where not in examples:
+                    examples[where] = (target, seed.name, raw, "".join(traceback.format_exception(exc)))
+        total += 1
+    elapsed = time.monotonic() - start
+    calls = sum(tried.values())
+    print(f"pki-lab fuzz: seed {args.seed}, {total:,} inputs from {len(seeds)} seeds, {calls:,} calls "
+          f"in {elapsed:.0f} s ({calls / max(elapsed, 1e-9):,.0f} calls/s)")
+    for target, count in sorted(tried.items()):
+        print(f"  {target:<14} {count:>9,} calls")
+    print(f"crashes: {sum(crashes.values()):,} at {len(crashes)} place(s)")
+    for where, count in crashes.most_common():
+        target, name, raw, trace = examples[where]
+        print(f"  {count:>7,}  {where}  (first: {target} door, mutated from {name}, {len(raw)} bytes: "
+              f"{raw[:48].hex()}...)")
+        if args.show:
+            print("          " + trace.strip().replace("\n", "\n          ")[-1500:])
+    return 1 if crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
