@@ -53,10 +53,15 @@ class Inputs:
             raise ParameterError("Standard input ('-') can be read only once per command; save it to a file "
                                  "to use it twice.")
         self._read = True
-        stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+        stream = self._stdin if self._stdin is not None else getattr(sys.stdin, "buffer", None)
+        if stream is None:  # started with standard input closed (``<&-``), or without a console
+            raise ParameterError("Standard input ('-') is closed; pipe a PEM or DER file into it, or pass a file.")
         if getattr(stream, "isatty", lambda: False)():
             print("pki-lab: reading PEM or DER from standard input (end with Ctrl-D).", file=sys.stderr)
-        data = stream.read(STDIN_LIMIT + 1)
+        try:
+            data = stream.read(STDIN_LIMIT + 1)
+        except (OSError, ValueError) as exc:  # ValueError: a closed stream
+            raise ParameterError(f"Standard input ('-') cannot be read ({exc}); pass a file instead.") from None
         if len(data) > STDIN_LIMIT:
             raise MalformedInputError(f"Standard input holds more than {STDIN_LIMIT // (1024 * 1024)} MB; no "
                                       "certificate, CSR or CRL is that large: is it the right input?")
