@@ -192,9 +192,14 @@ def load() -> Progress:
             return Progress()
         try:
             document = store.parse(raw)
-        except store.Unreadable:
-            with store.locked(path, LOCK_TIMEOUT):  # another process may be writing it right now: look again
-                document, moved = _settle(path, store.read(path))
+        except store.Unreadable as exc:
+            try:
+                with store.locked(path, LOCK_TIMEOUT):  # another process may be writing it right now: look again
+                    document, moved = _settle(path, store.read(path))
+            except OSError as failure:  # a read-only folder: the file stays, and nothing will overwrite it
+                return Progress({}, f"The progress file {path} cannot be read ({exc.reason}) and could not be "
+                                    f"moved aside ({failure.strerror or failure}); it is left as it is. Make its "
+                                    f"folder writable, or set {ENV} to another path.")
             _tell(moved)
             return Progress(_entries(document), moved)
         return Progress(_entries(document), _about(path, document))

@@ -210,6 +210,17 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+def _replace(source: str, target: Path) -> None:
+    """``os.replace``; on Windows, retried briefly while a reader has the old file open (it cannot be replaced
+    then, where POSIX would simply unlink it)."""
+    for _ in range(20 if os.name == "nt" else 0):  # pragma: no cover - Windows
+        try:
+            return os.replace(source, target)
+        except PermissionError:
+            time.sleep(0.01)
+    os.replace(source, target)
+
+
 def write(path: Path, document: Document) -> None:
     """Write atomically: a temporary file in the same folder, flushed to disk, renamed over the old one."""
     target = _real(path)
@@ -221,7 +232,7 @@ def write(path: Path, document: Document) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        _replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

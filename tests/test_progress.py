@@ -111,6 +111,7 @@ def _a_file_where_the_folder_should_be(path):
     path.parent.write_text("a file, not a folder")
 
 
+@pytest.mark.filterwarnings("ignore::pki_lab.progress.ProgressWarning")  # the damaged file is moved aside
 @pytest.mark.parametrize("damage", [_directory_in_the_way, _damaged_json, _a_file_where_the_folder_should_be],
                          ids=["a-directory-in-the-way", "damaged-json", "a-file-where-the-folder-should-be"])
 def test_a_progress_file_problem_never_breaks_a_check(progress_file, damage):

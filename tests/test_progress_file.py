@@ -193,6 +193,17 @@ def test_a_damaged_file_is_left_alone_while_another_process_holds_the_lock(progr
     assert progress_path.read_bytes() == b"{half written" and not _beside(progress_path, "damaged")
 
 
+def test_a_damaged_file_that_cannot_be_moved_is_left_as_it_is(progress_path, monkeypatch):
+    progress_path.write_bytes(b"{half")
+    monkeypatch.setattr(os, "rename", mock.Mock(side_effect=PermissionError(13, "Permission denied")))
+    loaded = progress.load()
+    assert loaded == {} and loaded.notice == (
+        f"The progress file {progress_path} cannot be read (it is not JSON: Expecting property name enclosed in "
+        "double quotes, line 1 column 2) and could not be moved aside (Permission denied); it is left as it is. "
+        "Make its folder writable, or set PKI_LAB_PROGRESS to another path.")
+    assert progress.record(_attempt()) is False and progress_path.read_bytes() == b"{half"
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 def test_a_fifo_in_place_of_the_file_is_never_opened(progress_path):
     os.mkfifo(progress_path)  # opening it to read would block until a writer came
