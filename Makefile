@@ -9,6 +9,7 @@
 #   make test-offline  unit tests and notebooks in a network namespace with only loopback (unshare, iproute2)
 #   make notebooks   re-execute every notebook in place from a clean kernel (stored outputs)
 #   make bench       print the benchmark figures
+#   make fuzz        the seeded mutation fuzzer over every door for SECONDS (default 60); exit 1 on any crash
 #   make clean       remove caches (keeps .venv); make distclean also removes .venv
 
 PYTHON ?= python3
@@ -22,7 +23,7 @@ ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 export JUPYTER_PLATFORM_DIRS = 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: lab test lint unit nbval ui test-ui test-future test-offline notebooks bench clean distclean
+.PHONY: lab test lint unit nbval ui test-ui test-future test-offline notebooks bench fuzz clean distclean
 
 UNIT_TESTS = $(PY) -m pytest -n auto --dist worksteal -m "not ui" --cov=pki_lab --cov-report=term:skip-covered tests
 NOTEBOOK_TESTS = $(PY) -m pytest -n auto --dist loadscope --nbval --nbval-current-env \
@@ -91,6 +92,13 @@ notebooks: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/run_all.py
+
+# Bad input never escapes as a bare exception: loaders, describers, der.parse, tree_of, tamper, validate_chain and
+# the OCSP responder and client, fed mutated real certificates, CRLs, CSRs and OCSP messages (docs/reliability.md).
+SECONDS ?= 60
+FUZZ_SEED ?= 1
+fuzz: $(VENV)/.installed-test
+	PKI_LAB_PROGRESS=off $(PY) tools/fuzz.py --seconds $(SECONDS) --seed $(FUZZ_SEED)
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis build *.egg-info
