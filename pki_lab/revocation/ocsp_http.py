@@ -46,6 +46,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     server: OcspHttpServer
     timeout = READ_TIMEOUT  # socketserver applies it to the connection: every read waits at most this long
+    default_request_version = "HTTP/1.0"  # so even a reply to bytes that are not HTTP has a status line
 
     def _reply(self, code: int, body: bytes, cache: bool = False) -> None:
         self.send_response(code)
@@ -97,6 +98,7 @@ class OcspHttpServer(http.server.HTTPServer):
     """An HTTP server on 127.0.0.1 for ``responder`` (anything with ``respond``, ``validity`` and ``log``)."""
 
     daemon_threads = True
+    request_queue_size = 64  # the listen backlog: a burst of clients waits in the kernel, not in SYN retries
 
     def __init__(self, responder: Any) -> None:
         self.responder = responder

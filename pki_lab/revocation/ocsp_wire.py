@@ -125,15 +125,24 @@ def _cert_id(der: bytes, where: str) -> CertId:
         raise _bad(f"{where}.reqCert", f"has {len(fields)} fields instead of 4 (hashAlgorithm, issuerNameHash, "
                    "issuerKeyHash, serialNumber)")
     algorithm = _parts(fields[0], f"{where}.reqCert.hashAlgorithm")
-    if not algorithm or _tag(algorithm[0]) != _OID or len(algorithm) > 2:
+    if not algorithm or _tag(algorithm[0]) != _OID or len(algorithm) > 2 or not _valid_oid(algorithm[0]):
         raise _bad(f"{where}.reqCert.hashAlgorithm", "is not an AlgorithmIdentifier")
     known = _HASHES.get(algorithm[0])
+    if known and len(algorithm) == 2 and algorithm[1] != b"\x05\x00":  # RFC 5754 2: absent or NULL
+        raise _bad(f"{where}.reqCert.hashAlgorithm", "has parameters other than NULL")
     name_digest = _primitive(fields[1], f"{where}.reqCert.issuerNameHash", _OCTET_STRING)
     key_digest = _primitive(fields[2], f"{where}.reqCert.issuerKeyHash", _OCTET_STRING)
     serial = _primitive(fields[3], f"{where}.reqCert.serialNumber", _INTEGER)
-    if not serial:
-        raise _bad(f"{where}.reqCert.serialNumber", "is an INTEGER with no content")
+    if not serial or (len(serial) > 1 and (serial[0], serial[1] & 0x80) in ((0, 0), (0xFF, 0x80))):
+        raise _bad(f"{where}.reqCert.serialNumber", "is not a DER INTEGER (empty, or not in its shortest form)")
     return CertId(der, known() if known else None, name_digest, key_digest, int.from_bytes(serial, "big", signed=True))
+
+
+def _valid_oid(oid_der: bytes) -> bool:
+    """X.690 8.19: at least one subidentifier, each in the fewest bytes (no leading 0x80), the last one ended."""
+    body = content(oid_der)
+    starts = [i for i in range(len(body)) if i == 0 or not body[i - 1] & 0x80]  # where each subidentifier begins
+    return bool(body) and not body[-1] & 0x80 and all(body[i] != 0x80 for i in starts)
 
 
 def _extensions(der: bytes, part: str) -> dict[bytes, bytes]:
@@ -142,7 +151,8 @@ def _extensions(der: bytes, part: str) -> dict[bytes, bytes]:
     found: dict[bytes, bytes] = {}
     for number, extension in enumerate(_parts(inner, part), 1):
         fields = _parts(extension, f"{part} extension {number}")
-        if not 2 <= len(fields) <= 3 or _tag(fields[0]) != _OID or (len(fields) == 3 and _tag(fields[1]) != _BOOLEAN):
+        if (not 2 <= len(fields) <= 3 or _tag(fields[0]) != _OID or not _valid_oid(fields[0])
+                or (len(fields) == 3 and _tag(fields[1]) != _BOOLEAN)):
             raise _bad(f"{part} extension {number}", "is not (extnID, critical, extnValue)")
         if fields[0] in found:
             raise _bad(part, f"names the extension {_dotted(fields[0])} twice, which RFC 5280 4.2 forbids")
