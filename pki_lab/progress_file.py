@@ -28,6 +28,7 @@ import json
 import os
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -299,6 +300,65 @@ def lock_path(path: Path) -> Path:
     return target.with_name(target.name + ".lock")
 
 
+def _wait_in_kernel(fd: int, timeout: float) -> bool:
+    """Wait up to ``timeout`` for a blocking ``flock`` in a helper thread; True once the lock is held on ``fd``.
+
+    Why not poll: a process that records in a loop takes the lock again within microseconds of releasing it, so
+    a poller can starve; a blocked ``flock`` is woken by the kernel at the release. This function owns ``fd``
+    unless it returns True: on a timeout the helper closes it (releasing the lock) as soon as it gets the lock.
+    """
+    gate, done, state = threading.Lock(), threading.Event(), {"abandoned": False, "error": None}
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            state["error"] = exc
+        with gate:
+            if state["abandoned"]:
+                os.close(fd)
+            done.set()
+
+    threading.Thread(target=wait, name="pki-lab-progress-lock", daemon=True).start()
+    try:
+        done.wait(timeout)
+    finally:  # a timeout, or an interrupt while waiting: the helper closes fd once it has the lock
+        with gate:
+            if not done.is_set():
+                state["abandoned"] = True
+    if state["abandoned"]:
+        return False
+    if state["error"] is not None:
+        os.close(fd)
+        raise state["error"]
+    return True
+
+
+def _hold(target: Path, timeout: float) -> int:
+    """A descriptor of ``target`` that holds its lock; raises LockTimeout (or OSError) and then holds nothing."""
+    fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if _try_lock(fd):
+            return fd
+        if fcntl is not None:
+            owned, fd = fd, -1  # _wait_in_kernel owns it unless it returns True
+            if _wait_in_kernel(owned, timeout):
+                return owned
+        else:  # pragma: no cover - Windows: poll
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                time.sleep(0.005)
+                if _try_lock(fd):
+                    return fd
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        raise
+    if fd >= 0:  # pragma: no cover - Windows
+        os.close(fd)
+    raise LockTimeout(f"{target} was held by another process for more than {timeout:g} s")
+
+
 @contextlib.contextmanager
 def locked(path: Path, timeout: float) -> Iterator[None]:
     """Hold the progress file's lock (exclusive, across processes); raises LockTimeout after ``timeout`` seconds.
@@ -308,16 +368,11 @@ def locked(path: Path, timeout: float) -> Iterator[None]:
     """
     target = lock_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _hold(target, timeout)
     try:
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                raise LockTimeout(f"{target} was held by another process for more than {timeout:g} s")
-            time.sleep(0.005)
-        try:
-            yield
-        finally:
-            _unlock(fd)
+        yield
     finally:
-        os.close(fd)
+        try:
+            _unlock(fd)
+        finally:
+            os.close(fd)
