@@ -84,6 +84,11 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
+def _one_line(text: str) -> str:
+    """The sentence on one line: a newline or another control character typed in an argument is shown escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def _quiet_stdout() -> None:
     """Point standard output at devnull, so the interpreter's last flush cannot raise again (Python's advice)."""
     try:
@@ -120,7 +125,7 @@ def _run(argv: list[str]) -> int:
     except PkiLabError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"pki-lab {args.command}: {exc}", file=sys.stderr)
+        print(_one_line(f"pki-lab {args.command}: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.flush()  # inside the guard: a closed pipe is noticed here, not at the interpreter's exit
     return code
@@ -134,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(argv)
     except UsageError as exc:
-        print(f"{exc.prog}: {_sentence(str(exc))}; see '{exc.prog} --help'.", file=sys.stderr)
+        print(_one_line(f"{exc.prog}: {_sentence(str(exc))}; see '{exc.prog} --help'."), file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         _quiet_stdout()

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from pki_lab import cli, demo_hierarchy, named_key, to_der, to_pem
 from pki_lab.commands import inspect as inspect_command
 from pki_lab.errors import ParameterError
+from pki_lab.loading import MAX_INPUT_BYTES
 from pki_lab.names import make_general_name
 from pki_lab.validation.names import is_valid_dns_name, parse_expected_name, parse_mailbox
 
@@ -59,6 +60,9 @@ def files(tmp_path_factory):
     for name, blob in blobs.items():
         paths[name] = tmp / f"{name}.der"
         paths[name].write_bytes(blob)
+    paths["big"] = tmp / "big.pem"
+    with open(paths["big"], "wb") as handle:
+        handle.truncate(MAX_INPUT_BYTES + 1)  # sparse: no disk is filled
     if hasattr(os, "mkfifo"):
         paths["fifo"] = tmp / "fifo"
         os.mkfifo(paths["fifo"])
@@ -98,9 +102,10 @@ BAD_FILES = [
     ("png", "does not start with a DER SEQUENCE"),
     ("missing", "There is no file at"),
     ("dir", "is a folder, not a file"),
-    ("zero", "is a device, not a file"),
-    ("null", "is a device, not a file"),
-    ("fifo", "is a FIFO (named pipe), not a file"),
+    ("zero", "is not a regular file (it is a device, a pipe or a socket)"),
+    ("null", "is not a regular file (it is a device, a pipe or a socket)"),
+    ("fifo", "is not a regular file (it is a device, a pipe or a socket)"),
+    ("big", "more than the 10,485,760 bytes (10 MB) the lab reads"),
 ]
 
 
@@ -248,6 +253,7 @@ def test_dash_reads_standard_input(files):
     (["inspect", "-"], b"", "Standard input ('-') is empty"),
     (["inspect", "-"], b"\x00" * 100, "does not start with a DER SEQUENCE"),
     (["inspect", "-", "-"], None, "Standard input ('-') can be read only once per command"),
+    (["inspect", "-"], b"0" * (MAX_INPUT_BYTES + 1), "holds more than the 10,485,760 bytes (10 MB) the lab reads"),
 ])
 def test_bad_standard_input_exits_2(files, args, stdin, words):
     code, out, err = call(*args, stdin=files["leaf"].read_bytes() if stdin is None else stdin)

@@ -1,40 +1,20 @@
 """The file arguments of the subcommands: ``-`` for standard input, and nothing that could block.
 
 A command line must never hang on its input. ``-`` reads standard input, and only when it
-is given (at most once per command, up to :data:`STDIN_LIMIT` bytes); every other argument
-is a path for the loaders of :mod:`pki_lab.loading`, which refuse a missing file, a folder,
-a device such as ``/dev/zero`` and a FIFO, each with a sentence.
+is given (at most once per command, up to :data:`pki_lab.loading.MAX_INPUT_BYTES`); every
+other argument is a path for the loaders of :mod:`pki_lab.loading`, which refuse a missing
+file, a folder, a device such as ``/dev/zero``, a FIFO and a file over the limit, each with a
+sentence and before reading.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
 
 from ..errors import MalformedInputError, ParameterError
-from ..loading import Source
+from ..loading import MAX_INPUT_BYTES, Source
 
-__all__ = ["Inputs", "STDIN_LIMIT"]
-
-#: The most bytes read from standard input: far more than any certificate bundle, far less than a runaway pipe.
-STDIN_LIMIT = 10 * 1024 * 1024
-
-
-def _refuse_special(name: str) -> None:
-    """A device or a FIFO is refused before it is opened: reading one can block, or never end (``/dev/zero``).
-
-    A copy of the check :mod:`pki_lab.loading` is getting (issue 15): remove it here once the loaders refuse them.
-    """
-    try:
-        mode = os.stat(name).st_mode
-    except (OSError, ValueError):  # missing, unreadable, a NUL in the name: the loader says which, in a sentence
-        return
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or \
-            stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
-        raise ParameterError(f"{name!r} is {kind}, not a file; pki-lab reads regular files, and standard input "
-                             "only when given '-' (e.g. pki-lab inspect - < certificate.pem).")
+__all__ = ["Inputs"]
 
 
 class Inputs:
@@ -47,7 +27,6 @@ class Inputs:
     def source(self, name: str) -> Source:
         """The path itself, or the bytes of standard input for ``-``."""
         if name != "-":
-            _refuse_special(name)
             return name
         if self._read:
             raise ParameterError("Standard input ('-') can be read only once per command; save it to a file "
@@ -59,12 +38,13 @@ class Inputs:
         if getattr(stream, "isatty", lambda: False)():
             print("pki-lab: reading PEM or DER from standard input (end with Ctrl-D).", file=sys.stderr)
         try:
-            data = stream.read(STDIN_LIMIT + 1)
+            data = stream.read(MAX_INPUT_BYTES + 1)  # bounded: a runaway pipe is not read to its end
         except (OSError, ValueError) as exc:  # ValueError: a closed stream
             raise ParameterError(f"Standard input ('-') cannot be read ({exc}); pass a file instead.") from None
-        if len(data) > STDIN_LIMIT:
-            raise MalformedInputError(f"Standard input holds more than {STDIN_LIMIT // (1024 * 1024)} MB; no "
-                                      "certificate, CSR or CRL is that large: is it the right input?")
+        if len(data) > MAX_INPUT_BYTES:
+            raise MalformedInputError(f"Standard input ('-') holds more than the {MAX_INPUT_BYTES:,} bytes (10 MB) "
+                                      "the lab reads; certificates, CSRs and CRLs are far smaller, so this is not "
+                                      "one.")
         if not data.strip():
             raise MalformedInputError("Standard input ('-') is empty; pipe a PEM or DER file into it, "
                                       "e.g. pki-lab inspect - < certificate.pem.")
