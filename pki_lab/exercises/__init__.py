@@ -9,8 +9,15 @@ a worked solution. ``check`` has four outcomes (after Kaggle's learntools):
 * **not attempted**, while the answer is still the placeholder ``...``;
 * **cannot check**, when the answer has a type the exercise cannot compare.
 
+A check cannot be fooled: it compares a plain built-in copy of the answer
+(:mod:`pki_lab.exercises.answers`), so an object whose ``__eq__`` always says yes, a ``str`` or
+``int`` subclass that lies, or ``True`` for 1 never passes, and a huge number, NaN or an enormous
+string gets the ordinary coaching, never an exception.
+
 Instructors can hide worked solutions for an assessed session by setting the
-environment variable ``PKI_LAB_HIDE_SOLUTIONS=1`` before starting Jupyter.
+environment variable ``PKI_LAB_HIDE_SOLUTIONS=1`` before starting Jupyter: ``solution()``,
+``expected()``, ``solution_code`` and ``explanation`` then all say the solution is hidden (a
+convenience, not an exam lock: the chapter modules' source is still readable).
 
 Each real attempt (not the placeholder) is noted in the learner's progress file, so
 :func:`show_progress` lists which self-checks pass across chapters (the file is kept by
