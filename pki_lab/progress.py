@@ -245,6 +245,10 @@ def record(result: Any) -> bool:
         _tell(f"This answer was not recorded in your progress: the progress file {path} has been locked by "
               f"another process for more than {LOCK_TIMEOUT:g} s. The check's verdict is not affected.")
         return False
+    except OSError as exc:  # a read-only home, a folder in the way: say it once, as every later check fails too
+        _tell(f"Your answers are not being recorded in your progress: the progress file {path} cannot be written "
+              f"({exc.strerror or exc}); set {ENV} to a path you can write, or to off. Checks work as usual.")
+        return False
     except Exception:  # noqa: BLE001 - see the docstring: never break a check
         return False
 

@@ -201,14 +201,17 @@ def test_a_damaged_file_that_cannot_be_moved_is_left_as_it_is(progress_path, mon
         f"The progress file {progress_path} cannot be read (it is not JSON: Expecting property name enclosed in "
         "double quotes, line 1 column 2) and could not be moved aside (Permission denied); it is left as it is. "
         "Make its folder writable, or set PKI_LAB_PROGRESS to another path.")
-    assert progress.record(_attempt()) is False and progress_path.read_bytes() == b"{half"
+    with pytest.warns(progress.ProgressWarning, match="not being recorded .* cannot be written .*Permission denied"):
+        assert progress.record(_attempt()) is False
+    assert progress_path.read_bytes() == b"{half"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 def test_a_fifo_in_place_of_the_file_is_never_opened(progress_path):
     os.mkfifo(progress_path)  # opening it to read would block until a writer came
     assert "cannot be read (it is not a regular file)" in progress.load().notice
-    assert progress.record(_attempt()) is False
+    with pytest.warns(progress.ProgressWarning, match=r"cannot be written \(it is not a regular file\)"):
+        assert progress.record(_attempt()) is False
     assert exercises.get("00.1").check(1).status == "incorrect"
 
 
@@ -227,7 +230,8 @@ def test_a_failed_write_leaves_the_old_file_whole(progress_path, monkeypatch):
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
     monkeypatch.setattr(os, "replace", mock.Mock(side_effect=OSError(28, "No space left on device")))
-    assert progress.record(_attempt("01.1")) is False
+    with pytest.warns(progress.ProgressWarning, match=r"cannot be written \(No space left on device\)"):
+        assert progress.record(_attempt("01.1")) is False
     assert synced  # the new bytes were flushed to disk before the rename was tried
     assert progress_path.read_bytes() == GOOD_BYTES
     assert not list(progress_path.parent.glob(".progress-*"))
