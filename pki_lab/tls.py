@@ -229,8 +229,7 @@ _REASONS = {
                                    "sent none",
     "client certificate rejected": "the server does not trust the client's certificate",
     "unknown issuer": "the client cannot find a trusted issuer for the last certificate the server sent",
-    "timeout": f"the server did not answer within {_TIMEOUT:g} seconds (it is stalled, overloaded or not a TLS "
-               "server)",
+    "timeout": "the server did not answer in time (it is stalled, overloaded or not a TLS server)",
     "connection refused": "nothing accepts connections at that address (is the server running?)",
 }
 
@@ -274,14 +273,18 @@ def tls_connect(
     client_chain: Sequence[x509.Certificate] | None = None,
     client_key: Any = None,
     max_version: str | None = None,
+    timeout: float = _TIMEOUT,
 ) -> Handshake:
     """Connect to ``address``, trusting only ``trust`` (root certificates), expecting ``host``.
 
     With ``client_chain`` and ``client_key`` the client presents a certificate (mutual
-    TLS). ``max_version="TLSv1.2"`` caps the protocol, to compare with TLS 1.3. Returns a
+    TLS). ``max_version="TLSv1.2"`` caps the protocol, to compare with TLS 1.3. Each
+    step (connect, handshake, read) waits at most ``timeout`` seconds. Returns a
     :class:`Handshake`; failures are classified, never raised.
     """
     address = _check_address(address)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
+        raise ParameterError(f"`timeout` must be a number of seconds above 0 and at most 60, not {timeout!r}.")
     trust = check_chain(trust, "trust")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the chain and the host name
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -296,7 +299,7 @@ def tls_connect(
             raise ParameterError("A client certificate needs its private key: pass client_key=... too.")
         load_identity(context, check_chain(client_chain, "client_chain"), client_key)
     try:
-        with socket.create_connection(address, timeout=_TIMEOUT) as raw, \
+        with socket.create_connection(address, timeout=timeout) as raw, \
                 context.wrap_socket(raw, server_hostname=host) as tls:
             # In TLS 1.3 the server checks the client's certificate after the client's handshake
             # has finished, so its verdict arrives with the first read.

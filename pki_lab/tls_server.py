@@ -125,7 +125,8 @@ class LabTlsServer:
         self._results: list[ServerRecord | None] = []  # one per accepted connection, in the order of arrival
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
         self._lock = threading.Lock()
-        self._open: dict[socket.socket, tuple[float, threading.Thread]] = {}
+        # index -> (start, thread, the socket to hang up on: the TCP one, then the TLS one that took its place)
+        self._open: dict[int, tuple[float, threading.Thread, socket.socket]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="pki-lab-tls-server", daemon=True)
 
@@ -158,7 +159,7 @@ class LabTlsServer:
             thread = threading.Thread(target=self._connection, args=(conn, index), name="pki-lab-tls-connection",
                                       daemon=True)
             with self._lock:
-                self._open[conn] = (time.monotonic(), thread)
+                self._open[index] = (time.monotonic(), thread, conn)
             thread.start()
 
     def _keep(self, index: int | None, record: ServerRecord) -> None:
@@ -172,23 +173,29 @@ class LabTlsServer:
         try:
             with conn:
                 conn.settimeout(CONNECTION_TIMEOUT)
-                self._keep(index, self._handle(conn))
+                self._keep(index, self._handle(conn, index))
+        except Exception as exc:  # noqa: BLE001 - one client's failure is recorded, never printed into a notebook
+            self._keep(index, ServerRecord(False, None, f"{type(exc).__name__}: {exc}"))
         finally:
             with self._lock:
-                self._open.pop(conn, None)
+                self._open.pop(index, None)
             self._slots.release()
 
     def _reap(self) -> None:
         """Close connections older than :data:`DEADLINE`, however slowly their clients trickle bytes."""
         now = time.monotonic()
         with self._lock:
-            late = [c for c, (start, _) in self._open.items() if now - start > DEADLINE]
+            late = [c for start, _, c in self._open.values() if now - start > DEADLINE]
         for conn in late:
             _hang_up(conn)
 
-    def _handle(self, conn: socket.socket) -> ServerRecord:
+    def _handle(self, conn: socket.socket, index: int) -> ServerRecord:
         try:
-            with self._context.wrap_socket(conn, server_side=True) as tls:
+            with self._context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False) as tls:
+                with self._lock:  # wrapping detached ``conn``: from now on, hanging up means on ``tls``
+                    if index in self._open:
+                        self._open[index] = (*self._open[index][:2], tls)
+                tls.do_handshake()
                 peer = tls.getpeercert(binary_form=True)
                 subject = None
                 if peer:
@@ -211,18 +218,22 @@ class LabTlsServer:
             self._thread.join(timeout=STOP_WITHIN)
         self._listener.close()
         with self._lock:
-            open_now = list(self._open.items())
-        for conn, _ in open_now:
+            open_now = list(self._open.values())
+        for _, _, conn in open_now:
             _hang_up(conn)
         deadline = time.monotonic() + STOP_WITHIN
-        for _, (_, thread) in open_now:
+        for _, thread, _ in open_now:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _hang_up(conn: socket.socket) -> None:
-    """Wake a thread blocked on ``conn``: its next read or handshake step fails at once."""
+    """Wake a thread blocked on ``conn``: its next read or handshake step fails at once.
+
+    ``socket.socket.shutdown`` itself, not ``SSLSocket.shutdown``, which would also drop the TLS state
+    under the feet of the thread still using it.
+    """
     with contextlib.suppress(OSError):
-        conn.shutdown(socket.SHUT_RDWR)
+        socket.socket.shutdown(conn, socket.SHUT_RDWR)
 
 
 @contextlib.contextmanager

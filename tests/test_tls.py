@@ -7,16 +7,31 @@ must be closed.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
+import random
 import socket
 import tempfile
 import threading
+import time
 
 import pytest
 
 from pki_lab.errors import ParameterError, WrongTypeError
-from pki_lab.tls import CASES, is_listening, lab_server_threads, lab_tls_pki, run_case, tls_connect, tls_server
+from pki_lab.tls import (
+    CASES,
+    MAX_CLIENTS,
+    group_label,
+    is_listening,
+    lab_server_threads,
+    lab_tls_pki,
+    run_case,
+    tls_connect,
+    tls_server,
+)
+
+from .conftest import examples
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +170,108 @@ def test_widget_function_and_shell(pki):
     widget.parts["case"].value = "hostname mismatch"
     assert "FAILED (hostname mismatch)" in widget.parts["output"].value
     assert _server_threads() == []
+
+
+# -- misbehaving clients and servers (bounded, loopback only) ------------------------------------------------
+
+LIVENESS = 2.0  # seconds: a generous bound for "within a second", a liveness property, not a benchmark
+
+
+def _connection_threads():
+    return [t for t in threading.enumerate() if t.name == "pki-lab-tls-connection" and t.is_alive()]
+
+
+def test_idle_connections_do_not_make_a_handshake_fail(pki):
+    with tls_server(pki.server_chain, pki.server_key) as server:
+        idle = [socket.create_connection(server.address, timeout=5) for _ in range(2)]
+        start = time.monotonic()
+        result = tls_connect(server.address, trust=[pki.root], host=pki.host)
+        assert result.ok, str(result)
+        assert time.monotonic() - start < LIVENESS
+        for s in idle:
+            s.close()
+
+
+def test_close_returns_within_a_second_with_idle_and_half_open_clients(pki):
+    server_cm = tls_server(pki.server_chain, pki.server_key)
+    server = server_cm.__enter__()
+    idle = socket.create_connection(server.address, timeout=5)
+    half = socket.create_connection(server.address, timeout=5)
+    half.sendall(b"\x16\x03\x01\x02\x00\x01")  # the start of a ClientHello, then nothing
+    time.sleep(0.2)  # let the server take both connections
+    start = time.monotonic()
+    server_cm.__exit__(None, None, None)
+    assert time.monotonic() - start < LIVENESS
+    assert not server.thread.is_alive() and _connection_threads() == []
+    assert len(server.records) == 2 and not any(r.ok for r in server.records)
+    idle.close()
+    half.close()
+
+
+def test_a_server_that_never_answers_is_a_timeout_verdict(pki):
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never accepts: the handshake stalls
+        start = time.monotonic()
+        result = tls_connect(silent.getsockname()[:2], trust=[pki.root], host=pki.host, timeout=0.3)
+        assert time.monotonic() - start < LIVENESS
+    assert not result.ok and result.failure == "timeout"
+    assert str(result) == "FAILED (timeout): the server did not answer in time (it is stalled, overloaded or not a " \
+                          "TLS server)"
+
+
+def test_nothing_listening_is_a_refusal_verdict(pki):
+    with tls_server(pki.server_chain, pki.server_key) as server:
+        address = server.address
+    result = tls_connect(address, trust=[pki.root], host=pki.host, timeout=1)
+    assert not result.ok and result.failure == "connection refused"
+    assert "is the server running?" in result.reason
+    with pytest.raises(WrongTypeError, match="a \\(host, port\\) pair"):
+        tls_connect("127.0.0.1:443", trust=[pki.root], host=pki.host)
+    with pytest.raises(ParameterError, match="`timeout` must be"):
+        tls_connect(address, trust=[pki.root], host=pki.host, timeout=0)
+
+
+def test_clients_beyond_the_cap_are_refused_at_once_and_others_still_served(pki):
+    with tls_server(pki.server_chain, pki.server_key) as server:
+        idle = [socket.create_connection(server.address, timeout=5) for _ in range(MAX_CLIENTS)]
+        time.sleep(0.3)
+        extra = tls_connect(server.address, trust=[pki.root], host=pki.host, timeout=1)
+        assert not extra.ok and extra.failure in ("connection failed", "timeout")
+        for s in idle:
+            s.close()
+        deadline = time.monotonic() + LIVENESS
+        while not (result := tls_connect(server.address, trust=[pki.root], host=pki.host)).ok \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert result.ok
+    assert any(r.error.startswith("refused:") for r in server.records if not r.ok)
+
+
+def test_property_random_bytes_from_a_client_never_stall_the_server(pki, capfd):
+    """Seeded random ClientHello-shaped and raw bytes: each is a failed handshake, and the next client is served."""
+    rng = random.Random(10)
+    with tls_server(pki.server_chain, pki.server_key) as server:
+        for _ in range(examples(40)):
+            junk = (b"\x16\x03\x01" if rng.random() < 0.5 else b"") + rng.randbytes(rng.randrange(1, 400))
+            with socket.create_connection(server.address, timeout=3) as s:
+                with contextlib.suppress(OSError):
+                    s.sendall(junk)
+                    s.shutdown(socket.SHUT_WR)
+                    while s.recv(4096):
+                        pass
+        assert tls_connect(server.address, trust=[pki.root], host=pki.host).ok
+    assert len([r for r in server.records if not r.ok]) == examples(40)
+    out, err = capfd.readouterr()
+    assert out == err == ""
+
+
+@pytest.mark.parametrize("reported", [None, "", "prime256v1", "secp256r1", "P-256"])
+def test_the_group_reads_the_same_whatever_ssl_reports(reported):
+    """Python 3.15's SSLSocket.group() names the group; older ones cannot: the printed words are the same."""
+    assert group_label(reported) == ("P-256", "inferred: the lab server offers only this group")
+
+
+def test_chains_are_read_from_der_bytes_as_newer_ssl_gives_them(pki):
+    from pki_lab.loading import to_der
+    from pki_lab.tls import _as_certificate
+
+    assert _as_certificate(to_der(pki.server_cert)) == pki.server_cert
