@@ -116,7 +116,7 @@ def _a_label(host: str, value: object = None) -> str:
     wildcard, rest = (True, host[2:]) if host.startswith("*.") else (False, host)
     try:
         import idna  # imported only for a Unicode name (its tables take a moment to load)
-    except ImportError:  # pragma: no cover - JupyterLab brings it
+    except ImportError:  # JupyterLab brings it; without it, a sentence
         raise ParameterError(f"{shown!r} is an internationalised name; write its A-label (xn--...) form, or "
                              "install the idna package so the lab converts it.") from None
     try:

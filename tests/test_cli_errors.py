@@ -365,3 +365,11 @@ def test_a_typed_name_becomes_an_ascii_peer_name_or_a_sentence(text):
             assert parse_mailbox(name.value) is not None
         else:
             assert isinstance(name, x509.IPAddress)
+
+
+def test_without_the_idna_package_an_internationalised_name_is_refused_not_converted_the_old_way():
+    # The standard library's IDNA 2003 would turn straße.de into strasse.de, another name: a sentence instead.
+    with mock.patch.dict(sys.modules, {"idna": None}):  # `import idna` now raises ImportError
+        with pytest.raises(ParameterError, match=r"'straße.de' is an internationalised name; write its A-label"):
+            make_general_name("straße.de")
+        assert make_general_name("xn--strae-oqa.de").value == "xn--strae-oqa.de"  # an A-label needs no idna
