@@ -19,6 +19,7 @@ container nested deeper than :data:`MAX_DEPTH` or holding more than :data:`MAX_I
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as _dt
 import enum
@@ -96,8 +97,10 @@ class _Copier:
         """A lab or cryptography object: enum members and plain classes as they are, dataclass fields vetted."""
         if not dataclasses.is_dataclass(type(value)) or depth >= MAX_DEPTH:
             return value
-        clone = object.__new__(type(value))
-        for field in dataclasses.fields(value):
+        clone = copy.copy(value)  # the lab's own class: its other attributes come along as they are
+        fields = dataclasses.fields(value)
+        self.count(len(fields))
+        for field in fields:
             stored = object.__getattribute__(value, field.name)
             object.__setattr__(clone, field.name, self.copy(stored, depth + 1, True))
         return clone
