@@ -4,12 +4,17 @@
 
 Prints the median and the slowest of several runs of each. A handshake includes
 starting and stopping the lab server (a thread and a socket), as the notebook does.
+Then handshakes per second against one running server, from one client and from 4
+threads, with two idle clients connected (they must not slow anyone down), and how long
+``close()`` takes with those idle clients still connected.
 """
 
 from __future__ import annotations
 
+import socket
 import statistics
 import sys
+import threading
 import time
 
 
@@ -44,6 +49,36 @@ def main() -> None:
     for label, fn in cases:
         times = _time(fn, runs)
         print(f"{label:<48} median {1000 * statistics.median(times):8.1f} ms, slowest {1000 * max(times):8.1f} ms")
+    handshake_rate(pki, 40 * runs)
+
+
+def handshake_rate(pki, count: int) -> None:
+    """Handshakes per second against one running server with 2 idle clients, then close() with them connected."""
+    from pki_lab.tls import tls_connect, tls_server
+
+    server_cm = tls_server(pki.server_chain, pki.server_key)
+    server = server_cm.__enter__()
+    idle = [socket.create_connection(server.address) for _ in range(2)]
+    connect = lambda: tls_connect(server.address, trust=[pki.root], host=pki.host)
+    start, failed = time.perf_counter(), sum(not connect().ok for _ in range(count))
+    elapsed = time.perf_counter() - start
+    print(f"{'handshakes, 1 client, 2 idle clients connected':<48} {count / elapsed:8.0f} /s, {failed} failed")
+    results: list[bool] = []
+    pool = [threading.Thread(target=lambda: results.extend(connect().ok for _ in range(count // 4)))
+            for _ in range(4)]
+    start = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - start
+    print(f"{'handshakes, 4 threads, 2 idle clients connected':<48} {len(results) / elapsed:8.0f} /s, "
+          f"{results.count(False)} failed")
+    start = time.perf_counter()
+    server_cm.__exit__(None, None, None)
+    print(f"{'close() with 2 idle clients connected':<48} {1000 * (time.perf_counter() - start):8.1f} ms")
+    for s in idle:
+        s.close()
 
 
 if __name__ == "__main__":
