@@ -13,6 +13,7 @@ from .. import clock
 from ..errors import ParameterError, WrongTypeError
 from ..loading import load_certificate, load_certificates, load_crl
 from ..names import certificate_label
+from ..wellformed import check_certificate, check_crl
 from .building import Budget, Candidate, candidate_paths
 from .checks import check_path
 from .context import ANY_POLICY, KEY_USAGE_NAMES, USAGE_EKUS, PolicyInputs, Profile, Usage, ValidationContext
@@ -31,8 +32,8 @@ MAX_PATHS = 64
 
 
 def _certificate(value: Any, what: str) -> x509.Certificate:
-    if isinstance(value, x509.Certificate):
-        return value
+    if isinstance(value, x509.Certificate):  # made elsewhere, perhaps not by a loader: checked as one would
+        return check_certificate(value, f"`{what}`")
     if hasattr(value, "certificate") and isinstance(value.certificate, x509.Certificate):
         return value.certificate  # a CertificateAuthority
     if isinstance(value, (str, bytes, bytearray, memoryview)) or hasattr(value, "__fspath__"):
@@ -58,7 +59,8 @@ def _crls(values: Any) -> tuple[x509.CertificateRevocationList, ...]:
         return ()
     if isinstance(values, (x509.CertificateRevocationList, str, bytes)) or hasattr(values, "__fspath__"):
         values = [values]
-    return tuple(v if isinstance(v, x509.CertificateRevocationList) else load_crl(v) for v in values)
+    return tuple(check_crl(v, "`crls`") if isinstance(v, x509.CertificateRevocationList) else load_crl(v)
+                 for v in values)
 
 
 def _key_usage(values: Iterable[str]) -> tuple[str, ...]:
