@@ -43,6 +43,7 @@ from pki_lab.loading import (
 )
 from pki_lab.revocation import build_crl
 from pki_lab.tamper import tamper
+from pki_lab.validation import validate_chain
 from pki_lab.wellformed import check_certificate
 
 from .conftest import ROOT, examples
@@ -195,6 +196,15 @@ def test_describe_names_the_damaged_part_of_an_object_made_elsewhere(hierarchy):
         check_certificate(cert, None)
 
 
+def test_validate_chain_refuses_a_damaged_object_made_elsewhere_naming_the_argument(hierarchy):
+    damaged = x509.load_der_x509_certificate(_duplicate_san(to_der(hierarchy.leaf)))
+    with pytest.raises(MalformedInputError, match=r"^`leaf` holds a certificate whose extensions cannot be read: "
+                       "a duplicate subjectAltName extension"):
+        validate_chain(damaged, [hierarchy.intermediate.certificate], trust=[hierarchy.root])
+    with pytest.raises(MalformedInputError, match=r"^`intermediates` holds a certificate whose extensions"):
+        validate_chain(hierarchy.leaf, [damaged], trust=[hierarchy.root])
+
+
 def test_a_damaged_name_is_refused_at_the_door_naming_it(hierarchy):
     # An attribute value whose string type is a BIT STRING: cryptography refuses it only when the name is read.
     der = _edit(to_der(hierarchy.leaf), "tbsCertificate.subject[commonName].value",
@@ -225,6 +235,12 @@ def test_a_crl_entry_that_cannot_be_read_is_refused_at_the_door(hierarchy):
     with pytest.raises(MalformedInputError, match="certificate revocation list whose revoked certificates cannot "
                        "be read"):
         load_crl(der)
+    made_elsewhere = x509.load_der_x509_crl(der)
+    with pytest.raises(MalformedInputError, match="^This CRL's revoked certificates cannot be read"):
+        describe_crl(made_elsewhere)
+    with pytest.raises(MalformedInputError, match="^`crls` holds a certificate revocation list whose revoked"):
+        validate_chain(hierarchy.leaf, [hierarchy.intermediate.certificate], trust=[hierarchy.root],
+                       crls=[made_elsewhere])
 
 
 def test_a_negative_serial_is_described_as_its_der_bytes(hierarchy):

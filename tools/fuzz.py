@@ -55,7 +55,15 @@ from pki_lab.loading import (
     to_der,
     tree_of,
 )
-from pki_lab.revocation import OcspResponder, RevocationRegistry, build_crl, build_request, verify_response
+from pki_lab.revocation import (
+    OcspResponder,
+    RevocationRegistry,
+    build_crl,
+    build_request,
+    signed_by,
+    summarize_response,
+    verify_response,
+)
 from pki_lab.tamper import tamper, visible_fields
 from pki_lab.validation import validate_chain
 
@@ -332,6 +340,10 @@ def _ocsp_request_door(raw: bytes, rng: random.Random) -> None:
 def _ocsp_response_door(raw: bytes, rng: random.Random) -> None:
     h = lab().hierarchy
     verify_response(raw, h.leaf, h.intermediate, nonce=b"0123456789abcdef" if rng.random() < 0.5 else None)
+    if rng.random() < 0.5:
+        summarize_response(raw)
+    else:
+        signed_by(raw, lab().responder.signer_cert)
 
 
 # What each kind of input is fed to; every input is also read by the DER door and load_objects.
