@@ -34,15 +34,16 @@ from .ocsp_wire import key_hash, name_hash
 
 _Status = RevocationStatus  # short, for the many answers below
 
-__all__ = ["OcspAnswer", "build_request", "verify_response", "http_request", "query_ocsp", "MAX_RESPONSE_BYTES"]
+__all__ = ["OcspAnswer", "build_request", "verify_response", "http_request", "query_ocsp", "MAX_RESPONSE_BYTES",
+           "UNREADABLE"]
 
 _DER = serialization.Encoding.DER
 _SKEW = _dt.timedelta(minutes=5)
 #: The largest response the client reads; a real one is a few kilobytes.
 MAX_RESPONSE_BYTES = 1 << 20
-# What cryptography raises on a response it cannot read, often only when a field is first looked at.
-_UNREADABLE = (ValueError, TypeError, OverflowError, IndexError, UnsupportedAlgorithm, InvalidSignature,
-               x509.DuplicateExtension, x509.UnsupportedGeneralNameType)
+#: What cryptography raises on a response it cannot read, often only when a field is first looked at.
+UNREADABLE = (ValueError, TypeError, OverflowError, IndexError, UnsupportedAlgorithm, InvalidSignature,
+              x509.DuplicateExtension, x509.UnsupportedGeneralNameType)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,11 +145,11 @@ def verify_response(response_der: bytes, cert: x509.Certificate, issuer: Any, *,
                              f"{type(response_der).__name__}.")
     try:
         resp = ocsp.load_der_ocsp_response(bytes(response_der))
-    except _UNREADABLE:
+    except UNREADABLE:
         return OcspAnswer(_Status.INVALID, "The response is not a DER OCSP response.")
     try:
         return _judge(resp, cert, issuer, at, nonce)
-    except _UNREADABLE as exc:
+    except UNREADABLE as exc:
         what = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         return OcspAnswer(_Status.INVALID, f"The response is damaged ({what}), so it proves nothing; "
                           "ask the responder again.")
