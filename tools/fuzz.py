@@ -407,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     by_kind = {kind: [s for s in seeds if s.kind == kind] for kind in _KIND_WEIGHTS}
     _trees()
     tried: collections.Counter[str] = collections.Counter()
+    slowest: collections.defaultdict[str, float] = collections.defaultdict(float)
     crashes: collections.Counter[str] = collections.Counter()
     examples: dict[str, tuple[str, str, bytes, str]] = {}
     start = time.monotonic()
@@ -417,7 +418,9 @@ def main(argv: list[str] | None = None) -> int:
         second = rng.choice(("der", "objects", "objects"))
         for target in (seed.kind, second):
             tried[target] += 1
+            began = time.perf_counter()
             exc = run_one(target, raw, random.Random(rng.random()))
+            slowest[target] = max(slowest[target], time.perf_counter() - began)
             if exc is not None:
                 where = place(exc)
                 crashes[where] += 1
@@ -429,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pki-lab fuzz: seed {args.seed}, {total:,} inputs from {len(seeds)} seeds, {calls:,} calls "
           f"in {elapsed:.0f} s ({calls / max(elapsed, 1e-9):,.0f} calls/s)")
     for target, count in sorted(tried.items()):
-        print(f"  {target:<14} {count:>9,} calls")
+        print(f"  {target:<14} {count:>9,} calls, slowest {slowest[target] * 1000:,.0f} ms")
     print(f"crashes: {sum(crashes.values()):,} at {len(crashes)} place(s)")
     for where, count in crashes.most_common():
         target, name, raw, trace = examples[where]
