@@ -20,6 +20,7 @@ chain.pem"); None means the object itself ("This certificate's extensions cannot
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,14 @@ def _tolerant(read: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def _run(kind: str, where: str | None, parts: list[tuple[str, Callable[[], Any]]]) -> None:
+    """Read each part; the first that cannot be read raises. cryptography's warnings (a negative serial, a
+    country name of the wrong length) are not repeated here: the check only reads, it does not judge."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _read_parts(kind, where, parts)
+
+
+def _read_parts(kind: str, where: str | None, parts: list[tuple[str, Callable[[], Any]]]) -> None:
     for part, read in parts:
         try:
             read()
