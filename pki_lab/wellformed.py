@@ -20,6 +20,8 @@ chain.pem"); None means the object itself ("This certificate's extensions cannot
 
 from __future__ import annotations
 
+import collections
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -107,12 +109,38 @@ def _name(name: Callable[[], x509.Name]) -> Callable[[], Any]:
     return read
 
 
+class _Checked:
+    """The last objects that passed a check, by identity (each kept alive, so its id is not reused).
+
+    ``validate_chain`` checks its arguments on every call, and a trust store passes the same hundred-odd roots
+    each time: a check that passed once is not repeated (cryptography's objects are immutable).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size, self._seen, self._lock = size, collections.OrderedDict(), threading.Lock()
+
+    def __contains__(self, obj: object) -> bool:
+        with self._lock:
+            return self._seen.get(id(obj)) is obj
+
+    def add(self, obj: object) -> None:
+        with self._lock:
+            self._seen[id(obj)] = obj
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+
+_CHECKED = _Checked(4096)
+
+
 def check_certificate(cert: x509.Certificate, where: str | None = "the input") -> x509.Certificate:
     """``cert``, after reading every field the lab reads later; a field that cannot be read raises.
 
     Raises:
         MalformedInputError: a field cannot be read (the message names it).
     """
+    if cert in _CHECKED:
+        return cert
     _run("certificate", where, [
         ("version", lambda: cert.version),
         ("serial number", lambda: cert.serial_number),
@@ -127,6 +155,7 @@ def check_certificate(cert: x509.Certificate, where: str | None = "the input") -
         ("extensions", _extensions(lambda: cert.extensions)),
         ("signature", lambda: (cert.signature, cert.tbs_certificate_bytes)),
     ])
+    _CHECKED.add(cert)
     return cert
 
 
@@ -158,6 +187,8 @@ def _entries(crl: x509.CertificateRevocationList) -> Callable[[], Any]:
 
 def check_crl(crl: x509.CertificateRevocationList, where: str | None = "the input") -> x509.CertificateRevocationList:
     """``crl``, after reading its issuer, dates, signature algorithm, extensions and every entry (with its own)."""
+    if crl in _CHECKED:
+        return crl
     _run("crl", where, [
         ("issuer name", _name(lambda: crl.issuer)),
         ("thisUpdate", lambda: crl.last_update_utc),
@@ -169,6 +200,7 @@ def check_crl(crl: x509.CertificateRevocationList, where: str | None = "the inpu
         ("revoked certificates", _entries(crl)),
         ("signature", lambda: (crl.signature, crl.tbs_certlist_bytes)),
     ])
+    _CHECKED.add(crl)
     return crl
 
 
