@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 
 from .der import MAX_DEPTH, DerTree, parse, read_header
 from .errors import MalformedInputError, ParameterError, WrongTypeError
-from .reading import MAX_INPUT_BYTES, Source, pem_blocks, read_source, source_label
+from .reading import MAX_INPUT_BYTES, Source, pem_blocks, read_source, sentence_start, source_label
 from .wellformed import check_object
 
 __all__ = [
@@ -108,7 +108,7 @@ def _load_der(kind: str, der: bytes, where: str, password: bytes | None = None) 
         raise ParameterError(f"Cannot load the private key in {where}: {exc}.") from None
     except x509.InvalidVersion as exc:
         raise MalformedInputError(
-            f"{where.capitalize()} is not a valid {kind}: its version field holds {exc.parsed_version}, where "
+            f"{sentence_start(where)} is not a valid {kind}: its version field holds {exc.parsed_version}, where "
             "X.509 has only v1, v2 and v3 (0, 1 and 2); the bytes are damaged."
         ) from None
     except Exception:  # noqa: BLE001 - turned into a readable error below
@@ -123,10 +123,10 @@ def _load_der(kind: str, der: bytes, where: str, password: bytes | None = None) 
     problem = _der_shape_problem(der)
     if problem:
         raise MalformedInputError(
-            f"{where.capitalize()} is not a valid DER-encoded {kind}: {problem}."
+            f"{sentence_start(where)} is not a valid DER-encoded {kind}: {problem}."
         ) from None
     raise MalformedInputError(
-        f"{where.capitalize()} is well-formed DER but not a valid {kind}: "
+        f"{sentence_start(where)} is well-formed DER but not a valid {kind}: "
         "one of its fields has the wrong type or value."
     ) from None
 
@@ -141,7 +141,10 @@ def _load_all(source: Source, kind: str, password: bytes | None = None) -> list[
             found = sorted({k for k, _ in blocks})
             names = ", ".join(_ARTICLE.get(k, f"a '{k}' block") for k in found)
             raise WrongTypeError(f"Expected {_ARTICLE[kind]} but {where} holds {names}.")
-        return [_load_der(kind, der, where, password) for der in wanted]
+        if len(wanted) == 1:
+            return [_load_der(kind, wanted[0], where, password)]
+        # Several blocks (a chain): an error names the one that failed, counted from 1 in file order.
+        return [_load_der(kind, der, f"{kind} block {n} of {where}", password) for n, der in enumerate(wanted, 1)]
     return [_load_der(kind, data, where, password)]
 
 
@@ -149,7 +152,7 @@ def _load_one(source: Source, kind: str, plural_hint: str, password: bytes | Non
     objects = _load_all(source, kind, password)
     if len(objects) > 1:
         raise ParameterError(
-            f"{source_label(source).capitalize()} holds {len(objects)} {kind}s, "
+            f"{sentence_start(source_label(source))} holds {len(objects)} {kind}s, "
             f"not one; use {plural_hint} to load them all."
         )
     return objects[0]
@@ -204,14 +207,14 @@ def load_objects(source: Source) -> list[Any]:
         unknown = [k for k, _ in blocks if k not in _ARTICLE]
         if unknown:
             raise WrongTypeError(
-                f"{where.capitalize()} holds a '{unknown[0]}' PEM block, which the lab "
+                f"{sentence_start(where)} holds a '{unknown[0]}' PEM block, which the lab "
                 "does not read (it reads certificates, CSRs, CRLs and keys)."
             )
         return [_load_der(k, der, where) for k, der in blocks]
     kind = _sniff_der(data)
     if kind is None:
         problem = _der_shape_problem(data) or "it is not a certificate, CSR, CRL or key"
-        raise MalformedInputError(f"{where.capitalize()} cannot be read: {problem}.")
+        raise MalformedInputError(f"{sentence_start(where)} cannot be read: {problem}.")
     return [_load_der(kind, data, where)]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import MalformedInputError, ParameterError, WrongTypeError
 
-__all__ = ["Source", "MAX_INPUT_BYTES", "read_source", "pem_blocks", "source_label", "PEM_KINDS"]
+__all__ = ["Source", "MAX_INPUT_BYTES", "read_source", "pem_blocks", "source_label", "sentence_start", "PEM_KINDS"]
 
 Source = bytes | bytearray | memoryview | str | os.PathLike
 
@@ -44,6 +44,11 @@ PEM_KINDS = {
     b"PUBLIC KEY": "public key",
     b"RSA PUBLIC KEY": "public key",
 }
+
+
+def sentence_start(text: str) -> str:
+    """``text`` with its first letter upper case and the rest untouched (``str.capitalize`` would lower a path)."""
+    return text[:1].upper() + text[1:]
 
 
 def source_label(source: object) -> str:
@@ -126,14 +131,14 @@ def read_source(source: Source) -> bytes:
     if len(data) > MAX_INPUT_BYTES:
         raise MalformedInputError(_too_big("The input", len(data)))
     if not data.strip():
-        raise MalformedInputError(f"{source_label(source).capitalize()} is empty.")
+        raise MalformedInputError(f"{sentence_start(source_label(source))} is empty.")
     return data
 
 
 def _pem_body(label: bytes, body: bytes, where: str) -> bytes:
     if b"Proc-Type:" in body:
         raise MalformedInputError(
-            f"{where.capitalize()} holds an old-style encrypted PEM block; "
+            f"{sentence_start(where)} holds an old-style encrypted PEM block; "
             "decrypt it first (openssl pkey -in key.pem -out plain.pem)."
         )
     try:
@@ -170,7 +175,7 @@ def pem_blocks(data: bytes, where: str = "the input") -> list[tuple[str, bytes]]
         end = data.find(b"-----END " + label + b"-----", start, stop)
         if end == -1:
             raise MalformedInputError(
-                f"{where.capitalize()} has a '-----BEGIN {label.decode()}-----' line "
+                f"{sentence_start(where)} has a '-----BEGIN {label.decode()}-----' line "
                 "without its matching END line; the PEM text looks cut short."
             )
         blocks.append((PEM_KINDS.get(label, label.decode()), _pem_body(label, data[start:end], where)))
@@ -179,7 +184,7 @@ def pem_blocks(data: bytes, where: str = "the input") -> list[tuple[str, bytes]]
         begin = _BEGIN_RE.search(data)
         if begin:
             raise MalformedInputError(
-                f"{where.capitalize()} has a '-----BEGIN {begin.group(1).decode()}-----' line "
+                f"{sentence_start(where)} has a '-----BEGIN {begin.group(1).decode()}-----' line "
                 "without its matching END line; the PEM text looks cut short."
             )
     return blocks

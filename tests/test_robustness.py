@@ -196,6 +196,14 @@ def test_describe_names_the_damaged_part_of_an_object_made_elsewhere(hierarchy):
         check_certificate(cert, None)
 
 
+def test_a_damaged_certificate_in_a_chain_is_named_by_its_place(hierarchy):
+    good = fuzz.to_pem_text(to_der(hierarchy.intermediate.certificate))
+    bad = fuzz.to_pem_text(_duplicate_san(to_der(hierarchy.leaf)))
+    with pytest.raises(MalformedInputError, match=r"^Certificate block 2 of the input holds a certificate whose "
+                       "extensions cannot be read"):
+        load_certificates(good + bad)
+
+
 def test_validate_chain_refuses_a_damaged_object_made_elsewhere_naming_the_argument(hierarchy):
     damaged = x509.load_der_x509_certificate(_duplicate_san(to_der(hierarchy.leaf)))
     with pytest.raises(MalformedInputError, match=r"^`leaf` holds a certificate whose extensions cannot be read: "
@@ -307,6 +315,12 @@ def test_a_begin_line_without_its_end_before_the_next_block_is_refused():
     with pytest.raises(MalformedInputError, match="without its matching END line"):
         load_certificates(good.replace("-----END CERTIFICATE-----\n", "", 1) + good)
     assert len(load_certificates(good + good)) == 2
+
+
+def test_a_path_keeps_its_capitals_in_the_sentence(tmp_path):
+    (tmp_path / "Chain.PEM").write_bytes(b"not a certificate")
+    with pytest.raises(MalformedInputError, match=r"^The file .*/Chain\.PEM is not a valid DER-encoded certificate"):
+        load_certificate(tmp_path / "Chain.PEM")
 
 
 def test_a_path_with_a_nul_character_is_a_sentence():
