@@ -128,7 +128,7 @@ def _seeds(kind: str) -> list:
     return [s for s in fuzz.corpus() if s.kind == kind]
 
 
-@pytest.mark.parametrize("kind", ["certificate", "crl", "csr", "ocsp-request", "ocsp-response"])
+@pytest.mark.parametrize("kind", ["certificate", "crl", "csr", "ocsp-request", "ocsp-response", "key"])
 @settings(deadline=None, max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=2**32))
 def test_mutated_objects_reach_every_door_without_a_bare_exception(kind, seed):

@@ -45,14 +45,17 @@ from pki_lab.der import Node, parse
 from pki_lab.der import encode as encode_node
 from pki_lab.describe import describe, describe_crl, describe_csr, extension_table, thumbprint
 from pki_lab.errors import PkiLabError
-from pki_lab.keys import named_key
+from pki_lab.keys import key_summary, named_key
 from pki_lab.loading import (
     load_certificate,
     load_certificates,
     load_crl,
     load_csr,
     load_objects,
+    load_private_key,
+    load_public_key,
     to_der,
+    to_pem,
     tree_of,
 )
 from pki_lab.revocation import (
@@ -64,12 +67,12 @@ from pki_lab.revocation import (
     summarize_response,
     verify_response,
 )
-from pki_lab.tamper import tamper, visible_fields
+from pki_lab.tamper import mystery_copy, signature_verifies, tamper, visible_fields
 from pki_lab.validation import validate_chain
 
 HANG_SECONDS = 5.0
 # How often each kind of seed is mutated (there are many more certificates than CSRs or OCSP messages).
-_KIND_WEIGHTS = {"certificate": 45, "crl": 15, "csr": 10, "ocsp-request": 15, "ocsp-response": 15}
+_KIND_WEIGHTS = {"certificate": 42, "crl": 15, "csr": 10, "ocsp-request": 12, "ocsp-response": 12, "key": 9}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +124,10 @@ def corpus() -> tuple[Seed, ...]:
               Seed("csr", "lab CSR (RSA)", to_der(make_csr(named_key("alice"), "alice", ["alice@example.com"]))),
               Seed("crl", "lab CRL", to_der(build_crl(h.intermediate, [(h.leaf, "keyCompromise"), 12345]))),
               Seed("ocsp-request", "lab OCSP request", here.request),
+              Seed("key", "lab EC private key", to_der(named_key("device-1", "ec"))),
+              Seed("key", "lab RSA private key", to_der(named_key("alice"))),
+              Seed("key", "lab EC public key", to_der(named_key("device-1", "ec").public_key())),
+              Seed("key", "lab Ed25519 private key", to_der(named_key("device-2", "ed25519"))),
               Seed("ocsp-response", "lab OCSP response", here.responder.respond(here.request))]
     return tuple(seeds)
 
@@ -268,6 +275,10 @@ def _certificate_door(raw: bytes, rng: random.Random) -> None:
         extension_table(cert)
     if rng.random() < 0.2:
         str(tamper(cert, rng.randrange(len(to_der(cert))), issuer=h.intermediate.certificate))
+    if rng.random() < 0.1:
+        mystery_copy(cert, rng.randrange(100))
+    if rng.random() < 0.2:
+        signature_verifies(cert, rng.choice((h.intermediate.certificate.public_key(), h.leaf_key.public_key())))
     at = clock.now()
     where = rng.randrange(4)  # the damaged certificate as leaf and anchor, intermediate, leaf, or anchor
     if where == 0:
@@ -333,6 +344,16 @@ def _der_door(raw: bytes, rng: random.Random) -> None:
         str(tamper(raw, rng.randrange(len(raw))))
 
 
+def _key_door(raw: bytes, rng: random.Random) -> None:
+    for load in (load_private_key, load_public_key):
+        try:
+            key = load(raw if rng.random() < 0.8 else to_pem_text(raw).replace("CERTIFICATE", "PRIVATE KEY"))
+        except PkiLabError:
+            continue
+        key_summary(key)
+        to_pem(key)
+
+
 def _ocsp_request_door(raw: bytes, rng: random.Random) -> None:
     lab().responder.respond(raw, rng.choice(("POST", "GET")))
 
@@ -353,6 +374,7 @@ TARGETS: dict[str, Callable[[bytes, random.Random], None]] = {
     "csr": _csr_door,
     "ocsp-request": _ocsp_request_door,
     "ocsp-response": _ocsp_response_door,
+    "key": _key_door,
     "der": _der_door,
     "objects": _objects_door,
 }
