@@ -219,8 +219,9 @@ def _tree_mutation(rng: random.Random, root: Node) -> Node:
     return _replace(root, target, new)
 
 
-def mutate(rng: random.Random, der: bytes) -> bytes:
-    """``der`` with one to three mutations: on its DER tree (re-encoded with correct lengths), then on the bytes."""
+def mutate(rng: random.Random, der: bytes, most: int = 3) -> bytes:
+    """``der`` with one to ``most`` mutations (mostly one): on its DER tree (re-encoded with correct lengths), then
+    on the bytes."""
     roots = _trees()[0]
     root = roots.get(der)
     if root is None:
@@ -228,7 +229,7 @@ def mutate(rng: random.Random, der: bytes) -> bytes:
             root = parse(der).root
         except PkiLabError:
             root = None
-    count = rng.choice((1, 1, 1, 2, 3))
+    count = min(most, rng.choice((1, 1, 1, 2, 3))) if most <= 3 else rng.randint(1, most)
     tree_ops = sum(rng.random() < 0.6 for _ in range(count)) if root is not None else 0
     for _ in range(tree_ops):
         root = _tree_mutation(rng, root)
@@ -421,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to run (default 60)")
     parser.add_argument("--seed", type=int, default=1, help="the random seed (default 1)")
     parser.add_argument("--inputs", type=int, default=0, help="stop after this many inputs (default: no limit)")
+    parser.add_argument("--most", type=int, default=3, help="the most mutations stacked on one input (default 3)")
     parser.add_argument("--show", type=int, default=1, help="tracebacks to print per crash place (default 1)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # cryptography warns about negative serials and odd attribute lengths
@@ -436,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     total = 0
     while time.monotonic() - start < args.seconds and not (args.inputs and total >= args.inputs):
         seed = rng.choice(by_kind[rng.choices(list(_KIND_WEIGHTS), weights=list(_KIND_WEIGHTS.values()))[0]])
-        raw = mutate(rng, seed.der)
+        raw = mutate(rng, seed.der, args.most)
         second = rng.choice(("der", "objects", "objects"))
         for target in (seed.kind, second):
             tried[target] += 1
