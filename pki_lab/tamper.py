@@ -34,7 +34,7 @@ from .errors import MalformedInputError, ParameterError, WrongTypeError
 from .keys import verify_bytes
 from .loading import load_certificate, to_der, tree_of
 from .oids import oid_name
-from .wellformed import READ_ERRORS
+from .wellformed import READ_ERRORS, check_certificate
 
 _GONE, _ABSENT = "(no longer decodes)", "(absent)"
 _VERIFYING_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
@@ -208,7 +208,7 @@ def tamper(cert: object, offset: int, *, mask: int = 0x01, issuer: object = None
     try:
         new = x509.load_der_x509_certificate(tampered)
         new_fields = visible_fields(new)
-        loads = _GONE not in new_fields.values()
+        loads = _GONE not in new_fields.values() and _passes_the_door(new)
     except READ_ERRORS:  # ValueError, and InvalidVersion for a damaged version number
         new, new_fields, loads = None, {}, False
     key = _issuer_key(original, issuer)
@@ -221,6 +221,15 @@ def tamper(cert: object, offset: int, *, mask: int = 0x01, issuer: object = None
     )
     return TamperReport(offset, tree.data[offset], tampered[offset], node.path or node.tag, tree.in_header(offset),
                         tampered, parses, parse_error, loads, signature_valid, changed)
+
+
+def _passes_the_door(cert: x509.Certificate) -> bool:
+    """Whether the lab's loaders would accept ``cert`` (every field they read can be read)."""
+    try:
+        check_certificate(cert, None)
+    except MalformedInputError:
+        return False
+    return True
 
 
 def _issuer_key(cert: x509.Certificate, issuer: object) -> object:
