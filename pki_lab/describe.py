@@ -23,7 +23,7 @@ from .oids import oid_name
 from .wellformed import check_certificate, check_crl, check_csr
 
 __all__ = ["describe", "describe_csr", "describe_crl", "thumbprint", "Description", "summarize_extension",
-           "extension_table", "name_text", "format_hex"]
+           "extension_table", "name_text", "format_hex", "serial_hex"]
 
 
 def format_hex(data: bytes, sep: str = ":", limit: int | None = None) -> str:

@@ -2,9 +2,11 @@ import re
 
 import pytest
 from cryptography import x509
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pki_lab import data
-from pki_lab.describe import describe, extension_table, name_text, thumbprint
+from pki_lab.describe import describe, extension_table, name_text, serial_hex, thumbprint
 from pki_lab.errors import ParameterError, WrongTypeError
 from pki_lab.loading import tree_of
 
@@ -106,3 +108,11 @@ def test_name_text_is_the_whole_rfc4514_name_or_says_empty():
     assert name_text(x509.Name([])) == "(empty)"
     subject = data.certificate("isrg_root_x1").subject
     assert name_text(subject) == "CN=ISRG Root X1,O=Internet Security Research Group,C=US"
+
+
+@given(st.integers(min_value=-(2**160), max_value=2**160))
+def test_a_serial_is_shown_as_the_twos_complement_bytes_der_holds(serial):
+    # RFC 5280 4.1.2.2 wants a positive serial, but damaged and old certificates hold zero or negative ones.
+    shown = bytes.fromhex(serial_hex(serial).replace(":", ""))
+    assert int.from_bytes(shown, "big", signed=True) == serial
+    assert len(shown) == (serial.bit_length() + 8) // 8
