@@ -272,6 +272,19 @@ def test_a_client_beyond_the_cap_gets_try_later_and_the_slots_come_back(lab):
 # -- the client: timeouts, garbage, any bytes ----------------------------------------------------------------
 
 
+def _read_request(conn: socket.socket) -> bytes:
+    """An HTTP request's head and its Content-Length of body, however the client split them into segments."""
+    data = b""
+    while b"\r\n\r\n" not in data and (chunk := conn.recv(65536)):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length and (chunk := conn.recv(65536)):
+        body += chunk
+    return head + body
+
+
 def _one_shot_server(reply: bytes | None) -> tuple[socket.socket, threading.Thread]:
     """A listener that answers one connection with ``reply`` (or reads and never answers), then stops."""
     listener = socket.create_server(("127.0.0.1", 0))
@@ -289,7 +302,7 @@ def _one_shot_server(reply: bytes | None) -> tuple[socket.socket, threading.Thre
                     while conn.recv(65536):  # read everything and never answer, until the client gives up
                         pass
                 else:
-                    conn.recv(65536)
+                    _read_request(conn)  # all of it: closing on unread bytes would reset the connection
                     conn.sendall(reply)
             except OSError:
                 pass

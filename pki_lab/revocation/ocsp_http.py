@@ -62,6 +62,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.server.note(f"HTTP {int(code)} to {self.client_address[0]}: {message or 'refused'}")
         self.close_connection = True
         self._reply(int(code), _MALFORMED)
+        self._drain()
+
+    def _drain(self) -> None:
+        """Read what the client is still sending (briefly, boundedly): closing on unread bytes resets the
+        connection, and the client would lose the reply it has not read yet."""
+        self.wfile.flush()
+        deadline = time.monotonic() + 0.2
+        with contextlib.suppress(OSError):
+            self.connection.settimeout(0.05)
+            for _ in range(64):
+                if time.monotonic() > deadline or not self.connection.recv(16384):
+                    break
 
     def do_POST(self) -> None:  # http.server names the handlers
         raw = self.headers.get("Content-Length", "")
