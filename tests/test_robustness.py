@@ -134,7 +134,7 @@ def _seeds(kind: str) -> list:
 def test_mutated_objects_reach_every_door_without_a_bare_exception(kind, seed):
     rng = random.Random(seed)
     original = rng.choice(_seeds(kind))
-    raw = fuzz.mutate(rng, original.der)
+    raw = fuzz.mutate_seed(rng, original)
     for target in (kind, "der", "objects"):
         escaped = fuzz.run_one(target, raw, random.Random(seed))
         assert escaped is None, f"{fuzz.place(escaped)} on a mutation of {original.name}: {raw.hex()}"

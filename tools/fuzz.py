@@ -38,14 +38,16 @@ if __package__ in (None, ""):  # run as a script: the project root on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography import x509
+from cryptography.x509 import ocsp
 
 from pki_lab import clock, data
 from pki_lab.ca import demo_hierarchy, make_csr
 from pki_lab.der import Node, parse
 from pki_lab.der import encode as encode_node
+from pki_lab.der.encode import bit_string, children, sequence
 from pki_lab.describe import describe, describe_crl, describe_csr, extension_table, thumbprint
 from pki_lab.errors import PkiLabError
-from pki_lab.keys import key_summary, named_key
+from pki_lab.keys import key_summary, named_key, sign_bytes
 from pki_lab.loading import (
     load_certificate,
     load_certificates,
@@ -71,6 +73,9 @@ from pki_lab.tamper import mystery_copy, signature_verifies, tamper, visible_fie
 from pki_lab.validation import validate_chain
 
 HANG_SECONDS = 5.0
+#: Per door, the inputs that got past its loader (and so reached the describers, validate_chain, ...): how deep
+#: the mutations reach. For OCSP: requests answered "successful", responses with a verdict other than "invalid".
+ACCEPTED: collections.Counter[str] = collections.Counter()
 # How often each kind of seed is mutated (there are many more certificates than CSRs or OCSP messages).
 _KIND_WEIGHTS = {"certificate": 42, "crl": 15, "csr": 10, "ocsp-request": 12, "ocsp-response": 12, "key": 9}
 
@@ -82,6 +87,7 @@ class Seed:
     kind: str
     name: str
     der: bytes
+    signer: object = dataclasses.field(default=None, compare=False)  # the key that signed it (lab-made only)
 
 
 @dataclasses.dataclass
@@ -116,13 +122,15 @@ def corpus() -> tuple[Seed, ...]:
         seeds.append(Seed(kind, name, raw if kind == "ocsp-response" else to_der(load_crl(raw))))
     here = lab()
     h = here.hierarchy
-    seeds += [Seed("certificate", "lab leaf", to_der(h.leaf)),
-              Seed("certificate", "lab issuing CA", to_der(h.intermediate.certificate)),
-              Seed("certificate", "lab root", to_der(h.root.certificate)),
-              Seed("csr", "lab CSR (EC)", to_der(make_csr(named_key("device-1", "ec"), "device-1",
-                                                          ["device-1.example.com", "192.0.2.7"]))),
-              Seed("csr", "lab CSR (RSA)", to_der(make_csr(named_key("alice"), "alice", ["alice@example.com"]))),
-              Seed("crl", "lab CRL", to_der(build_crl(h.intermediate, [(h.leaf, "keyCompromise"), 12345]))),
+    device, alice = named_key("device-1", "ec"), named_key("alice")
+    seeds += [Seed("certificate", "lab leaf", to_der(h.leaf), h.intermediate.private_key),
+              Seed("certificate", "lab issuing CA", to_der(h.intermediate.certificate), h.root.private_key),
+              Seed("certificate", "lab root", to_der(h.root.certificate), h.root.private_key),
+              Seed("csr", "lab CSR (EC)", to_der(make_csr(device, "device-1", ["device-1.example.com", "192.0.2.7"])),
+                   device),
+              Seed("csr", "lab CSR (RSA)", to_der(make_csr(alice, "alice", ["alice@example.com"])), alice),
+              Seed("crl", "lab CRL", to_der(build_crl(h.intermediate, [(h.leaf, "keyCompromise"), 12345])),
+                   h.intermediate.private_key),
               Seed("ocsp-request", "lab OCSP request", here.request),
               Seed("key", "lab EC private key", to_der(named_key("device-1", "ec"))),
               Seed("key", "lab RSA private key", to_der(named_key("alice"))),
@@ -239,6 +247,26 @@ def mutate(rng: random.Random, der: bytes, most: int = 3) -> bytes:
     return out
 
 
+def resign(der: bytes, key: object) -> bytes:
+    """``der`` (a certificate, CSR or CRL) signed again over its first part with ``key``, so that a mutated
+    ``tbsCertificate`` still verifies and the validator reads on past the signature; unchanged if not 3 parts."""
+    try:
+        parts = children(der)
+    except PkiLabError:
+        return der
+    if len(parts) != 3:
+        return der
+    return sequence(parts[0], parts[1], bit_string(sign_bytes(key, parts[0])))
+
+
+def mutate_seed(rng: random.Random, seed: Seed, most: int = 3) -> bytes:
+    """A mutation of ``seed`` (:func:`mutate`); half the time a lab-made one is signed again by its issuer's key."""
+    raw = mutate(rng, seed.der, most)
+    if seed.signer is not None and rng.random() < 0.5:
+        raw = resign(raw, seed.signer)
+    return raw
+
+
 # -- the entry points ---------------------------------------------------------------------------------------
 
 
@@ -269,6 +297,7 @@ def _certificate_door(raw: bytes, rng: random.Random) -> None:
     cert = _open(source, rng, load_certificate, lambda _: x509.load_der_x509_certificate(raw))
     if cert is None:
         return
+    ACCEPTED["certificate"] += 1
     str(describe(cert))
     thumbprint(cert)
     visible_fields(cert)
@@ -304,6 +333,7 @@ def _crl_door(raw: bytes, rng: random.Random) -> None:
     crl = _open(raw, rng, load_crl, x509.load_der_x509_crl)
     if crl is None:
         return
+    ACCEPTED["crl"] += 1
     str(describe_crl(crl))
     if rng.random() < 0.2:
         tree_of(crl)
@@ -315,6 +345,7 @@ def _csr_door(raw: bytes, rng: random.Random) -> None:
     csr = _open(raw, rng, load_csr, x509.load_der_x509_csr)
     if csr is None:
         return
+    ACCEPTED["csr"] += 1
     str(describe_csr(csr))
     tree_of(csr)
 
@@ -324,6 +355,7 @@ def _objects_door(raw: bytes, rng: random.Random) -> None:
         objects = load_objects(raw)
     except PkiLabError:
         return
+    ACCEPTED["objects"] += 1
     for obj in objects:
         if isinstance(obj, x509.Certificate):
             str(describe(obj))
@@ -338,6 +370,7 @@ def _der_door(raw: bytes, rng: random.Random) -> None:
         tree = parse(raw)
     except PkiLabError:
         return
+    ACCEPTED["der"] += 1
     str(tree)
     if rng.random() < 0.2:
         tree_of(raw)
@@ -351,17 +384,22 @@ def _key_door(raw: bytes, rng: random.Random) -> None:
             key = load(raw if rng.random() < 0.8 else to_pem_text(raw).replace("CERTIFICATE", "PRIVATE KEY"))
         except PkiLabError:
             continue
+        ACCEPTED["key"] += 1
         key_summary(key)
         to_pem(key)
 
 
 def _ocsp_request_door(raw: bytes, rng: random.Random) -> None:
-    lab().responder.respond(raw, rng.choice(("POST", "GET")))
+    answer = lab().responder.respond(raw, rng.choice(("POST", "GET")))
+    if ocsp.load_der_ocsp_response(answer).response_status == ocsp.OCSPResponseStatus.SUCCESSFUL:
+        ACCEPTED["ocsp-request"] += 1
 
 
 def _ocsp_response_door(raw: bytes, rng: random.Random) -> None:
     h = lab().hierarchy
-    verify_response(raw, h.leaf, h.intermediate, nonce=b"0123456789abcdef" if rng.random() < 0.5 else None)
+    answer = verify_response(raw, h.leaf, h.intermediate, nonce=b"0123456789abcdef" if rng.random() < 0.5 else None)
+    if answer.status != "invalid":
+        ACCEPTED["ocsp-response"] += 1
     if rng.random() < 0.5:
         summarize_response(raw)
     else:
@@ -437,8 +475,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     total = 0
     while time.monotonic() - start < args.seconds and not (args.inputs and total >= args.inputs):
-        seed = rng.choice(by_kind[rng.choices(list(_KIND_WEIGHTS), weights=list(_KIND_WEIGHTS.values()))[0]])
-        raw = mutate(rng, seed.der, args.most)
+        kind = rng.choices(list(_KIND_WEIGHTS), weights=list(_KIND_WEIGHTS.values()))[0]
+        signed = [s for s in by_kind[kind] if s.signer is not None]
+        # A third of the time a lab-made seed, which mutate_seed may sign again: the validator then reads on.
+        seed = rng.choice(signed if signed and rng.random() < 0.33 else by_kind[kind])
+        raw = mutate_seed(rng, seed, args.most)
         second = rng.choice(("der", "objects", "objects"))
         for target in (seed.kind, second):
             tried[target] += 1
@@ -456,7 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pki-lab fuzz: seed {args.seed}, {total:,} inputs from {len(seeds)} seeds, {calls:,} calls "
           f"in {elapsed:.0f} s ({calls / max(elapsed, 1e-9):,.0f} calls/s)")
     for target, count in sorted(tried.items()):
-        print(f"  {target:<14} {count:>9,} calls, slowest {slowest[target] * 1000:,.0f} ms")
+        print(f"  {target:<14} {count:>9,} calls, {ACCEPTED[target]:>8,} past the loader, "
+              f"slowest {slowest[target] * 1000:,.0f} ms")
     print(f"crashes: {sum(crashes.values()):,} at {len(crashes)} place(s)")
     for where, count in crashes.most_common():
         target, name, raw, trace = examples[where]
