@@ -5,6 +5,7 @@
 
 The text form: each cell starts with a line ``# %%`` (code) or ``# %% [markdown]``;
 tags follow as ``# %% tags=["raises-exception"]``. Markdown lines start with ``# ``.
+A cell tagged ``hide-input`` is stored with its source collapsed (``jupyter.source_hidden``).
 ``build`` writes a notebook without outputs and with stable cell ids; run
 ``make notebooks`` afterwards to execute it and store its outputs.
 """
@@ -47,6 +48,8 @@ def build(text: str) -> nbformat.NotebookNode:
         cell.id = f"cell-{index:03d}"
         if tags:
             cell.metadata["tags"] = tags
+        if "hide-input" in tags:  # collapsed in JupyterLab and Colab (and hidden on a Jupyter Book site)
+            cell.metadata["jupyter"] = {"source_hidden": True}
         nb.cells.append(cell)
     nbformat.validate(nb)
     return nb
