@@ -23,7 +23,7 @@ from .oids import oid_name
 from .wellformed import check_certificate, check_crl, check_csr
 
 __all__ = ["describe", "describe_csr", "describe_crl", "thumbprint", "Description", "summarize_extension",
-           "extension_table", "name_text", "format_hex", "serial_hex"]
+           "extension_meaning", "extension_table", "name_text", "format_hex", "serial_hex"]
 
 
 def format_hex(data: bytes, sep: str = ":", limit: int | None = None) -> str:
@@ -38,10 +38,11 @@ def format_hex(data: bytes, sep: str = ":", limit: int | None = None) -> str:
 def thumbprint(cert: x509.Certificate, algorithm: str = "sha256", sep: str = "") -> str:
     """The hash of the certificate's whole DER encoding, in uppercase hex.
 
-    This is what Windows calls the *thumbprint* and OpenSSL the *fingerprint*. Azure
-    IoT Hub registers self-signed device certificates by their SHA-1 or SHA-256
-    thumbprint. It identifies one exact certificate: re-issuing the same key and
-    names gives a different thumbprint.
+    This is what Windows calls the *thumbprint* and OpenSSL the *fingerprint*. It is an
+    identifier computed from the bytes, not a field of the certificate nor a security
+    property of it. It identifies one exact certificate: re-issuing the same key and
+    names gives a different thumbprint. Use SHA-256 (the default): SHA-1 is
+    collision-broken, so two certificates can be made to share a SHA-1 thumbprint.
     """
     _require_cert(cert)
     if algorithm not in ("sha1", "sha256", "sha384", "sha512"):
@@ -76,8 +77,6 @@ _EXT_MEANING = {
     ExtensionOID.SUBJECT_KEY_IDENTIFIER: "A short identifier of the subject's public key.",
     ExtensionOID.AUTHORITY_KEY_IDENTIFIER: "Identifies the issuer's key, to find the issuer's certificate.",
     ExtensionOID.CRL_DISTRIBUTION_POINTS: "Where to download the issuer's certificate revocation list.",
-    ExtensionOID.AUTHORITY_INFORMATION_ACCESS:
-        "Where to ask about revocation (OCSP) and fetch the issuer's certificate.",
     ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS:
         "Promises from certificate transparency logs to publish this certificate.",
     ExtensionOID.CERTIFICATE_POLICIES: "The policies the CA issued the certificate under (e.g. domain validated).",
@@ -86,6 +85,27 @@ _EXT_MEANING = {
     ExtensionOID.INHIBIT_ANY_POLICY: "Whether anyPolicy stops counting further down the chain.",
     ExtensionOID.TLS_FEATURE: "TLS features the server must offer (e.g. OCSP must-staple).",
 }
+
+
+# RFC 5280 4.2.2.1: what authorityInfoAccess holds decides what its row may promise.
+_AIA_MEANING = {
+    (True, True): "Where to ask the issuer's OCSP responder about revocation, and where to fetch the issuer's "
+                  "certificate (caIssuers).",
+    (True, False): "Where to ask the issuer's OCSP responder about revocation; no URL for the issuer's "
+                   "certificate is given.",
+    (False, True): "Where to fetch the issuer's certificate (caIssuers); no OCSP responder is named, so revocation "
+                   "is checked another way (a CRL, if the certificate lists one).",
+    (False, False): "Access points for information about the issuer, by methods this table does not explain.",
+}
+
+
+def extension_meaning(ext: x509.Extension) -> str:
+    """What an extension is for, in one sentence that follows what this extension actually holds."""
+    if isinstance(ext.value, x509.AuthorityInformationAccess):
+        methods = {d.access_method for d in ext.value}
+        return _AIA_MEANING[(x509.oid.AuthorityInformationAccessOID.OCSP in methods,
+                             x509.oid.AuthorityInformationAccessOID.CA_ISSUERS in methods)]
+    return _EXT_MEANING.get(ext.oid, "An extension this table does not explain.")
 
 
 def summarize_extension(ext: x509.Extension) -> str:
@@ -255,14 +275,15 @@ def describe(cert: x509.Certificate) -> Description:
     ]
     for ext in cert.extensions:
         critical = " [critical]" if ext.critical else ""
-        meaning = _EXT_MEANING.get(ext.oid, "An extension this table does not explain.")
-        rows.append((f"Extension: {oid_name(ext.oid)}", summarize_extension(ext) + critical, meaning))
+        rows.append((f"Extension: {oid_name(ext.oid)}", summarize_extension(ext) + critical, extension_meaning(ext)))
     rows.append(("Signature", format_hex(cert.signature, limit=8),
                  "The issuer's signature over all the fields above (the to-be-signed part)."))
-    rows.append(("SHA-1 thumbprint", thumbprint(cert, "sha1"),
-                 "Hash of the whole certificate; identifies this exact certificate (legacy)."))
     rows.append(("SHA-256 thumbprint", thumbprint(cert, "sha256"),
-                 "Hash of the whole certificate; identifies this exact certificate."))
+                 "Hash of the whole DER certificate, computed by the reader (not stored in it); identifies this "
+                 "exact certificate. Compare and register this one."))
+    rows.append(("SHA-1 thumbprint (legacy)", thumbprint(cert, "sha1"),
+                 "A legacy identifier (Windows' certificate dialog still shows it); SHA-1 is collision-broken, "
+                 "so do not rely on it for security."))
     title = f"Certificate for {name_text(cert.subject)}"
     return Description(title, tuple(rows))
 
@@ -296,8 +317,8 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
     ]
     for ext in csr.extensions:
         critical = " [critical]" if ext.critical else ""
-        meaning = _EXT_MEANING.get(ext.oid, "An extension this table does not explain.")
-        rows.append((f"Requested extension: {oid_name(ext.oid)}", summarize_extension(ext) + critical, meaning))
+        rows.append((f"Requested extension: {oid_name(ext.oid)}", summarize_extension(ext) + critical,
+                     extension_meaning(ext)))
     return Description(f"Certificate signing request for {name_text(csr.subject)}", tuple(rows))
 
 

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pki_lab import data
+from pki_lab.ca import CertificateAuthority
 from pki_lab.describe import describe, extension_table, name_text, serial_hex, thumbprint
 from pki_lab.errors import ParameterError, WrongTypeError
 from pki_lab.loading import tree_of
@@ -41,7 +42,7 @@ def test_fields_appear_in_certificate_order(hierarchy):
     fields = [row[0] for row in describe(hierarchy.leaf).rows]
     assert fields[:8] == ["Version", "Serial number", "Signature algorithm", "Issuer", "Not before",
                           "Not after", "Subject", "Subject public key"]
-    assert fields[-3:] == ["Signature", "SHA-1 thumbprint", "SHA-256 thumbprint"]
+    assert fields[-3:] == ["Signature", "SHA-256 thumbprint", "SHA-1 thumbprint (legacy)"]
     assert "Extension: subjectAltName" in fields
 
 
@@ -116,3 +117,41 @@ def test_a_serial_is_shown_as_the_twos_complement_bytes_der_holds(serial):
     shown = bytes.fromhex(serial_hex(serial).replace(":", ""))
     assert int.from_bytes(shown, "big", signed=True) == serial
     assert len(shown) == (serial.bit_length() + 8) // 8
+
+
+def test_the_sha1_thumbprint_comes_second_and_is_labelled_legacy_not_for_security(hierarchy):
+    d = describe(hierarchy.leaf)
+    assert d.value("SHA-1 thumbprint (legacy)") == thumbprint(hierarchy.leaf, "sha1")
+    meaning = {field: text for field, _, text in d.rows}
+    assert "collision-broken" in meaning["SHA-1 thumbprint (legacy)"]
+    assert "register this one" in meaning["SHA-256 thumbprint"]
+
+
+_OCSP = x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP,
+                               x509.UniformResourceIdentifier("http://ocsp.example.test"))
+_CA_ISSUERS = x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+                                     x509.UniformResourceIdentifier("http://ca.example.test/issuer.cer"))
+
+
+def _aia_meaning(descriptions):
+    ca = CertificateAuthority.create_root("PKI Lab AIA Test Root")
+    cert = ca.issue("aia.example.test", extensions=[(x509.AuthorityInformationAccess(descriptions), False)])
+    return {field: meaning for field, _, meaning in describe(cert).rows}["Extension: authorityInfoAccess"]
+
+
+def test_authority_info_access_with_ca_issuers_only_promises_no_ocsp():
+    meaning = _aia_meaning([_CA_ISSUERS])
+    assert "issuer's certificate" in meaning and "no OCSP responder" in meaning
+    # the real case: Let's Encrypt's 2026 leaves name caIssuers only
+    real = describe(data.chain("stackoverflow.com").leaf)
+    assert {f: m for f, _, m in real.rows}["Extension: authorityInfoAccess"] == meaning
+
+
+def test_authority_info_access_with_ocsp_only_names_the_responder_and_no_issuer_url():
+    meaning = _aia_meaning([_OCSP])
+    assert meaning.startswith("Where to ask the issuer's OCSP responder") and "no URL for the issuer's" in meaning
+
+
+def test_authority_info_access_with_both_promises_both():
+    meaning = _aia_meaning([_OCSP, _CA_ISSUERS])
+    assert "OCSP responder" in meaning and "(caIssuers)" in meaning and " no " not in meaning
