@@ -133,14 +133,15 @@ class Exercise:
         prompt: what to do, in a sentence or two.
         expected: a function of no arguments that computes the expected answer with the lab.
         hints: hints in order, from a nudge to nearly the answer.
-        solution_code: code that produces the answer (unit tests run it and check it).
+        solution_code: code that produces the answer, its last line an expression; it may use only names the
+            notebook defines above the exercise (``tests/test_worked_solutions.py`` runs it there).
         explanation: why the solution works.
         compare: ``(answer, expected) -> bool``; default: equality after ``normalize``.
         normalize: applied to both sides before the default comparison.
         accepts: the types an answer may have; others get "cannot check".
         coach: ``(answer, expected) -> str | None``: a message for a wrong answer.
-        setup_code: the notebook code that defines the names ``solution_code`` uses
-            (unit tests run setup, then solution, and check the result).
+        setup_code: ignored (kept while chapter modules still pass it): a worked solution runs in its own
+            notebook, which ``tests/test_worked_solutions.py`` checks.
         wrong_example: a plausible wrong answer; unit tests check that it is marked
             incorrect (needed when ``accepts`` is not int, float, str or bytes).
 
@@ -163,7 +164,7 @@ class Exercise:
         self.normalize = normalize
         self.accepts = accepts
         self.coach = coach
-        self.setup_code = setup_code
+        del setup_code  # accepted, ignored: see Args
         self.wrong_example = wrong_example
         # The answer-revealing parts are kept under private names, behind the assessed-mode gate below.
         self._compute_expected = expected

@@ -1,0 +1,186 @@
+"""Every worked solution runs in its own notebook and passes its check there.
+
+For each chapter notebook (found on disk, so a new chapter is tested too), each exercise cell's ``answer = ...``
+line is replaced by that exercise's ``solution_code`` (its statements, then ``answer = (<its last expression>)``),
+the whole notebook runs from a clean kernel, and every exercise cell must show ``Exercise NN.M: correct``. A
+solution may use only names the notebook defines above the exercise, or import what it needs itself: this is
+what a learner who pastes ``solution()`` into the cell gets.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from pki_lab import exercises
+
+from .conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CELL_TIMEOUT = 120
+
+_GET = re.compile(r"""^\s*(?P<var>[A-Za-z_]\w*)\s*=\s*exercises\.get\(\s*["'](?P<id>\d\d\.\d+)["']\s*\)""", re.M)
+_ANSWER = re.compile(r"^(?P<indent>[ \t]*)answer\s*=(?!=)")
+_CHECK = re.compile(r"\b(?P<var>[A-Za-z_]\w*)\.check\(\s*answer\s*\)")
+
+
+@dataclasses.dataclass
+class ExerciseCell:
+    index: int  # the cell's index in the notebook
+    exercise_id: str
+
+
+def solution_lines(code: str) -> list[str]:
+    """``code``'s statements, its last expression assigned to ``answer`` (as a learner would paste it)."""
+    code = code.strip("\n")
+    tree = ast.parse(code)
+    last = tree.body[-1] if tree.body else None
+    if not isinstance(last, ast.Expr):
+        raise ValueError(f"the solution's last statement is not an expression: {code!r}")
+    lines = code.splitlines()
+    body = lines[: last.lineno - 1]
+    expression = ast.get_source_segment(code, last.value, padded=False)
+    return [*body, f"answer = ({expression})"]
+
+
+def substitute(nb: nbformat.NotebookNode) -> tuple[list[ExerciseCell], list[str]]:
+    """Replace each exercise cell's ``answer = ...`` line by the solution, in place.
+
+    Returns the exercise cells found and the problems met while finding them (an unknown variable, a cell with
+    two answers...).
+    """
+    names: dict[str, str] = {}  # variable name -> exercise id, as the notebook binds them, in order
+    found: list[ExerciseCell] = []
+    problems: list[str] = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        names |= {m["var"]: m["id"] for m in _GET.finditer(cell.source)}
+        lines = cell.source.splitlines()
+        answers = [i for i, line in enumerate(lines) if _ANSWER.match(line)]
+        checks = {m["var"] for m in _CHECK.finditer(cell.source)}
+        if not answers or not checks:
+            continue
+        if len(answers) > 1 or len(checks) > 1:
+            problems.append(f"cell {index}: {len(answers)} answer lines and checks of {sorted(checks)}; "
+                            "an exercise cell has one of each")
+            continue
+        var = checks.pop()
+        if var not in names:
+            problems.append(f"cell {index}: {var}.check(answer), but no cell above binds "
+                            f"{var} = exercises.get(...)")
+            continue
+        exercise_id = names[var]
+        line = answers[0]
+        indent = _ANSWER.match(lines[line])["indent"]
+        code = exercises.get(exercise_id).solution_code
+        lines[line: line + 1] = [indent + text for text in solution_lines(code)]
+        cell.source = "\n".join(lines)
+        found.append(ExerciseCell(index, exercise_id))
+    return found, problems
+
+
+def _text_of(cell: nbformat.NotebookNode) -> str:
+    """What a cell showed: its results' text/plain, its streams and its error, one after the other."""
+    parts = []
+    for output in cell.get("outputs", []):
+        kind = output.get("output_type")
+        if kind in ("execute_result", "display_data"):
+            parts.append(output.get("data", {}).get("text/plain", ""))
+        elif kind == "stream":
+            parts.append(output.get("text", ""))
+        elif kind == "error":
+            parts.append(f"{output.get('ename')}: {output.get('evalue')}")
+    return "\n".join(parts)
+
+
+def _error_of(cell: nbformat.NotebookNode) -> str | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output.get('ename')}: {output.get('evalue')}"
+    return None
+
+
+def _raises_on_purpose(cell: nbformat.NotebookNode) -> bool:
+    return "raises-exception" in cell.get("metadata", {}).get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_worked_solution_passes_in_its_notebook(path: Path, monkeypatch):
+    number = path.name[:2]
+    monkeypatch.setenv("PKI_LAB_PROGRESS", "off")  # the kernel inherits the environment
+    monkeypatch.delenv("PKI_LAB_HIDE_SOLUTIONS", raising=False)
+    nb = nbformat.read(path, as_version=4)
+    found, problems = substitute(nb)
+    registry = [ex.id for ex in exercises.chapter(number)] if number in exercises.chapters() else []
+    ids = [cell.exercise_id for cell in found]
+    for exercise_id in registry:
+        if ids.count(exercise_id) != 1:
+            problems.append(f"{exercise_id}: found in {ids.count(exercise_id)} exercise cells, not 1")
+    problems += [f"{i}: checked in chapter {number}'s notebook but not in its registry"
+                 for i in sorted(set(ids) - set(registry))]
+
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
+                            record_timing=False, store_widget_state=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+
+    exercise_cells = {cell.index: cell.exercise_id for cell in found}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if index in exercise_cells:
+            exercise_id = exercise_cells[index]
+            shown = _text_of(cell)
+            if f"Exercise {exercise_id}: correct" not in shown:
+                problems.append(f"{exercise_id} (cell {index}): {' '.join(shown.split())[:300] or 'no output'}")
+        elif (error := _error_of(cell)) and not _raises_on_purpose(cell):
+            problems.append(f"cell {index} (not an exercise) raised {error[:300]}")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+# --- The harness itself: substitution and reading the outputs, without a kernel. -------------------------------
+
+def _notebook(*sources: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+
+
+def test_solution_lines_assign_the_last_expression_even_over_several_lines():
+    assert solution_lines("x = 2\nx + 1") == ["x = 2", "answer = (x + 1)"]
+    assert solution_lines("f(\n  1,\n  2)") == ["answer = (f(\n  1,\n  2))"]
+    with pytest.raises(ValueError, match="not an expression"):
+        solution_lines("x = 1")
+
+
+def test_substitute_maps_names_bound_in_earlier_cells_and_replaces_only_the_answer_line():
+    nb = _notebook('ex1 = exercises.get("00.1")\nex1',
+                   "answer = ...  # your answer\nex1.check(answer)",
+                   'ex2 = exercises.get("00.2")\nanswer = ...\nex2.check(answer)',
+                   "answer == 3  # not an exercise cell")
+    found, problems = substitute(nb)
+    assert problems == []
+    assert [(c.index, c.exercise_id) for c in found] == [(1, "00.1"), (2, "00.2")]
+    code = exercises.get("00.1").solution_code
+    assert nb.cells[1].source == f"answer = ({code})\nex1.check(answer)"
+    assert nb.cells[2].source.startswith('ex2 = exercises.get("00.2")\nfrom cryptography')
+    assert nb.cells[3].source == "answer == 3  # not an exercise cell"
+
+
+def test_substitute_reports_a_check_of_an_unbound_name():
+    found, problems = substitute(_notebook("answer = 1\nex9.check(answer)"))
+    assert found == [] and "no cell above binds ex9" in problems[0]
+
+
+def test_outputs_are_read_as_text_and_errors():
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n"),
+                    nbformat.v4.new_output("error", ename="NameError", evalue="name 'leaf' is not defined",
+                                           traceback=[])]
+    assert "hi" in _text_of(cell) and "NameError: name 'leaf'" in _text_of(cell)
+    assert _error_of(cell) == "NameError: name 'leaf' is not defined"
