@@ -35,12 +35,15 @@ from collections.abc import Iterator
 
 from .errors import ParameterError
 
-__all__ = ["LAB_EPOCH", "now", "travel", "travel_to", "require_aware"]
+__all__ = ["LAB_EPOCH", "UNIX_EPOCH", "now", "travel", "travel_to", "require_aware", "boot_clock"]
 
 UTC = _dt.UTC
 
 #: The course's "now": the instant the lab clock shows when no one travels.
 LAB_EPOCH = _dt.datetime(2026, 3, 15, 12, 0, 0, tzinfo=UTC)
+
+#: Where a clock without a battery-backed real-time clock (RTC) starts counting at power-on: 1970-01-01 UTC.
+UNIX_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 _lock = threading.Lock()
 _stack: list[_dt.datetime] = []
@@ -97,3 +100,23 @@ def travel(*, days: float = 0, hours: float = 0, minutes: float = 0, seconds: fl
     """Move the lab clock by an offset (forwards or backwards) inside a ``with`` block."""
     delta = _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     return travel_to(now() + delta)
+
+
+def boot_clock(rtc: _dt.datetime | None = None, *, floor: _dt.datetime | None = None) -> _dt.datetime:
+    """What a device's clock reads when it boots, before any network time: its RTC, never earlier than ``floor``.
+
+    Without an RTC (or with its battery dead) the clock starts at :data:`UNIX_EPOCH`. A *floor* raises
+    a reading that is earlier than ``floor`` to ``floor``: a firmware's build date, or the last time saved
+    to flash (systemd-timesyncd advances the clock at boot to the time it last saved to disk). Both
+    arguments must be aware datetimes.
+
+        >>> boot_clock().isoformat()
+        '1970-01-01T00:00:00+00:00'
+        >>> import datetime as dt
+        >>> boot_clock(floor=dt.datetime(2026, 1, 10, tzinfo=dt.UTC)).date().isoformat()
+        '2026-01-10'
+    """
+    reading = UNIX_EPOCH if rtc is None else require_aware(rtc, "rtc")
+    if floor is None:
+        return reading
+    return max(reading, require_aware(floor, "floor"))
