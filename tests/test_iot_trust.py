@@ -163,14 +163,19 @@ def test_codes_equal_their_strings():
     assert "REJECTED (revoked)" in str(verdict)
 
 
-def test_the_hub_says_why_its_own_certificate_is_refused():
-    """The hub's TLS certificate (server profile, 90 days) has expired: the device refuses the hub first."""
+def test_the_hub_renews_its_own_certificate_and_a_device_refuses_an_expired_one():
+    """The hub's TLS certificate (server profile, 90 days) is renewed as time passes; an old one is refused."""
     world = lab_world()
     device = world.device("sensor-1")
     device.apply(world.dps.register(device))
-    verdict = world.hub.connect(device, at=clock.now() + dt.timedelta(days=400))
-    assert (verdict.ok, verdict.code) == (False, Code.SERVER_UNTRUSTED)
-    assert "does not trust the hub's TLS certificate: the " in verdict.reason and "expired on" in verdict.reason
+    old_chain = world.hub.server_chain
+    later = clock.now() + dt.timedelta(days=400)
+    assert world.hub.connect(device, at=later).ok  # a managed service keeps its certificate current
+    assert world.hub.tls.chain_at(later)[0].not_valid_before_utc == later
+    check = device.check_server(old_chain, world.hub.host, at=later)  # someone replays the old certificate
+    assert (check.ok, check.code) == (False, Code.EXPIRED)
+    assert check.reason == (f"the server certificate {world.hub.host!r} expired on 2026-06-13 (checked at "
+                            f"{later.isoformat().replace('+00:00', 'Z')})")
 
 
 def test_ca_store_edges():

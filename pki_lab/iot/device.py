@@ -9,7 +9,9 @@ to read it raises :class:`~pki_lab.errors.PolicyError`.
 This class mirrors :class:`pki_lab.enrollment.Device` (chapter 06's enrolling device,
 same rules: key made inside, no way to read it, no pickling) and adds what an IoT
 device needs: a registration ID, an onboarding key and a new operational key at first
-boot, the chain it presents, and a trust bundle for the servers it talks to.
+boot, the chain it presents, a trust bundle for the servers it talks to, and a clock of its own
+(:class:`DeviceClock`): the device checks its servers' certificates at *its* time, which is only as
+good as the way it learned it.
 """
 
 from __future__ import annotations
@@ -19,12 +21,92 @@ from collections.abc import Sequence
 
 from cryptography import x509
 
+from .. import clock as _lab_clock
 from ..ca import CertificateAuthority, make_csr
 from ..errors import ParameterError, PolicyError
 from ..keys import named_key, sign_bytes, verify_bytes
-from .trust import ChainCheck, check_chain
+from .trust import ChainCheck, check_chain, lab_cloud_root
 
-__all__ = ["IoTDevice", "manufacture", "impostor_of", "proves_possession"]
+__all__ = ["DeviceClock", "UNIX_EPOCH", "IoTDevice", "manufacture", "impostor_of", "proves_possession"]
+
+#: Where a clock with no time source starts: 1970-01-01T00:00:00Z, the Unix epoch (time 0).
+UNIX_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+
+
+class DeviceClock:
+    """A device's own clock: the lab clock plus an offset, never earlier than a firmware ``floor``.
+
+    A freshly made clock is in sync with the lab clock (as after an SNTP exchange). The world's
+    time is the lab clock (:func:`pki_lab.clock.now`) unless a call passes ``at=``; the device's
+    time runs at the same rate from wherever it was last set:
+
+    * :meth:`reset`: no RTC, or a dead RTC battery: the device boots at 1970-01-01T00:00:00Z
+      (or at ``floor``, if the firmware carries a build-date floor);
+    * :meth:`set`: someone (a user, a GNSS fix, a wrong server) set the clock to ``when``;
+    * :meth:`sync`: back to the world's time, as an NTP/SNTP exchange would (RFC 5905, RFC 4330).
+
+    Args:
+        floor: an aware datetime, typically the firmware's build date: the clock never reads
+            earlier than it (a boot without a time source starts there, not in 1970).
+    """
+
+    def __init__(self, *, floor: _dt.datetime | None = None) -> None:
+        self.floor = None if floor is None else _lab_clock.require_aware(floor, "floor")
+        self._offset = _dt.timedelta(0)
+
+    @staticmethod
+    def _world(at: _dt.datetime | None) -> _dt.datetime:
+        return _lab_clock.require_aware(at, "at") if at is not None else _lab_clock.now()
+
+    def now(self, at: _dt.datetime | None = None) -> _dt.datetime:
+        """What the device's clock reads when the world's time is ``at`` (default: the lab clock's now)."""
+        world = self._world(at)
+        try:
+            reading = world + self._offset
+        except OverflowError:  # a clock set near year 1 or 9999 and then run on
+            reading = UNIX_EPOCH if self._offset < _dt.timedelta(0) else world
+        return max(reading, self.floor) if self.floor is not None else reading
+
+    @property
+    def offset(self) -> _dt.timedelta:
+        """How far the device's clock is from the world's (negative: behind), as of the lab clock's now."""
+        return self.now() - _lab_clock.now()
+
+    @property
+    def synced(self) -> bool:
+        """Does the device's clock read the world's time?"""
+        return self.offset == _dt.timedelta(0)
+
+    def reset(self, at: _dt.datetime | None = None) -> _dt.datetime:
+        """Power loss with no RTC (or a dead battery): the clock restarts at 1970-01-01T00:00:00Z, or at ``floor``.
+
+        Returns the clock's new reading.
+        """
+        return self.set(UNIX_EPOCH, at=at)
+
+    def set(self, when: _dt.datetime, at: _dt.datetime | None = None) -> _dt.datetime:
+        """Set the clock to ``when`` (at the world's time ``at``); it runs on from there. Returns the reading."""
+        when = _lab_clock.require_aware(when, "when")
+        if self.floor is not None:
+            when = max(when, self.floor)
+        self._offset = when - self._world(at)
+        return self.now(at)
+
+    def sync(self) -> _dt.datetime:
+        """Take the world's time, as an NTP/SNTP exchange with a trusted time server would. Returns the reading."""
+        self._offset = _dt.timedelta(0)
+        return self.now()
+
+    def __repr__(self) -> str:
+        floor = "" if self.floor is None else f", floor {self.floor.isoformat()}"
+        state = "in sync" if self.synced else f"{_describe_offset(self.offset)} the lab clock"
+        return f"<DeviceClock {self.now().isoformat()} ({state}{floor})>"
+
+
+def _describe_offset(offset: _dt.timedelta) -> str:
+    seconds = abs(offset.total_seconds())
+    size = f"{seconds / 86400:,.0f} days" if seconds >= 86400 else f"{seconds:,.0f} s"
+    return f"{size} {'behind' if offset < _dt.timedelta(0) else 'ahead of'}"
 
 
 class IoTDevice:
@@ -35,9 +117,14 @@ class IoTDevice:
             IoT Hub the device ID); its certificate's subject CN must equal it.
         key_name: the lab's name for the key made inside the device (default:
             ``"device/<registration_id>"``), so runs repeat.
+        clock: the device's own :class:`DeviceClock` (default: one in sync with the lab clock).
+
+    A new device trusts the lab cloud's TLS root (:func:`~pki_lab.iot.trust.lab_cloud_root`), as
+    firmware built for Azure carries DigiCert Global Root G2; :meth:`install` can replace the bundle.
     """
 
-    def __init__(self, registration_id: str, *, key_name: str | None = None) -> None:
+    def __init__(self, registration_id: str, *, key_name: str | None = None,
+                 clock: DeviceClock | None = None) -> None:
         if not isinstance(registration_id, str) or not registration_id.strip():
             raise ParameterError(f"A registration ID must be a non-empty string such as 'sensor-0001', "
                                  f"not {registration_id!r}.")
@@ -48,8 +135,11 @@ class IoTDevice:
         self._pending = None
         self.certificate: x509.Certificate | None = None
         self.chain: list[x509.Certificate] = []
-        self.trust_bundle: list[x509.Certificate] = []
+        self.trust_bundle: list[x509.Certificate] = [lab_cloud_root().certificate]
         self.assigned_hub: str | None = None
+        if clock is not None and not isinstance(clock, DeviceClock):
+            raise ParameterError(f"`clock` must be a DeviceClock, not {type(clock).__name__}.")
+        self.clock = clock if clock is not None else DeviceClock()
 
     # -- the key stays inside ------------------------------------------------------------------
 
@@ -121,8 +211,12 @@ class IoTDevice:
 
     def check_server(self, chain: Sequence[x509.Certificate], host: str,
                      at: _dt.datetime | None = None) -> ChainCheck:
-        """Does the device trust a server's chain for ``host``? Checked against the device's trust bundle only."""
-        return check_chain(chain[0], chain[1:], anchors=self.trust_bundle, at=at,
+        """Does the device trust a server's chain for ``host``? Checked against its trust bundle, at its own time.
+
+        ``at`` is the world's time (default: the lab clock); the validator judges the chain at
+        ``self.clock.now(at)``, what the device's clock reads then.
+        """
+        return check_chain(chain[0], chain[1:], anchors=self.trust_bundle, at=self.clock.now(at),
                            service=f"device {self.registration_id!r}", server_name=host)
 
     def apply(self, registration) -> None:
@@ -148,14 +242,17 @@ def proves_possession(device: IoTDevice, certificate: x509.Certificate, challeng
 
 
 def manufacture(registration_id: str, ca: CertificateAuthority, *, days: float | None = None,
-                subject: str | None = None, trust_bundle: Sequence[x509.Certificate] = ()) -> IoTDevice:
+                subject: str | None = None, trust_bundle: Sequence[x509.Certificate] | None = None,
+                clock: DeviceClock | None = None) -> IoTDevice:
     """A device as a factory makes it: key made inside, CSR to the line CA, certificate and chain installed.
 
-    ``subject`` overrides the CN put in the CSR (to show what a wrong one does).
+    ``subject`` overrides the CN put in the CSR (to show what a wrong one does). ``trust_bundle``
+    defaults to the lab cloud's TLS root (:func:`pki_lab.iot.trust.lab_cloud_root`), as a factory
+    flashes the cloud's root into firmware; ``clock`` is the device's :class:`DeviceClock`.
     """
-    device = IoTDevice(registration_id)
+    device = IoTDevice(registration_id, clock=clock)
     cert = ca.issue(device.make_csr(subject), profile="device", days=days)
-    device.install(cert, ca.chain[:-1], trust_bundle)
+    device.install(cert, ca.chain[:-1], trust_bundle)  # None keeps the device's default bundle
     return device
 
 

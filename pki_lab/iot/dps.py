@@ -39,7 +39,7 @@ from ..names import certificate_label, common_name
 from .device import IoTDevice, proves_possession
 from .events import EventLog
 from .hub import AuthMethod
-from .trust import CaStore, Code, Verdict, check_chain
+from .trust import CaStore, Code, ServerTls, Verdict, check_chain, lab_cloud_root, server_refusal
 
 __all__ = ["IndividualEnrollment", "EnrollmentGroup", "Registration", "ProvisioningService"]
 
@@ -88,8 +88,13 @@ class Registration:
 class ProvisioningService:
     """The simulated DPS. Link hubs, register CAs, add enrollments, then devices call :meth:`register`."""
 
-    def __init__(self, name: str = "DPS", *, log: EventLog | None = None) -> None:
+    def __init__(self, name: str = "DPS", *, log: EventLog | None = None,
+                 server_root: CertificateAuthority | None = None) -> None:
         self.name = name
+        self.host = f"{name.lower()}.azure-devices-provisioning.example"
+        root = server_root or lab_cloud_root()
+        self.tls = ServerTls(root, self.host)
+        self.server_roots = [root.certificate]
         self.log = log if log is not None else EventLog()
         self.cas = CaStore(name)
         self.hubs: dict[str, Any] = {}
@@ -99,6 +104,11 @@ class ProvisioningService:
         self._challenges = 0
 
     # -- set-up (the operator's side) -----------------------------------------------------------
+
+    @property
+    def server_chain(self) -> list[x509.Certificate]:
+        """The service's TLS chain now (server certificate first), renewed when it would be out of date."""
+        return self.tls.chain_at(clock.now())
 
     def link_hub(self, hub: Any) -> None:
         """Link an IoT hub: devices can be assigned to it."""
@@ -176,6 +186,12 @@ class ProvisioningService:
         def reject(code: Code, reason: str) -> Registration:
             self.log.add(self.name, device.registration_id, f"rejected: {code}", ok=False)
             return Registration(Verdict(self.name, reg_id, False, code, reason))
+
+        server = device.check_server(self.tls.chain_at(at), self.host, at=at)  # at the device's own clock
+        if not server.ok:
+            self.log.add(reg_id, self.name, f"rejected: {Code.SERVER_UNTRUSTED}", ok=False)
+            return Registration(Verdict(f"device {reg_id!r}", reg_id, False, Code.SERVER_UNTRUSTED,
+                                        server_refusal(device.trust_bundle, server, "provisioning service")))
 
         self._challenges += 1
         challenge = digest(f"{self.name}/challenge/{self._challenges}")

@@ -32,7 +32,7 @@ from ..hashing import digest
 from ..names import certificate_label, common_name
 from .device import IoTDevice, proves_possession
 from .events import EventLog
-from .trust import CaStore, ChainCheck, Code, Verdict, check_chain
+from .trust import CaStore, ChainCheck, Code, ServerTls, Verdict, check_chain, lab_cloud_root, server_refusal
 
 __all__ = ["AuthMethod", "DeviceIdentity", "IoTHub"]
 
@@ -72,14 +72,17 @@ class IoTHub:
         self.telemetry: list[tuple[str, str]] = []
         self.crls: list[x509.CertificateRevocationList] = []
         self._challenges = 0
-        self._set_server_root(server_root or CertificateAuthority.create_root("Lab Cloud Root G1"))
+        self._set_server_root(server_root or lab_cloud_root())
 
     def _set_server_root(self, root: CertificateAuthority) -> None:
-        issuing = root.create_intermediate(f"{certificate_label(root.certificate)} TLS Issuing CA")
         self.host = f"{self.name}.azure-devices.example"
-        leaf = issuing.issue(self.host, profile="server")
-        self.server_chain = [leaf, issuing.certificate]
+        self.tls = ServerTls(root, self.host)
         self.server_roots = [root.certificate]
+
+    @property
+    def server_chain(self) -> list[x509.Certificate]:
+        """The hub's TLS chain now (server certificate first); the hub renews it when it would be out of date."""
+        return self.tls.chain_at(clock.now())
 
     def migrate_server_root(self, new_root: CertificateAuthority) -> None:
         """Re-issue the hub's TLS certificate under another root (a root migration)."""
@@ -147,9 +150,9 @@ class IoTHub:
             who = f"device {device_id!r}" if by_device else self.name
             return Verdict(who, device_id, False, code, reason)
 
-        server = device.check_server(self.server_chain, self.host, at=at)
+        server = device.check_server(self.tls.chain_at(at), self.host, at=at)  # at the device's own clock
         if not server.ok:
-            return reject(Code.SERVER_UNTRUSTED, _server_refusal(device, server), True)
+            return reject(Code.SERVER_UNTRUSTED, server_refusal(device.trust_bundle, server), True)
         leaf, presented = device.present()
         self._challenges += 1
         challenge = digest(f"{self.name}/challenge/{self._challenges}")
@@ -214,18 +217,3 @@ class IoTHub:
         self.telemetry.append((device_id, message))
         self.log.add(device_id, self.name, f"telemetry {message!r}")
         return Verdict(self.name, device_id, True, Code.OK, "telemetry accepted.", hub=self.name)
-
-
-def _server_refusal(device: IoTDevice, server: ChainCheck) -> str:
-    """Why a device refuses the hub's TLS certificate (its check of the hub comes first, as in a TLS handshake).
-
-    A hub chaining to a root outside the device's trust bundle is the usual case (a hub that moved to
-    a new root before the devices learned it), so that reason names the root and the bundle.
-    """
-    if server.code in (Code.MISSING_ROOT, Code.UNTRUSTED_ROOT):
-        bundle = ", ".join(repr(certificate_label(c)) for c in device.trust_bundle) or "empty"
-        return (f"the device does not trust the hub's TLS certificate: it chains to "
-                f"{certificate_label(server.path[-1].issuer)!r}, which is not in the device's trust bundle "
-                f"({bundle}); update the trust bundle (a firmware update, or DPS can deliver one) before the "
-                "hub moves.")
-    return f"the device does not trust the hub's TLS certificate: {server.reason}"

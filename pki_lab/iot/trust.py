@@ -26,6 +26,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from .. import clock
+from ..ca import CertificateAuthority
 from ..errors import ParameterError, WrongTypeError
 from ..hashing import sha256_hex
 from ..loading import to_der
@@ -233,6 +234,7 @@ class _Failure:
     step: Step
     service: str
     crls: tuple[x509.CertificateRevocationList, ...]
+    server: bool = False
 
     @property
     def cert(self) -> x509.Certificate:
@@ -240,7 +242,9 @@ class _Failure:
 
     @property
     def what(self) -> str:
-        return "device certificate" if self.step.index == 0 else "CA certificate"
+        if self.step.index:
+            return "CA certificate"
+        return "server certificate" if self.server else "device certificate"
 
 
 def _stuck(path: Sequence[x509.Certificate], known: Iterable[x509.Certificate], service: str
@@ -271,6 +275,14 @@ def _no_path(failure: _Failure) -> tuple[Code, str] | None:
 def _validity(failure: _Failure) -> tuple[Code, str]:
     """RFC 5280 6.1.3 (a)(2): say which certificate is outside its validity period, and what to do."""
     cert, what = failure.cert, failure.what
+    if failure.server:  # a device judging its server: the device's clock is the first suspect
+        when = failure.report.at.isoformat().replace("+00:00", "Z")
+        if failure.report.at > cert.not_valid_after_utc:
+            return Code.EXPIRED, (f"the {what} {certificate_label(cert)!r} expired on "
+                                  f"{cert.not_valid_after_utc.date().isoformat()} (checked at {when})")
+        return Code.NOT_YET_VALID, (f"the {what} {certificate_label(cert)!r} is not valid before "
+                                    f"{cert.not_valid_before_utc.date().isoformat()} and the device's clock reads "
+                                    f"{when}")
     if failure.report.at > cert.not_valid_after_utc:
         return Code.EXPIRED, (f"the {what} {certificate_label(cert)!r} expired on "
                               f"{cert.not_valid_after_utc.date().isoformat()}; renew it (a new certificate, ideally "
@@ -306,8 +318,8 @@ TRANSLATIONS: dict[Rule, Callable[[_Failure], tuple[Code, str] | None]] = {
 }
 
 
-def _translate(report: ValidationReport, service: str, crls: tuple) -> tuple[Code, str]:
-    failure = _Failure(report, report.failure, service, crls)
+def _translate(report: ValidationReport, service: str, crls: tuple, server: bool = False) -> tuple[Code, str]:
+    failure = _Failure(report, report.failure, service, crls, server)
     translated = TRANSLATIONS.get(failure.step.rule, lambda _: None)(failure)
     if translated is not None:
         return translated
@@ -352,4 +364,75 @@ def check_chain(
     if report.ok:
         chain = " -> ".join(certificate_label(c) for c in report.path)
         return ChainCheck(True, Code.OK, f"chain {chain} is valid.", report.path, report)
-    return ChainCheck(False, *_translate(report, service, crls), report.path, report)
+    return ChainCheck(False, *_translate(report, service, crls, server_name is not None), report.path, report)
+
+
+# -- the cloud's own TLS: what devices check -----------------------------------------------------
+
+#: The lab's stand-in for the public root that Azure's IoT endpoints chain to (DigiCert Global Root G2).
+LAB_CLOUD_ROOT = "Lab Cloud Root G1"
+#: When the lab cloud's root was made (two years before the lab epoch; it lives 25 years, as DigiCert Global Root G2).
+LAB_CLOUD_ROOT_MADE = clock.LAB_EPOCH.replace(year=clock.LAB_EPOCH.year - 2)
+
+
+def lab_cloud_root() -> CertificateAuthority:
+    """The lab cloud's TLS root, always the same certificate (made at :data:`LAB_CLOUD_ROOT_MADE`, for 25 years).
+
+    The simulated hub and provisioning service chain their TLS certificates to it by default, and a
+    new :class:`~pki_lab.iot.device.IoTDevice` has it in its trust bundle, as a factory flashes the
+    cloud's root into firmware.
+    """
+    with clock.travel_to(LAB_CLOUD_ROOT_MADE):
+        return CertificateAuthority.create_root(LAB_CLOUD_ROOT, days=25 * 365)
+
+
+class ServerTls:
+    """A cloud service's TLS identity: an issuing CA under ``root`` and a server certificate it keeps current.
+
+    The issuing CA is made when the root was; the server certificate (90 days) is renewed whenever the
+    world's time falls outside it, as a managed service renews its own: :meth:`chain_at` is what the
+    service presents at a given instant.
+    """
+
+    def __init__(self, root: CertificateAuthority, host: str) -> None:
+        self.root, self.host = root, host
+        with clock.travel_to(max(root.certificate.not_valid_before_utc, clock.now() - _dt.timedelta(days=365))):
+            self.issuing = root.create_intermediate(f"{certificate_label(root.certificate)} TLS Issuing CA")
+        self.chain = [self.issuing.issue(host, profile="server"), self.issuing.certificate]
+
+    def chain_at(self, at: _dt.datetime) -> list[x509.Certificate]:
+        """The chain the service presents at ``at``, renewing the server certificate if it is not valid then."""
+        leaf = self.chain[0]
+        if not leaf.not_valid_before_utc <= at <= leaf.not_valid_after_utc:
+            with clock.travel_to(at):
+                self.chain = [self.issuing.issue(self.host, profile="server"), self.issuing.certificate]
+        return list(self.chain)
+
+
+_CLOCK_ADVICE = {
+    Code.NOT_YET_VALID: ("A device clock that reads earlier than the certificate's notBefore (no RTC, a dead "
+                         "battery: it booted in 1970) refuses every valid server; set the clock from a trusted "
+                         "source (SNTP, cellular network time, GNSS) or a firmware build-date floor, then retry."),
+    Code.EXPIRED: ("If the device's clock runs ahead, sync it; if the certificate really expired, the server "
+                   "must renew it."),
+}
+
+
+def server_refusal(trust_bundle: Sequence[x509.Certificate], server: ChainCheck, kind: str = "hub") -> str:
+    """Why a device refuses a server's TLS chain (``kind``: "hub" or "provisioning service"), and what to do.
+
+    A device checks its server first, as in a TLS handshake. A server chaining to a root outside the
+    device's trust bundle is the usual case (a service that moved to a new root before the devices
+    learned it), so that reason names the root and the bundle; a validity failure points at the
+    device's clock, since the device judged the chain at its own time.
+    """
+    if server.code in _CLOCK_ADVICE:
+        return (f"the device does not trust the {kind}'s TLS certificate: {server.reason}. "
+                + _CLOCK_ADVICE[server.code])
+    if server.code in (Code.MISSING_ROOT, Code.UNTRUSTED_ROOT):
+        bundle = ", ".join(repr(certificate_label(c)) for c in trust_bundle) or "empty"
+        return (f"the device does not trust the {kind}'s TLS certificate: it chains to "
+                f"{certificate_label(server.path[-1].issuer)!r}, which is not in the device's trust bundle "
+                f"({bundle}); update the trust bundle (a firmware update, or DPS can deliver one) before the "
+                f"{kind} moves.")
+    return f"the device does not trust the {kind}'s TLS certificate: {server.reason}"
