@@ -7,7 +7,10 @@ looks plausible. Changing a byte of a tag or a length usually stops it parsing a
 all. :func:`tamper` flips bits of one byte and reports, in sentences:
 
 1. which field the byte lies in (with :mod:`pki_lab.der`'s field paths);
-2. whether the bytes are still well-formed DER, and still load as a certificate;
+2. whether the bytes still parse as tag-length-value elements (the lab's DER reader, which
+   knows no schema), and whether they still load as a certificate (RFC 5280's ASN.1,
+   which ``cryptography``'s parser and the lab's door enforce). The two differ: a tag
+   flipped from SEQUENCE (0x30) to SET (0x31) still parses, but is no certificate;
 3. whether the signature still verifies with the issuer's public key;
 4. which fields a reader would now see differently (a validity date, a name, ...).
 
@@ -28,7 +31,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
-from .der import DerTree, parse
+from .der import DerTree, Node, parse
 from .describe import name_text, summarize_extension
 from .errors import MalformedInputError, ParameterError, WrongTypeError
 from .keys import verify_bytes
@@ -39,7 +42,8 @@ from .wellformed import READ_ERRORS, check_certificate
 _GONE, _ABSENT = "(no longer decodes)", "(absent)"
 _VERIFYING_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
 
-__all__ = ["TamperReport", "tamper", "flip_byte", "signature_verifies", "visible_fields", "mystery_copy"]
+__all__ = ["TamperReport", "tamper", "flip_byte", "signature_verifies", "visible_fields", "mystery_copy",
+           "set_of_order"]
 
 
 def flip_byte(data: bytes, offset: int, mask: int = 0x01) -> bytes:
@@ -119,6 +123,12 @@ class TamperReport:
     loads: bool
     signature_valid: bool | None
     changed: tuple[tuple[str, str, str], ...]  # (field, before, after)
+    #: When the byte is a tag: (the type RFC 5280 has there, the type the tag now says).
+    tag_change: tuple[str, str] | None = None
+    #: Whether cryptography's X.509 parser refuses the bytes (rather than the lab's door refusing a field).
+    parser_refuses: bool = False
+    #: Whether the tag now says SET and its elements are out of the order DER gives a SET OF (X.690 11.6).
+    unsorted_set: bool = False
 
     def sentences(self) -> tuple[str, ...]:
         """The report as sentences a learner reads from top to bottom, in the steps of the module docstring."""
@@ -131,16 +141,26 @@ class TamperReport:
         return tuple(out)
 
     def _decoding_sentences(self) -> list[str]:
-        """Step 2: whether the bytes are still well-formed DER, and whether they still load as a certificate."""
+        """Step 2: whether the bytes still parse as DER elements, and whether they still load as a certificate."""
         if not self.parses:
-            out = [f"The result is no longer well-formed DER: {self.parse_error}"]
-        else:
-            out = ["The result is still well-formed DER."]
-        if self.parses and not self.loads:
-            out.append("But it no longer loads as a certificate: the X.509 parser rejects it, or one of its fields "
-                       "no longer decodes.")
-        elif self.loads:  # found by cryptography's parser, apart from the DER reader's verdict
+            return [f"The result is no longer well-formed DER: {self.parse_error}"]
+        out = ["The bytes still parse: every tag, length and value is consistent (the lab's DER reader checks "
+               "that without knowing what a certificate should hold)."]
+        if self.loads:
             out.append("It still loads as a certificate.")
+        elif self.tag_change is not None and self.parser_refuses:
+            was, now = self.tag_change
+            out.append(f"But it no longer loads as a certificate: the tag now says {now} where RFC 5280's ASN.1 "
+                       f"has {was}, so cryptography's X.509 parser refuses the bytes.")
+        elif self.parser_refuses:
+            out.append("But it no longer loads as a certificate: the bytes no longer match RFC 5280's ASN.1 for a "
+                       "certificate, so cryptography's X.509 parser refuses them.")
+        else:
+            out.append("But it no longer loads as a certificate: one of its fields no longer decodes, so the lab's "
+                       "checks at the door refuse it.")
+        if self.unsorted_set:
+            out.append("Nor are they DER for any SET OF: X.690 11.6 wants a SET OF's elements in ascending order "
+                       "of their encodings, and these are not.")
         return out
 
     def _signature_sentences(self) -> list[str]:
@@ -211,6 +231,7 @@ def tamper(cert: object, offset: int, *, mask: int = 0x01, issuer: object = None
         loads = _GONE not in new_fields.values() and _passes_the_door(new)
     except READ_ERRORS:  # ValueError, and InvalidVersion for a damaged version number
         new, new_fields, loads = None, {}, False
+    tag_change = _tag_change(node, offset, tampered) if parses else None
     key = _issuer_key(original, issuer)
     signature_valid = None if key is None or new is None else signature_verifies(new, key)
     before = visible_fields(original)
@@ -220,7 +241,29 @@ def tamper(cert: object, offset: int, *, mask: int = 0x01, issuer: object = None
         if before.get(k, _ABSENT) != new_fields.get(k, _ABSENT) and not (k == "extensions" and k not in new_fields)
     )
     return TamperReport(offset, tree.data[offset], tampered[offset], node.path or node.tag, tree.in_header(offset),
-                        tampered, parses, parse_error, loads, signature_valid, changed)
+                        tampered, parses, parse_error, loads, signature_valid, changed, tag_change=tag_change,
+                        parser_refuses=new is None,
+                        unsorted_set=tag_change is not None and tag_change[1] == "SET" and not set_of_order(
+                            parse(tampered, x509=False).at(offset), tampered))
+
+
+def _tag_change(node: Node, offset: int, tampered: bytes) -> tuple[str, str] | None:
+    """(old type, new type) when ``offset`` is the (single-byte) tag of ``node`` and the flip changed the type."""
+    if offset != node.offset:
+        return None
+    new = parse(tampered, x509=False).at(offset)
+    return None if new.tag == node.tag else (node.tag, new.tag)
+
+
+def set_of_order(node: Node, data: bytes) -> bool:
+    """Whether ``node``'s elements are in the order DER gives a SET OF (X.690 11.6).
+
+    The encodings are compared as octet strings, the shorter one padded at its end with zero bytes.
+    """
+    encodings = [data[c.offset:c.end] for c in node.children]
+    width = max((len(e) for e in encodings), default=0)
+    padded = [e.ljust(width, b"\x00") for e in encodings]
+    return padded == sorted(padded)
 
 
 def _passes_the_door(cert: x509.Certificate) -> bool:

@@ -129,3 +129,47 @@ def test_mystery_copies_differ_in_one_readable_byte_inside_tbs(leaf, issuer, tre
         seen.add(diff[0])
     assert len(seen) > 5  # the seed matters
     assert mystery_copy(leaf, 3) == mystery_copy(leaf, 3)
+
+
+@pytest.mark.parametrize("path", ["", "tbsCertificate"], ids=["certificate", "tbsCertificate"])
+def test_a_sequence_tag_flipped_to_set_still_parses_but_is_no_certificate(leaf, issuer, tree, path):
+    """X.690: 0x31 is a constructed SET, so the TLV structure reads; RFC 5280's ASN.1 wants a SEQUENCE there."""
+    from cryptography import x509
+
+    from pki_lab.der import parse
+
+    node = tree.root if not path else tree.find(path)
+    assert to_der(leaf)[node.offset] == 0x30
+    report = tamper(leaf, node.offset, issuer=issuer)
+    # what the lab's schema-less reader says: the bytes are consistent TLVs, the element is now a SET
+    assert parse(report.tampered, x509=False).at(node.offset).tag == "SET"
+    # what cryptography says: not a certificate
+    with pytest.raises(ValueError):
+        x509.load_der_x509_certificate(report.tampered)
+    assert report.parses and not report.loads and report.parser_refuses
+    assert report.tag_change == ("SEQUENCE", "SET")
+    assert report.unsorted_set  # e.g. a BIT STRING (0x03...) after SEQUENCEs (0x30...)
+    text = str(report)
+    assert "still parse" in text and "well-formed DER" not in text
+    assert "now says SET where RFC 5280's ASN.1 has SEQUENCE" in text and "X.690 11.6" in text
+
+
+def test_a_content_byte_changes_no_tag(leaf, issuer, tree):
+    report = tamper(leaf, tree.find("tbsCertificate.validity.notAfter").end - 2, issuer=issuer)
+    assert report.tag_change is None and not report.parser_refuses and not report.unsorted_set
+    assert "It still loads as a certificate." in report.sentences()
+
+
+def test_set_of_order_compares_encodings_as_zero_padded_octet_strings():
+    from pki_lab.der import parse
+    from pki_lab.tamper import set_of_order
+
+    def order(hex_text):
+        data = bytes.fromhex(hex_text)
+        return set_of_order(parse(data, x509=False).root, data)
+
+    assert order("3106 020101 020102")          # 02 01 01 < 02 01 02
+    assert not order("3106 020102 020101")      # out of order
+    assert order("3106 0400 04020000")          # 04 00 padded to 04 00 00 00 equals a prefix: ascending
+    assert not order("3106 04020001 0400")      # 04 02 ... after 04 00 (00 00): descending
+    assert order("3100")                        # an empty SET OF is in order
