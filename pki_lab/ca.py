@@ -77,6 +77,8 @@ class Profile:
     default_days: int
     path_length: int | None = None
     needs_san: bool = False
+    #: An end-entity keyUsage that replaces the default (digitalSignature, + keyEncipherment for RSA).
+    key_usage: x509.KeyUsage | None = None
 
 
 PROFILES: dict[ProfileName, Profile] = {
@@ -374,7 +376,8 @@ class CertificateAuthority:
             builder = _ca_extensions(builder, path_length)
         else:
             builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            builder = builder.add_extension(_leaf_key_usage(public), critical=True)
+            usage = _leaf_key_usage(public) if prof.key_usage is None else prof.key_usage
+            builder = builder.add_extension(usage, critical=True)
         if prof.extended_key_usages:
             builder = builder.add_extension(x509.ExtendedKeyUsage(list(prof.extended_key_usages)), critical=False)
         if san:

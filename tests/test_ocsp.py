@@ -20,6 +20,7 @@ from pki_lab import clock, data
 from pki_lab.ca import CertificateAuthority, demo_hierarchy
 from pki_lab.errors import ParameterError, WrongTypeError
 from pki_lab.hashing import sha256_hex
+from pki_lab.keys import named_key
 from pki_lab.loading import to_pem
 from pki_lab.revocation import (
     OcspResponder,
@@ -162,6 +163,30 @@ def test_rfc6960_4_2_2_2_responder_without_ocsp_signing_is_not_authorised(lab):
     responder._signer_key = __import__("pki_lab").named_key("not-a-responder")
     answer = verify_response(responder.respond(build_request(h.leaf, h.intermediate)), h.leaf, h.intermediate)
     assert answer.status == "invalid" and "lacks id-kp-OCSPSigning" in answer.reason
+
+
+@pytest.mark.parametrize("kind", ["rsa", "ec"])
+def test_delegated_responder_profile_signs_only(kind):
+    """RFC 6960 4.2.2.2 and CA/B Forum BR 7.1.2.8: EKU id-kp-OCSPSigning, keyUsage digitalSignature and nothing else.
+
+    issuing CA -> OCSP responder (RSA or EC key): an RSA key must not get the server profile's keyEncipherment.
+    """
+    h = demo_hierarchy(prefix=f"Profile {kind}")
+    key = named_key("ocsp-responder", "rsa") if kind == "rsa" else named_key("responder-ec", "ec")
+    cert, _ = delegated_responder(h.intermediate, key=key)
+    ku = cert.extensions.get_extension_for_class(x509.KeyUsage)
+    assert ku.critical and ku.value.digital_signature
+    assert not (ku.value.key_encipherment or ku.value.content_commitment or ku.value.data_encipherment
+                or ku.value.key_agreement or ku.value.key_cert_sign or ku.value.crl_sign)
+    eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING]
+    assert cert.extensions.get_extension_for_class(x509.OCSPNoCheck)
+
+
+def test_the_lab_responders_default_rsa_certificate_has_no_key_encipherment(lab):
+    h, _, registry = lab
+    ku = OcspResponder(registry).signer_cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert ku.digital_signature and not ku.key_encipherment
 
 
 def test_rfc6960_4_2_2_2_responder_certified_by_another_ca_is_not_authorised(lab):

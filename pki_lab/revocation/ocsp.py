@@ -4,8 +4,9 @@ The Online Certificate Status Protocol answers "is serial N of CA X revoked?"
 for one certificate at a time, with a response signed by the CA or by a
 *delegated responder* the CA certified for that job (extended key usage
 id-kp-OCSPSigning, RFC 6960 4.2.2.2). Requests travel over plain HTTP
-(RFC 6960 appendix A; the GET form of RFC 5019 is cacheable): the response is
-signed, so TLS adds nothing.
+(RFC 6960 appendix A: POST, or GET with the request in the URL, A.1; the lightweight
+profile of RFC 5019, replaced by RFC 9919 in 2026, recommends GET so that caches can
+keep responses): the response is signed, so TLS adds nothing.
 
 * :class:`OcspResponder` answers from a :class:`~pki_lab.revocation.RevocationRegistry`, every request
   with an OCSP response: one SingleResponse per CertID (RFC 6960 4.1.1), malformedRequest, unauthorized
@@ -57,8 +58,14 @@ __all__ = [
     "http_request",
 ]
 
-#: A delegated responder's certificate: id-kp-OCSPSigning only, short-lived (RFC 6960 4.2.2.2).
-OCSP_RESPONDER_PROFILE = Profile("ocsp-responder", False, False, (ExtendedKeyUsageOID.OCSP_SIGNING,), 30)
+#: A delegated responder's certificate: id-kp-OCSPSigning only (RFC 6960 4.2.2.2), short-lived, and a key that
+#: only signs: keyUsage digitalSignature alone, whatever the key type (CA/B Forum BR 7.1.2.8; an RSA key that
+#: signs OCSP responses has no business encrypting keys, so no keyEncipherment).
+OCSP_RESPONDER_PROFILE = Profile("ocsp-responder", False, False, (ExtendedKeyUsageOID.OCSP_SIGNING,), 30,
+                                 key_usage=x509.KeyUsage(digital_signature=True, content_commitment=False,
+                                                         key_encipherment=False, data_encipherment=False,
+                                                         key_agreement=False, key_cert_sign=False, crl_sign=False,
+                                                         encipher_only=False, decipher_only=False))
 _DER = serialization.Encoding.DER  # for OCSP requests and responses, which loading.to_der does not take
 _SKEW = _dt.timedelta(minutes=5)
 _DELEGATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
