@@ -79,3 +79,29 @@ def test_chain_verdict_decides_a_stale_crl_with_the_validators_mode(mode, accept
     with clock.travel(days=8):  # the issuing CA's CRL (and the root's) are past their nextUpdate
         verdict = chain_verdict(chain, crls, mode=mode)
     assert verdict.accepted is accepted and verdict.lines[0].startswith("www.example.com: unknown: the CRL is stale")
+
+
+def test_verdict_html_colours_each_certificate_by_its_own_status_with_a_label():
+    """leaf revoked, issuing CA good: the good row is green and says GOOD, though the chain is REJECTED (red)."""
+    from pki_lab.widgets.revocation import AMBER, GREEN, RED, verdict_html
+
+    demo = RevocationDemo(demo_hierarchy())
+    demo.revoke("leaf", "keyCompromise")
+    page = verdict_html(demo.verdict(), "a <message>")
+    assert f"background:{RED}" in page and ">REJECTED<" in page and "a &lt;message&gt;" in page
+    revoked_row, good_row = page.split("<tr>")[1:]
+    assert f"color:{RED}" in revoked_row and ">REVOKED<" in revoked_row and "www.example.com" in revoked_row
+    assert f"color:{GREEN}" in good_row and ">GOOD<" in good_row and "PKI Lab Issuing CA" in good_row
+    assert "word-break:normal" in page and "<pre" not in page  # wraps between words, never inside one
+    h = demo_hierarchy()
+    unchecked = chain_verdict([h.leaf, h.intermediate.certificate, h.root.certificate],
+                              [RevocationRegistry(h.intermediate).publish_crl()])
+    amber_row = verdict_html(unchecked).split("<tr>")[2]
+    assert f"color:{AMBER}" in amber_row and ">UNCHECKED<" in amber_row
+
+
+def test_verdict_html_accepted_chain_is_a_green_badge():
+    from pki_lab.widgets.revocation import GREEN, verdict_html
+
+    page = verdict_html(RevocationDemo(demo_hierarchy()).verdict())
+    assert f"background:{GREEN}" in page and ">ACCEPTED<" in page and page.count(">GOOD<") == 2

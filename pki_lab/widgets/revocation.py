@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import html
 from typing import Any
 
 from ..errors import ParameterError, PkiLabError
@@ -21,19 +22,60 @@ from ..validation import validate_chain
 from ..validation.crl import RevocationMode
 from . import TryIt
 
-__all__ = ["ChainVerdict", "RevocationDemo", "chain_verdict", "revoke_button", "plot_crl_growth"]
+__all__ = ["ChainVerdict", "RevocationDemo", "chain_verdict", "verdict_html", "revoke_button", "plot_crl_growth"]
 
 
 @dataclasses.dataclass(frozen=True)
 class ChainVerdict:
-    """Whether a client accepts the chain, and one line per certificate's revocation status."""
+    """Whether a client accepts the chain, and one line per certificate's revocation status.
+
+    ``rows`` holds the same per-certificate facts as ``(subject, status, detail)``, for the widget's table.
+    """
 
     accepted: bool
     lines: tuple[str, ...]
+    rows: tuple[tuple[str, str, str], ...] = ()
 
     def sentence(self) -> str:
         head = "ACCEPTED: no certificate in the chain is revoked" if self.accepted else "REJECTED"
         return "\n".join([head] + [f"  {line}" for line in self.lines])
+
+
+#: A status's colour in the widget; the status is always written out too, so colour is never the only signal.
+GREEN, RED, AMBER = "#1a7f37", "#cf222e", "#9a6700"
+_STATUS_COLOURS = {"good": GREEN, "revoked": RED}  # every other status (unknown, unchecked, ...) is amber
+_WRAP = "white-space:normal;word-break:normal;overflow-wrap:break-word"  # wrap between words, never inside one
+
+
+def verdict_html(verdict: ChainVerdict, message: str = "") -> str:
+    """The widget's report: the verdict as a labelled badge, then one row per certificate, coloured by its status.
+
+    Good is green, revoked red, anything else (unknown, unchecked, ...) amber, and every row spells its status
+    out. Text wraps between words (a long serial number breaks only when it cannot fit a line by itself).
+    """
+    colour = GREEN if verdict.accepted else RED
+    label = "ACCEPTED" if verdict.accepted else "REJECTED"
+    parts = [f"<div style='{_WRAP}'>"]
+    if message:
+        parts.append(f"<div style='margin-bottom:4px'>{html.escape(message)}</div>")
+    parts.append(f"<div><span style='background:{colour};color:#fff;font-weight:bold;padding:1px 6px;"
+                 f"border-radius:3px'>{label}</span></div>")
+    rows = list(verdict.rows)
+    extra = [line for line in verdict.lines if not any(line.startswith(f"{s}: {st}:") for s, st, _ in rows)]
+    for line in extra:  # the validator's own sentence
+        parts.append(f"<div style='margin:4px 0'>{html.escape(line)}</div>")
+    if rows:
+        parts.append("<table style='border-collapse:collapse;margin-top:4px;font-size:inherit'>")
+        for subject, status, detail in rows:
+            tint = _STATUS_COLOURS.get(status, AMBER)
+            parts.append(
+                f"<tr><td style='padding:2px 8px 2px 0;vertical-align:top;color:{tint};font-weight:bold;"
+                f"white-space:nowrap'>{html.escape(status.upper())}</td>"
+                f"<td style='padding:2px 8px 2px 0;vertical-align:top;white-space:nowrap'>{html.escape(subject)}</td>"
+                f"<td style='padding:2px 0;vertical-align:top;{_WRAP}'>{html.escape(detail)}</td></tr>")
+        parts.append("</table>")
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def chain_verdict(chain: list, crls: list, at: _dt.datetime | None = None, *,
@@ -50,8 +92,8 @@ def chain_verdict(chain: list, crls: list, at: _dt.datetime | None = None, *,
     mode = RevocationMode.parse(mode)
     report = validate_chain(chain[0], chain[1:-1], trust=chain[-1:], at=at, usage=None, profile="rfc5280",
                             crls=crls, revocation=mode)
-    lines = [f"{subject}: {status}: {_tail(status, reason)}" for _, subject, status, reason in report.revocation]
-    return ChainVerdict(bool(report.ok), tuple(lines))
+    rows = tuple((subject, str(status), _tail(status, reason)) for _, subject, status, reason in report.revocation)
+    return ChainVerdict(bool(report.ok), tuple(f"{s}: {st}: {d}" for s, st, d in rows), rows)
 
 
 _LEADS = ("Not revoked: ", "Revoked: ", "Its revocation status cannot be determined: ",
@@ -103,7 +145,7 @@ class RevocationDemo:
         per_cert = chain_verdict(chain, crls)
         leaf = self.hierarchy.leaf
         report = validate_chain(leaf, [chain[1]], trust=[chain[2]], name=_first_name(leaf), crls=crls)
-        return ChainVerdict(bool(report.ok), (f"validator: {report.reason}",) + per_cert.lines)
+        return ChainVerdict(bool(report.ok), (f"validator: {report.reason}",) + per_cert.lines, per_cert.rows)
 
 
 def revoke_button(hierarchy: Any) -> TryIt:
@@ -117,10 +159,7 @@ def revoke_button(hierarchy: Any) -> TryIt:
     out = w.HTML()
 
     def show(message: str = "") -> None:
-        verdict = demo.verdict()
-        colour = "#1a7f37" if verdict.accepted else "#cf222e"
-        body = "<br>".join(verdict.sentence().splitlines())
-        out.value = (f"<div>{message}</div><div style='color:{colour}'><pre>{body}</pre></div>")
+        out.value = verdict_html(demo.verdict(), message)
 
     def on_revoke(_button: Any) -> None:
         try:
