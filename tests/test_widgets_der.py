@@ -57,7 +57,7 @@ def test_highlight_shows_every_byte_once_and_marks_a_flipped_byte(tree):
 def test_node_options_list_every_node_in_byte_order(tree):
     options = node_options(tree)
     assert [i for _, i in options] == list(range(len(tree.nodes())))
-    assert any("tbsCertificate.extensions[subjectAltName]" in label for label, _ in options)
+    assert any("extensions[subjectAltName]" in label for label, _ in options)
 
 
 def test_tamper_html_lists_the_reports_sentences(hierarchy):
@@ -87,4 +87,85 @@ def test_labels_keep_their_indentation_in_a_browser(tree):
     node = tree.find("tbsCertificate.validity.notAfter")
     label = node_label(node)
     assert " " not in label.split("UTCTime")[0]
-    assert label.startswith("\u00a0\u00a0113" + "\u00a0" * (2 + 2 * node.depth) + "tbsCertificate.validity.notAfter")
+    assert label.startswith("\u00a0\u00a0113" + "\u00a0" * (2 + 2 * node.depth) + "notAfter\u00a0")
+
+
+def test_labels_are_short_enough_to_read_and_the_list_is_as_wide_as_the_longest(tree):
+    """Rows were clipped: a label shows the field's own name (the indentation gives the rest) and a short value."""
+    from pki_lab.widgets.der import label_width, node_label
+
+    san = tree.find("tbsCertificate.extensions[subjectAltName].extnValue.dNSName[0]")
+    assert "dNSName[0]" in node_label(san) and "tbsCertificate" not in node_label(san)
+    assert "[subjectAltName]" in node_label(tree.find("tbsCertificate.extensions[subjectAltName]"))
+    options = node_options(tree)
+    longest = max(len(label) for label, _ in options)
+    assert longest <= 90  # about 650 px of 12 px monospace, beside the 62-character hex pane
+    assert label_width(options) == f"{longest + 4}ch"
+
+
+def test_node_index_at_is_the_deepest_field_holding_the_offset(tree):
+    from pki_lab.widgets.der import node_index_at
+
+    nodes = tree.nodes()
+    not_after = tree.find("tbsCertificate.validity.notAfter")
+    for offset in (not_after.offset, not_after.content_offset, not_after.end - 1):
+        assert nodes[node_index_at(tree, offset)] is not_after
+    assert node_index_at(tree, 0) == 0  # the outer SEQUENCE's tag
+    assert nodes[node_index_at(tree, not_after.end)] is not not_after
+
+
+@pytest.mark.parametrize("size, offset, first", [
+    (482, 0, 0),            # the top: no rows above to show
+    (482, 40, 0),           # row 2, with two rows of context, starts at row 0
+    (482, 200, 10),         # row 12 -> from row 10
+    (482, 481, 11),         # the last byte: the window ends at the last row (31 rows, 20 shown)
+    (100, 99, 0),           # fewer rows than the window: always from the top
+])
+def test_scroll_row_brings_the_offset_into_view(size, offset, first):
+    from pki_lab.widgets.der import VISIBLE_ROWS, scroll_row
+
+    assert scroll_row(size, offset) == first
+    assert first <= offset // 16 < first + VISIBLE_ROWS
+
+
+def test_offset_message_refuses_offsets_outside_the_certificate_with_a_sentence():
+    from pki_lab.widgets.der import offset_message
+
+    assert offset_message(0, 482) is None and offset_message(481, 482) is None
+    assert offset_message(482, 482) == ("Offset 482 is past the end (the certificate has 482 bytes, offsets 0 to "
+                                        "481); nothing was selected or flipped.")
+    assert "before the start" in offset_message(-1, 482)
+    assert "whole number" in offset_message("7", 482) and "whole number" in offset_message(True, 482)
+
+
+def test_a_window_of_rows_shows_exactly_those_bytes_and_says_which(tree):
+    text = highlight_html(tree, None, first_row=10, visible=20)
+    offsets = [c[0] for c in _cells(text)]
+    assert offsets == list(range(160, min(len(tree.data), 480)))
+    assert f"bytes 160 to {offsets[-1]} of {len(tree.data)}" in text
+
+
+def test_the_widget_follows_a_typed_offset_and_refuses_one_past_the_end(hierarchy, tree):
+    tryit = der_explorer(hierarchy.leaf, issuer=hierarchy.intermediate.certificate)
+    parts = tryit.parts
+    nodes = tree.nodes()
+    not_after = tree.find("tbsCertificate.validity.notAfter")
+    parts["offset"].value = not_after.content_offset + 3
+    assert nodes[parts["tree"].value] is not_after  # the tree highlight follows the typed offset
+    assert parts["offset"].value == not_after.content_offset + 3  # and does not reset it
+    assert _marked(parts["hex"].value, "c") == list(range(not_after.content_offset, not_after.end))
+    # a field near the end scrolls the hex pane there
+    sig = tree.find("signatureValue.s")
+    parts["tree"].value = nodes.index(sig)
+    shown = [c[0] for c in _cells(parts["hex"].value)]
+    assert sig.offset in shown and 0 not in shown
+    # past the end: a sentence, nothing clamped, nothing flipped
+    parts["offset"].value = len(tree.data) + 10
+    assert parts["offset"].value == len(tree.data) + 10
+    assert f"Offset {len(tree.data) + 10} is past the end (the certificate has {len(tree.data)} bytes" in \
+        parts["message"].value
+    parts["button"].click()
+    assert parts["report"].value == "" and "past the end" in parts["message"].value
+    # back in range: the message goes
+    parts["offset"].value = 120
+    assert parts["message"].value == ""
