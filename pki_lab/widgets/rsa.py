@@ -10,11 +10,11 @@ import dataclasses
 import html
 from typing import Any
 
-from ..errors import PkiLabError
+from ..errors import ParameterError, PkiLabError
 from ..toyrsa import decrypt, encrypt, is_probable_prime, key_from_primes
 from . import TryIt
 
-__all__ = ["SMALL_PRIMES", "Playground", "rsa_playground", "rsa_explorer"]
+__all__ = ["SMALL_PRIMES", "Playground", "message_bound", "rsa_playground", "rsa_explorer"]
 
 #: The primes the widget offers (11 to 199).
 SMALL_PRIMES = tuple(p for p in range(11, 200) if is_probable_prime(p))
@@ -29,6 +29,19 @@ class Playground:
 
     def __repr__(self) -> str:
         return "\n".join(self.lines)
+
+
+def message_bound(p: int, q: int) -> int:
+    """The largest message textbook RSA can carry with the primes ``p`` and ``q``: ``n - 1``.
+
+    Textbook RSA computes modulo ``n = p * q``, so a message is a number from 0 to ``n - 1``; a larger one
+    would come back reduced modulo ``n``. The widget's message slider runs from 0 to this bound, and the
+    bound follows the primes.
+
+        >>> message_bound(61, 53)
+        3232
+    """
+    return p * q - 1
 
 
 def rsa_playground(p: int, q: int, e: int | None, m: int) -> Playground:
@@ -51,15 +64,30 @@ def rsa_playground(p: int, q: int, e: int | None, m: int) -> Playground:
 
 
 def rsa_explorer(p: int = 61, q: int = 53, e: int = 17, m: int = 65) -> Any:
-    """Dropdowns for p and q, a box for e, a slider for the message; shows :func:`rsa_playground`."""
+    """Dropdowns for p and q, a box for e, a slider for the message; shows :func:`rsa_playground`.
+
+    The message slider runs from 0 to :func:`message_bound` of the chosen primes (n - 1), and its end
+    moves when p or q changes, so every position of it is a message the key can carry.
+
+    Raises:
+        ParameterError: ``p`` or ``q`` is not one of :data:`SMALL_PRIMES`, or ``m`` is not from 0 to n - 1.
+    """
     import ipywidgets as w
+
+    for name, prime in (("p", p), ("q", q)):
+        if prime not in SMALL_PRIMES:
+            raise ParameterError(f"{name} = {prime!r} is not one of the widget's primes; choose a prime from "
+                                 f"{SMALL_PRIMES[0]} to {SMALL_PRIMES[-1]}, e.g. 61 or 53.")
+    if isinstance(m, bool) or not isinstance(m, int) or not 0 <= m <= message_bound(p, q):
+        raise ParameterError(f"m = {m!r} is not a message for n = {p * q}: choose a whole number from 0 to "
+                             f"{message_bound(p, q)}.")
 
     style = {"description_width": "initial"}
     p_box = w.Dropdown(options=SMALL_PRIMES, value=p, description="prime p", style=style)
     q_box = w.Dropdown(options=SMALL_PRIMES, value=q, description="prime q", style=style)
     e_box = w.IntText(value=e, description="public exponent e", style=style)
-    m_box = w.IntSlider(value=m, min=0, max=SMALL_PRIMES[-1] ** 2, description="message m", style=style,
-                        layout=w.Layout(width="32em"))
+    m_box = w.IntSlider(value=m, min=0, max=message_bound(p, q), description="message m (0 to n-1)",
+                        style=style, layout=w.Layout(width="32em"))
     out = w.HTML()
 
     def update(_change: Any = None) -> None:
@@ -67,7 +95,13 @@ def rsa_explorer(p: int = 61, q: int = 53, e: int = 17, m: int = 65) -> Any:
         colour = "#1a7f37" if result.ok else "#cf222e"
         out.value = f"<pre style='color:{colour}'>" + html.escape("\n".join(result.lines)) + "</pre>"
 
-    for control in (p_box, q_box, e_box, m_box):
+    def rebound(_change: Any = None) -> None:
+        m_box.max = message_bound(p_box.value, q_box.value)  # a value past the new end moves to it
+        update()
+
+    for control in (p_box, q_box):
+        control.observe(rebound, names="value")
+    for control in (e_box, m_box):
         control.observe(update, names="value")
     update()
     box = w.VBox([w.HBox([p_box, q_box, e_box]), m_box, out])
