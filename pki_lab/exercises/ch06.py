@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from .. import clock
 from ..ca import CertificateAuthority
 from ..enrollment import Device, IssuancePolicy, IssuingService, alter_csr_subject
+from ..lifecycle import judge_at_device_time
 from ..renewal import RenewalPolicy, make_fleet, scan
 from . import Exercise, register
 
-# What the notebook defines before its exercises (the unit tests run it too).
-SETUP = """
-from pki_lab.ca import CertificateAuthority
-from pki_lab.enrollment import Device, IssuancePolicy, IssuingService, alter_csr_subject
-from pki_lab.renewal import RenewalPolicy, make_fleet, scan
-issuing = CertificateAuthority.create_root("Fleet Root CA").create_intermediate("Fleet Issuing CA")
-service = IssuingService(issuing, IssuancePolicy())
-honest = Device("cam-7.devices.example.com")
-honest.generate_key()
-tampered = alter_csr_subject(honest.create_csr(), "cam-7", "cam-8")
-small_fleet = make_fleet(12, seed=6)
-"""
+__all__ = ["boot_clocks"]
 
 
 def _tampered_rule() -> str:
@@ -47,7 +38,6 @@ register(Exercise(
                 "the CA can no longer tell that the requester holds the private key.",
     coach=lambda a, e: "The new name is allowed by the pattern; which check looks at the signature?"
     if "name" in str(a).casefold() else None,
-    setup_code=SETUP,
 ))
 
 
@@ -72,7 +62,6 @@ register(Exercise(
                 "4.1.2.5); after that it is expired, not due.",
     coach=lambda a, e: f"You listed {len(a)} names; the right list has a different length." if len(a) != len(e)
     else "Same number of names, but not the same ones.",
-    setup_code=SETUP,
 ))
 
 
@@ -98,5 +87,68 @@ register(Exercise(
     ),
     explanation="Two thirds of 47 days is 31 days and 8 hours after notBefore: with 47-day certificates an agent "
                 "renews about once a month, which only automation can keep up.",
-    setup_code=SETUP,
+))
+
+
+def boot_clocks() -> dict[str, _dt.datetime]:
+    """Exercise 06.4's devices: what each one's clock reads when it first verifies the server (lab clock's now)."""
+    now = clock.now()
+    return {
+        "no RTC": clock.boot_clock(),
+        "build-date floor": clock.boot_clock(floor=_dt.datetime(2026, 1, 10, tzinfo=_dt.UTC)),
+        "saved a week ago": now - _dt.timedelta(days=7),
+        "NTP, 5 min fast": now + _dt.timedelta(minutes=5),
+        "30 days fast": now + _dt.timedelta(days=30),
+        "60 days fast": now + _dt.timedelta(days=60),
+    }
+
+
+def _accepting_devices() -> list[str]:
+    root = CertificateAuthority.create_root("Fleet Root CA")
+    issuing = root.create_intermediate("Fleet Issuing CA")
+    web = issuing.issue("www.example.com", profile="server", days=47)
+    return [label for label, reading in boot_clocks().items()
+            if judge_at_device_time(web, reading, intermediates=[issuing.certificate], trust=[root],
+                                    name="www.example.com").accepted]
+
+
+def _coach_clocks(answer: list, expected: list) -> str:
+    given = {str(x) for x in answer}
+    if not given:
+        return "Your list is empty, but at least one device accepts the chain."
+    unknown = given - set(boot_clocks())
+    if unknown:
+        return f"{len(unknown)} of your labels {'is' if len(unknown) == 1 else 'are'} not a key of boot_clocks."
+    if given - set(expected):
+        return ("At least one device you listed reads a time outside the chain's validity: compare each reading "
+                "with the notBefore and the notAfter of every certificate in the chain.")
+    return "Every device you listed accepts, but another one does too: which readings fall inside every validity?"
+
+
+register(Exercise(
+    id="06.4",
+    prompt="The server presents `web` (the 47-day certificate above, issued by `issuing` under `root`). Six "
+           "devices verify it with the clocks in `clocks` (exercises.ch06.boot_clocks()). Which devices accept "
+           "the chain? Answer with a list of their labels (any order).",
+    expected=_accepting_devices,
+    accepts=(list, tuple, set),
+    compare=lambda a, e: sorted(str(x) for x in a) == sorted(e),
+    wrong_example=["no RTC"],
+    hints=(
+        "A device accepts only if its clock reads a time inside the validity of every certificate of the chain: "
+        "no earlier than each notBefore, no later than each notAfter.",
+        "judge_at_device_time(web, reading, intermediates=[issuing.certificate], trust=[root], "
+        "name='www.example.com').accepted asks the validator at that reading.",
+    ),
+    solution_code=(
+        "from pki_lab.lifecycle import judge_at_device_time\n"
+        "[label for label, reading in clocks.items()\n"
+        " if judge_at_device_time(web, reading, intermediates=[issuing.certificate], trust=[root],\n"
+        "                         name='www.example.com').accepted]"
+    ),
+    explanation="The certificate was issued at the lab clock's now, so every clock that reads earlier, even one "
+                "a week slow, sees it as not yet valid; a clock 60 days fast sees it expired. Only a device that "
+                "has learnt the time (or is not too far off) accepts: give devices a trustworthy time source "
+                "before their first TLS connection.",
+    coach=_coach_clocks,
 ))

@@ -14,22 +14,22 @@ from ..revocation import (
 )
 from . import Exercise, register
 
-# What the notebook defines before its exercises (the unit tests run it too).
-SETUP = """
-from pki_lab import clock, data
-from pki_lab.ca import demo_hierarchy
-from pki_lab.revocation import RevocationRegistry, crl_size_table, crl_status, revocation_decision, summarize_response
-hierarchy = demo_hierarchy("www.example.com")
-leaf, issuing = hierarchy.leaf, hierarchy.intermediate
-registry = RevocationRegistry(issuing)
-"""
-
 
 def _stale_status() -> str:
     h = demo_hierarchy("www.example.com")
     crl = RevocationRegistry(h.intermediate).publish_crl()
     with clock.travel(days=8):
         return str(crl_status(h.leaf, h.intermediate, crl).status)
+
+
+def _coach_stale(answer: str) -> str | None:
+    said = str(answer).strip().strip("'\"").casefold()
+    if said == "good":
+        return ("The leaf is not on the list, but look at the date you checked at and the CRL's nextUpdate: "
+                "may a client still rely on that list then (RFC 5280 6.3.3 (a))?")
+    if said == "revoked":
+        return "The registry was empty when it published fresh_crl: nothing on that list is revoked."
+    return None
 
 
 register(Exercise(
@@ -52,9 +52,7 @@ register(Exercise(
     ),
     explanation="After its nextUpdate a CRL is stale (RFC 5280 6.3.3 (a)): it may miss recent revocations, so it "
                 "can no longer say 'good'. The status is unknown until a fresh CRL is fetched.",
-    coach=lambda a, e: ("A stale CRL cannot vouch for anything any more: what does a checker say when it cannot "
-                        "tell?") if str(a).strip().casefold() == "good" else None,
-    setup_code=SETUP,
+    coach=lambda a, e: _coach_stale(a),
 ))
 
 
@@ -75,13 +73,13 @@ register(Exercise(
         "Subtract the two sizes and divide by the 1000 extra revocations.",
     ),
     solution_code=(
+        "from pki_lab.revocation import crl_size_table\n"
         "(_, small), (_, large) = crl_size_table(issuing, [1000, 2000])\n"
         "round((large - small) / 1000)"
     ),
     explanation="Each entry is a DER SEQUENCE of the serial, the revocation date and (usually) a reason code: "
                 "a few dozen bytes. Multiply by millions of revocations and every client downloads megabytes.",
     coach=lambda a, e: "Divide by the number of extra revocations (1000)." if a > 1000 else None,
-    setup_code=SETUP,
 ))
 
 
@@ -117,29 +115,52 @@ register(Exercise(
                 "That is why revocation moved to data pushed to the client (CRLite, CRLSets) and to short-lived "
                 "certificates.",
     coach=lambda a, e: "Think about what soft-fail does when no answer arrives at all.",
-    setup_code=SETUP,
 ))
 
 
-def _real_reason() -> str:
-    return summarize_response(data.ocsp_response("ocsp_resp_quovadis_revoked_superseded_2018")).revocation_reason
+def _validity_hours(name: str) -> float:
+    summary = summarize_response(data.ocsp_response(name))
+    return (summary.next_update - summary.this_update).total_seconds() / 3600
+
+
+def _cache_difference() -> float:
+    return (_validity_hours("ocsp_resp_letsencrypt_x3_good_2018")
+            - _validity_hours("ocsp_resp_quovadis_revoked_superseded_2018"))
+
+
+def _coach_cache(answer: float, expected: float) -> str | None:
+    singles = {round(_validity_hours("ocsp_resp_letsencrypt_x3_good_2018")),
+               round(_validity_hours("ocsp_resp_quovadis_revoked_superseded_2018"))}
+    if round(answer) in singles:
+        return "That is how long one of the two responses is valid; the question asks for the difference."
+    if abs(answer + expected) < 0.01:
+        return "Right size, wrong sign: take Let's Encrypt's window minus QuoVadis's."
+    if abs(answer - expected / 24) < 0.01:
+        return "That looks like days: the question asks for hours."
+    return None
 
 
 register(Exercise(
     id="07.4",
-    prompt="Read the real OCSP response data.ocsp_response('ocsp_resp_quovadis_revoked_superseded_2018'). "
-           "Which revocation reason does it give (its RFC 5280 name, as a string)?",
-    expected=_real_reason,
-    accepts=(str,),
-    normalize=lambda v: str(v).strip().replace(" ", "").casefold(),
+    prompt="A client caches each OCSP response until its nextUpdate (RFC 6960 4.2.2.1). Read the two real "
+           "responses above, Let's Encrypt's 'good' one and QuoVadis's 'revoked' one: how many hours longer may "
+           "the client keep Let's Encrypt's response than QuoVadis's? Answer with a number.",
+    expected=_cache_difference,
+    accepts=(int, float),
+    compare=lambda a, e: abs(a - e) < 0.01,
     hints=(
-        "summarize_response(...) reads a response field by field.",
-        "Its .lines() include a 'revoked:' line; .revocation_reason holds the name.",
+        "Each response is valid from its thisUpdate to its nextUpdate: work out that window for each.",
+        "summarize_response(...).next_update - summarize_response(...).this_update is a timedelta; "
+        ".total_seconds() / 3600 gives hours. Subtract QuoVadis's window from Let's Encrypt's.",
     ),
     solution_code=(
-        "summarize_response(data.ocsp_response('ocsp_resp_quovadis_revoked_superseded_2018')).revocation_reason"
+        "def hours(name):\n"
+        "    s = summarize_response(data.ocsp_response(name))\n"
+        "    return (s.next_update - s.this_update).total_seconds() / 3600\n"
+        "hours('ocsp_resp_letsencrypt_x3_good_2018') - hours('ocsp_resp_quovadis_revoked_superseded_2018')"
     ),
-    explanation="The CA revoked the certificate because a newer one replaced it (superseded): an everyday, "
-                "harmless reason, unlike keyCompromise.",
-    setup_code=SETUP,
+    explanation="Let's Encrypt signed responses valid for 7 days, QuoVadis for 2 (the CA/B Forum allows at most "
+                "10, BR 4.9.10). The window is how long a revocation can stay unseen by a client that trusts its "
+                "cache: a shorter one costs the CA more signing and the client more fetching.",
+    coach=_coach_cache,
 ))

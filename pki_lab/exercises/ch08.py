@@ -9,16 +9,6 @@ from ..merkle import MerkleTree, leaf_hash
 from ..transparency import CTLog, Monitor, embedded_scts
 from . import Exercise, normalize_hex, register
 
-# What the notebook defines before its exercises (the unit tests run it too).
-SETUP = """
-from pki_lab import data
-from pki_lab.ca import CertificateAuthority
-from pki_lab.merkle import MerkleTree, leaf_hash
-from pki_lab.transparency import CTLog, Monitor, embedded_scts
-good_ca = CertificateAuthority.create_root("Good CA")
-rogue_ca = CertificateAuthority.create_root("Rogue CA")
-"""
-
 
 def _path_length() -> int:
     tree = MerkleTree()
@@ -46,7 +36,6 @@ register(Exercise(
     explanation="One sibling per level: ceil(log2(1000)) = 10 hashes prove one entry among a thousand, and only "
                 "20 among a million. That is why anyone can audit a huge log cheaply.",
     coach=lambda a, e: "That is the number of entries, not of hashes in a path." if a == 1000 else None,
-    setup_code=SETUP,
 ))
 
 
@@ -69,7 +58,6 @@ register(Exercise(
                 "a leaf from ever being passed off as an interior node (a second-preimage attack).",
     coach=lambda a, e: ("That is the plain SHA-256 of the entry: which byte does RFC 6962 put first?"
                         if normalize_hex(a) == sha256_hex(b"hello").upper() else None),
-    setup_code=SETUP,
 ))
 
 
@@ -106,26 +94,45 @@ register(Exercise(
                 "cannot stop the issuance, but it tells you within one log scan.",
     coach=lambda a, e: ("That certificate is from a rogue CA, but for someone else's name."
                         if a == 2 else None),
-    setup_code=SETUP,
 ))
 
 
+def _log_ids_per_leaf() -> list[set]:
+    return [{sct.log_id for sct in embedded_scts(chain.leaf)} for chain in data.chains()]
+
+
 def _distinct_logs() -> int:
-    return len({sct.log_id for sct in embedded_scts(data.chain("stackoverflow.com").leaf)})
+    return len(set().union(*_log_ids_per_leaf()))
+
+
+def _coach_logs(answer: int, expected: int) -> str | None:
+    if answer == sum(len(ids) for ids in _log_ids_per_leaf()):
+        return "That adds up each certificate's count: could one log have signed for more than one certificate?"
+    if answer < expected:
+        return "Too few: collect the log IDs of every leaf into one set before counting."
+    return None
 
 
 register(Exercise(
     id="08.4",
-    prompt="How many different CT logs signed the SCTs embedded in the real stackoverflow.com leaf certificate "
-           "(data.chain('stackoverflow.com').leaf)? Answer with a whole number.",
+    prompt="Take every real leaf certificate of the course (chain.leaf for chain in data.chains()). How many "
+           "different CT logs signed at least one of their embedded SCTs, all certificates together? Answer with "
+           "a whole number.",
     expected=_distinct_logs,
     accepts=(int,),
     hints=(
-        "embedded_scts(cert) lists the SCTs; each has a log_id.",
-        "Count the distinct log IDs: len({s.log_id for s in ...}).",
+        "The loop above prints a count per certificate; a log that signed for two certificates must be counted "
+        "once.",
+        "Gather {sct.log_id for sct in embedded_scts(chain.leaf)} for every chain into one set, then take its len().",
     ),
-    solution_code="len({s.log_id for s in embedded_scts(data.chain('stackoverflow.com').leaf)})",
-    explanation="Browsers do not trust a single log: Chrome's and Apple's CT policies ask for SCTs from several "
-                "logs, run by different operators.",
-    setup_code=SETUP,
+    solution_code=(
+        "log_ids = set()\n"
+        "for chain in data.chains():\n"
+        "    log_ids |= {sct.log_id for sct in embedded_scts(chain.leaf)}\n"
+        "len(log_ids)"
+    ),
+    explanation="One log signed SCTs for both Let's Encrypt's stackoverflow.com certificate and DigiCert's "
+                "facebook.com one: a log records certificates from every CA, and each CA submits to logs of "
+                "several operators, because browsers ask for SCTs from distinct log operators.",
+    coach=_coach_logs,
 ))
