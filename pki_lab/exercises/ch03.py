@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from ..ca import demo_hierarchy
-from ..data import certificate
+from ..data import certificate, files
 from ..describe import thumbprint
 from ..loading import to_der, tree_of
 from ..tamper import mystery_copy
 from . import Exercise, normalize_hex, register
-
-# What the notebook defines before its exercises (the unit tests run it too).
-SETUP = """
-from pki_lab import data, demo_hierarchy, thumbprint, to_der
-from pki_lab.loading import tree_of
-from pki_lab.tamper import mystery_copy, tamper
-hierarchy = demo_hierarchy("www.example.com")
-leaf = hierarchy.leaf
-tree = tree_of(leaf)
-"""
 
 FIELD_OFFSET = 141
 SUSPECT_SEED = 3
@@ -64,39 +56,74 @@ register(Exercise(
     explanation="Each node covers its header (tag and length bytes) and its content; the deepest node that "
                 "covers the offset is the field the byte belongs to.",
     coach=_coach_field,
-    setup_code=SETUP,
 ))
 
 
-def _isrg_sha1() -> str:
-    return thumbprint(certificate("isrg_root_x1"), "sha1")
+_ISRG = "isrg_root_x1"
+
+
+def _isrg():
+    return certificate(_ISRG)
+
+
+def _same_key_other_certificate():
+    """The shipped certificate, other than ISRG Root X1's self-signed one, that holds ISRG Root X1's key."""
+    isrg = _isrg()
+    return next(c for c in (certificate(n) for n in files("roots") + files("intermediates"))
+                if c.public_key() == isrg.public_key() and c != isrg)
+
+
+def _cross_sha256() -> str:
+    return thumbprint(_same_key_other_certificate(), "sha256")
 
 
 def _coach_thumbprint(answer, expected):
     digits = normalize_hex(answer)
-    if len(digits) == 64:
-        return "That has 64 hex digits, the length of a SHA-256 hash; this exercise asks for SHA-1 (40)."
     if len(digits) == 40:
-        return "Right length: hash the DER bytes of the whole certificate (to_der(cert)), not the PEM text or the key."
-    return "A SHA-1 thumbprint has 40 hex digits."
+        return ("That has 40 hex digits, the length of a SHA-1 thumbprint. SHA-1 is collision-broken: register "
+                "and compare SHA-256 thumbprints (64 hex digits).")
+    if digits == thumbprint(_isrg(), "sha256"):
+        return ("That is the self-signed ISRG Root X1's thumbprint. The other certificate has the same key and "
+                "name, but a thumbprint hashes the whole certificate, issuer and signature included.")
+    if digits == hashlib.sha256(to_der(_isrg().public_key())).hexdigest().upper():
+        return ("That is a hash of the public key (SPKI), which both certificates share: a pin (chapter 09), "
+                "not a thumbprint. Hash the DER of the whole certificate.")
+    others = {thumbprint(certificate(n), "sha256"): n for n in files("roots") + files("intermediates")}
+    if digits in others:
+        return (f"That is the thumbprint of {others[digits]}, which holds another key: compare each "
+                "certificate's public_key() with ISRG Root X1's.")
+    if len(digits) == 64:
+        return "Right length: hash the DER bytes of the whole certificate (to_der(cert)), not its PEM text."
+    return "A SHA-256 thumbprint has 64 hex digits."
 
 
 register(Exercise(
     id="03.2",
-    prompt="Compute the SHA-1 thumbprint of the real ISRG Root X1 certificate, data.certificate('isrg_root_x1') "
-           "(hex, with or without colons).",
-    expected=_isrg_sha1,
+    prompt="Besides the self-signed ISRG Root X1, one other certificate the lab ships (among data.files('roots') "
+           "and data.files('intermediates')) holds the very same public key. Find it and give its SHA-256 "
+           "thumbprint (hex, with or without colons). Does it match the root's?",
+    expected=_cross_sha256,
     accepts=(str, bytes),
     normalize=normalize_hex,
     hints=(
-        "A thumbprint is a hash of the certificate's DER encoding: every byte, signature included.",
-        "import hashlib; hashlib.sha1(to_der(cert)).hexdigest()",
+        "A thumbprint hashes the whole certificate (names, key, issuer, dates, signature); the same key in "
+        "another certificate gives another thumbprint.",
+        "Loop over data.files('roots') + data.files('intermediates'), load each with data.certificate(name), and "
+        "compare its public_key() with data.certificate('isrg_root_x1').public_key().",
+        "thumbprint(cert) is SHA-256 by default; take the matching certificate that is not ISRG Root X1 itself.",
     ),
-    solution_code="import hashlib\nhashlib.sha1(to_der(data.certificate('isrg_root_x1'))).hexdigest()",
-    explanation="SHA-1 over the DER bytes of the whole certificate. It matches the fingerprint Let's Encrypt and "
-                "the trust stores publish, because every copy of the certificate has the same DER bytes.",
+    solution_code=(
+        "from pki_lab import data, thumbprint\n"
+        "isrg = data.certificate('isrg_root_x1')\n"
+        "certs = [data.certificate(name) for name in data.files('roots') + data.files('intermediates')]\n"
+        "twin = next(c for c in certs if c.public_key() == isrg.public_key() and c != isrg)\n"
+        "thumbprint(twin)"
+    ),
+    explanation="The twin is ISRG Root X1 cross-signed by DST Root CA X3: the same CA (a name and a key) in a "
+                "second certificate, with another issuer, dates and signature. Its thumbprint differs from the "
+                "self-signed root's, because a thumbprint identifies one exact certificate, not a key or a CA. "
+                "SHA-256, since SHA-1 thumbprints rest on a collision-broken hash.",
     coach=_coach_thumbprint,
-    setup_code=SETUP,
 ))
 
 
@@ -128,7 +155,6 @@ register(Exercise(
     explanation="Comparing byte by byte finds the change; the DER tree then names the field, and since that "
                 "field is inside tbsCertificate, the issuer's signature no longer matches.",
     coach=_coach_offset,
-    setup_code=SETUP,
 ))
 
 
@@ -155,5 +181,4 @@ register(Exercise(
                 "needs: '_' is not in PrintableString's character set (X.680 41.4).",
     coach=lambda a, e: "PrintableString cannot hold '_', so the library cannot have chosen it."
     if "printable" in str(a).casefold() else None,
-    setup_code=SETUP,
 ))

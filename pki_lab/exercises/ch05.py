@@ -6,21 +6,8 @@ import datetime as _dt
 
 from .. import data
 from ..ca import CertificateAuthority
-from ..names import common_name
 from ..truststore import TrustStore
 from . import Exercise, register
-
-# What the notebook defines before its exercises (the unit tests run it too).
-SETUP = """
-import datetime as dt
-from pki_lab import data
-from pki_lab.ca import CertificateAuthority
-from pki_lab.truststore import TrustStore
-store = TrustStore.snapshot()
-acme_root = CertificateAuthority.create_root("Acme Private Root")
-acme_issuing = acme_root.create_intermediate("Acme Issuing CA")
-acme_leaf = acme_issuing.issue("sensor-1", profile="device")
-"""
 
 _CUTOFF = _dt.datetime(2030, 1, 1, tzinfo=_dt.UTC)
 
@@ -50,36 +37,54 @@ register(Exercise(
                 "(RFC 5280 section 4.1.2.5), so it is not expired yet at that instant.",
     coach=lambda a, e: "Close: one root's notAfter is exactly that instant, and notAfter is still a valid moment."
     if a == e + 1 else None,
-    setup_code=SETUP,
 ))
 
 
-def _stackoverflow_anchor() -> str:
-    chain = data.chain("stackoverflow.com")
-    return common_name(_store().anchor_for(chain.certificates, at=chain.validation_time).anchor.subject)
+def _trusted_chains(at_lab_now: bool = False) -> int:
+    """How many of the shipped real chains the snapshot trusts, each at its recorded validation time."""
+    store = _store()
+    count = 0
+    for info in data.chains():
+        chain = data.chain(info.name)
+        count += store.anchor_for(chain.certificates, at=None if at_lab_now else chain.validation_time).trusted
+    return count
+
+
+def _coach_chains(answer, expected):
+    if answer == len(data.chains()):
+        return ("Not every one: a chain can lead to a root that Mozilla's list no longer holds. Look at where "
+                "each chain ends (its trust_anchor_file).")
+    if answer == _trusted_chains(at_lab_now=True):
+        return ("That is the count at the lab clock's now, when some of the leaves have expired. Check each chain "
+                "at its own chain.validation_time.")
+    if isinstance(answer, int) and not 0 <= answer <= len(data.chains()):
+        return f"The lab ships {len(data.chains())} chains, so the answer lies between 0 and that."
+    return None
 
 
 register(Exercise(
     id="05.2",
-    prompt="Which root of the snapshot anchors the real stackoverflow.com chain (data.chain('stackoverflow.com')) "
-           "at its recorded validation time? Answer with the root's common name.",
-    expected=_stackoverflow_anchor,
-    accepts=(str,),
-    normalize=lambda v: " ".join(str(v).split()).casefold(),
+    prompt="The lab ships several real server chains (data.chains()). How many of them does the certifi snapshot "
+           "trust, each checked at its own recorded validation time (data.chain(info.name).validation_time)? "
+           "Answer with a whole number, then say why the others fail.",
+    expected=_trusted_chains,
+    accepts=(int,),
     hints=(
-        "store.anchor_for(chain.certificates, at=chain.validation_time) validates the chain.",
-        "The result's .anchor is the root certificate; its subject holds the CN.",
+        "store.anchor_for(chain.certificates, at=chain.validation_time).trusted says whether one chain is trusted.",
+        "Loop over data.chains(); each item has a .name for data.chain(name). Count the True results.",
+        "One chain was recorded in 2018: which root does it end at, and is that root still in the snapshot?",
     ),
     solution_code=(
-        "chain = data.chain('stackoverflow.com')\n"
-        "result = store.anchor_for(chain.certificates, at=chain.validation_time)\n"
-        "result.anchor.subject.rfc4514_string().split(',')[0].removeprefix('CN=')"
+        "trusted = 0\n"
+        "for info in data.chains():\n"
+        "    chain = data.chain(info.name)\n"
+        "    trusted += store.anchor_for(chain.certificates, at=chain.validation_time).trusted\n"
+        "trusted"
     ),
-    explanation="The server sends the leaf and the intermediate E8; the path ends at the root in the store whose "
-                "name and key match E8's issuer.",
-    coach=lambda a, e: "That is the intermediate; the anchor is the root above it."
-    if str(a).strip().upper() == "E8" else None,
-    setup_code=SETUP,
+    explanation="Each chain is checked at the time it was recorded, so expired leaves do not count against it. "
+                "The one that fails is the 2018 chain through DST Root CA X3: it was trusted then, but that root "
+                "expired in 2021 and is no longer in Mozilla's list, so the snapshot has no anchor for it.",
+    coach=_coach_chains,
 ))
 
 
@@ -121,5 +126,4 @@ register(Exercise(
                 "hold it, with or without the ISRG roots.",
     coach=lambda a, e: "Removing ISRG's roots changes nothing for Acme's chain: does that store hold acme_root?"
     if a == e + 1 else None,
-    setup_code=SETUP,
 ))
