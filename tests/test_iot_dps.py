@@ -9,7 +9,6 @@ from pki_lab.iot.device import IoTDevice, impostor_of, manufacture
 from pki_lab.iot.dps import ProvisioningService
 from pki_lab.iot.gallery import FAILURES, failure_card, lab_world, run_failure
 from pki_lab.iot.hub import IoTHub
-from pki_lab.revocation import build_crl
 
 # -- proof of possession --------------------------------------------------------------------------
 
@@ -111,7 +110,10 @@ GALLERY = [
     ("missing intermediate", "DPS", "missing-intermediate", "full chain"),
     ("root not registered", "DPS", "missing-root", "upload 'Contoso Root CA'"),
     ("unverified CA", "DPS", "ca-unverified", "prove possession"),
-    ("revoked device", "DPS", "revoked", "was revoked by 'Contoso Factory 1 CA'"),
+    ("revoked device", "broker", "revoked", "was revoked by 'Contoso Factory 1 CA'"),
+    ("disallowed group device", "DPS", "enrollment-disabled", "individual enrollment 'sensor-0042' is disabled"),
+    ("disabled in the hub", "contoso-hub", "device-disabled", "'sensor-0042' is disabled in contoso-hub"),
+    ("clock reset to 1970", "device 'sensor-0042'", "server-untrusted", "clock reads 1970-01-01T00:00:00Z"),
     ("expired device certificate", "DPS", "expired", "expired on 2027-03-15"),
     ("unknown manufacturer", "DPS", "no-enrollment", "Fabrikam Devices CA"),
     ("disabled enrollment", "DPS", "enrollment-disabled", "disabled"),
@@ -143,7 +145,6 @@ def test_failure_card_is_the_widgets_text():
 @pytest.mark.parametrize("case, code, words", [
     ("certificate-replaced", "certificate-mismatch", "different certificate"),
     ("key-replaced", "certificate-mismatch", "different public key"),
-    ("revoked-individual", "revoked", "was revoked"),
     ("group-disabled", "enrollment-disabled", "group 'contoso-factory-1' is disabled"),
     ("no-hub", "no-hub", "no IoT hub"),
 ])
@@ -154,9 +155,6 @@ def test_more_registration_rejections(case, code, words):
         world.dps.add_individual_enrollment("sensor-1", certificate=world.device("sensor-1", days=10).certificate)
     elif case == "key-replaced":
         world.dps.add_individual_enrollment("sensor-1", public_key=IoTDevice("sensor-2").public_key)
-    elif case == "revoked-individual":
-        world.dps.add_individual_enrollment("sensor-1", certificate=device.certificate)
-        world.dps.publish_crl(build_crl(world.factory, [device.certificate]))
     elif case == "group-disabled":
         world.dps.disable("contoso-factory-1")
     else:
@@ -217,4 +215,4 @@ def test_the_failure_explorer_widget_shows_the_card():
     widget = failure_explorer()
     assert repr(widget).startswith("Try it: pick a failure")
     widget.parts["pick"].value = "revoked device"
-    assert "DPS rejects (revoked)" in widget.parts["card"].value
+    assert "broker rejects (revoked)" in widget.parts["card"].value

@@ -9,7 +9,6 @@ from pki_lab.errors import ParameterError
 from pki_lab.iot.device import IoTDevice, impostor_of
 from pki_lab.iot.gallery import lab_world
 from pki_lab.iot.hub import IoTHub
-from pki_lab.revocation import build_crl
 
 
 def _self_signed(device_id="cam-1"):
@@ -55,7 +54,6 @@ def test_ca_authentication_needs_a_verified_ca_and_matching_cn():
     ("cn-mismatch", "cn-mismatch", "not the device ID 'sensor-1'"),
     ("stolen-certificate", "no-proof-of-possession", "useless without the key"),
     ("expired", "expired", "expired on"),
-    ("revoked", "revoked", "was revoked"),
     ("untrusted-chain", "untrusted-ca", "leads to no CA verified"),
     ("server-root-migrated", "server-untrusted", "not in the device's trust bundle"),
 ])
@@ -83,8 +81,6 @@ def test_hub_rejections(case, code, words):
     elif case == "expired":
         device = world.device("sensor-1", days=30)
         at = clock.now() + __import__("datetime").timedelta(days=31)
-    elif case == "revoked":
-        hub.crls.append(build_crl(world.factory, [device.certificate]))
     elif case == "untrusted-chain":
         other = CertificateAuthority.create_root("Fabrikam Root CA")
         device = world.device("sensor-1", ca=other.create_intermediate("Fabrikam Devices CA"))

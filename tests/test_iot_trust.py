@@ -15,6 +15,7 @@ from pki_lab.errors import WrongTypeError
 from pki_lab.iot import device as device_module
 from pki_lab.iot import dps as dps_module
 from pki_lab.iot import hub as hub_module
+from pki_lab.iot.broker import CrlCheckingBroker
 from pki_lab.iot.device import IoTDevice
 from pki_lab.iot.gallery import FAILURES, lab_world, run_failure
 from pki_lab.iot.trust import TRANSLATIONS, Code, check_chain
@@ -85,13 +86,20 @@ def test_a_dead_end_issuer_with_the_same_name_is_backtracked():
     assert registration.verdict.path == ("sensor-1", "Contoso Factory 1 CA", "Contoso Root CA")
 
 
-def test_a_stale_crl_leaves_the_status_unknown_and_the_device_out():
+def _broker(world):
+    broker = CrlCheckingBroker("broker", log=world.log)
+    broker.trust_ca(world.root.certificate)
+    return broker
+
+
+def test_a_stale_crl_leaves_the_status_unknown_and_the_device_out_of_the_broker():
     world = lab_world()
     device = world.device("sensor-1")
-    world.dps.publish_crl(build_crl(world.factory))  # lists nothing, valid for 7 days
-    assert world.dps.register(device).ok
+    broker = _broker(world)
+    broker.publish_crl(build_crl(world.factory))  # lists nothing, valid for 7 days
+    assert broker.connect(device).ok
     with clock.travel(days=10):
-        verdict = world.dps.register(device).verdict
+        verdict = broker.connect(device)
     assert (verdict.ok, verdict.code) == (False, Code.REVOCATION_UNKNOWN)
     assert "the CRL is stale" in verdict.reason and "signed by 'Contoso Factory 1 CA'" in verdict.reason
 
@@ -102,8 +110,9 @@ def test_a_crl_signed_by_another_key_is_not_believed():
     device = world.device("sensor-1")
     impostor = CertificateAuthority.create_root("Fake Root").create_intermediate(
         "Contoso Factory 1 CA", organization="Contoso", key=named_key("not the factory's key"))
-    world.dps.publish_crl(build_crl(impostor, [device.certificate]))
-    verdict = world.dps.register(device).verdict
+    broker = _broker(world)
+    broker.publish_crl(build_crl(impostor, [device.certificate]))
+    verdict = broker.connect(device)
     assert (verdict.ok, verdict.code) == (False, Code.REVOCATION_UNKNOWN)
     assert "the CRL's signature does not verify" in verdict.reason
 

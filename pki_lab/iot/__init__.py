@@ -5,9 +5,11 @@ the concepts and failure modes of Azure IoT Hub Device Provisioning Service (DPS
 and Azure IoT Hub (see chapter 11 for links to their documentation):
 
 * :mod:`pki_lab.iot.trust`: verdicts, CA registration with proof of possession, chain checks;
-* :mod:`pki_lab.iot.device`: a device whose private key never leaves it;
-* :mod:`pki_lab.iot.dps`: individual enrollments, enrollment groups, registration, zero-touch issuance;
-* :mod:`pki_lab.iot.hub`: device authentication by thumbprint or by CA, telemetry;
+* :mod:`pki_lab.iot.device`: a device whose private key never leaves it, with a clock of its own;
+* :mod:`pki_lab.iot.dps`: individual enrollments, enrollment groups, registration, zero-touch issuance,
+  disenrollment (Azure reads no CRLs: you disable enrollments);
+* :mod:`pki_lab.iot.hub`: device authentication by thumbprint or by CA, telemetry, disabling identities;
+* :mod:`pki_lab.iot.broker`: the contrast, an MQTT-style broker that checks CRLs (Mosquitto's ``crlfile``);
 * :mod:`pki_lab.iot.events`: the event log and its sequence drawing;
 * :mod:`pki_lab.iot.gallery`: the chapter's gallery of failures;
 * :mod:`pki_lab.iot.zero_touch`: certificate issuance at first boot, end to end;

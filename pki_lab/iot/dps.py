@@ -9,17 +9,21 @@ What it models (offline, in process):
   an enrollment group only admits devices whose chain rolls up to a *verified* CA,
   and when the group names an intermediate, the chain up to its root must be
   registered too;
-* **registration** over the device's client certificate: the device proves it holds
-  the key, its subject CN must equal its registration ID, its chain is validated
-  (revocation included, with the CRLs published to the service), then it is assigned
-  to an IoT hub, which gets a device identity;
+* **registration** over the device's client certificate: the device checks the service's
+  TLS certificate (at its own clock), proves it holds its key, its subject CN must equal its
+  registration ID, its chain is validated (validity, profile, path to a registered CA; CRLs are
+  not consulted, as in Azure), then it is assigned to an IoT hub, which gets a device identity;
 * **zero-touch issuance**: an enrollment linked to a CA accepts a CSR with the
   registration, passes it to the CA, and returns the new certificate and a trust
   bundle (what DPS does with Azure Device Registry's certificate management).
 
 Every rejection is a :class:`~pki_lab.iot.trust.Verdict` whose reason says what to fix.
-A real DPS does not read CRLs: to shut a device out you disable its enrollment
-(:meth:`ProvisioningService.disable`), which this simulator models too.
+Like Azure DPS, the simulator reads no CRLs (:meth:`ProvisioningService.publish_crl` refuses
+with a sentence saying what to do): to shut a device out, disable its individual enrollment or
+its group (:meth:`ProvisioningService.disable`), or, for one device of a group, create a
+disabled individual enrollment for its certificate (:meth:`ProvisioningService.disallow`), as
+Microsoft's "How to disenroll a device" describes. Disenrolling does not touch the hub: a device
+already provisioned keeps connecting until its hub identity is disabled too.
 """
 
 from __future__ import annotations
@@ -33,13 +37,13 @@ from cryptography import x509
 from .. import clock
 from ..ca import CertificateAuthority
 from ..describe import thumbprint
-from ..errors import ParameterError
+from ..errors import ParameterError, WrongTypeError
 from ..hashing import digest
 from ..names import certificate_label, common_name
 from .device import IoTDevice, proves_possession
 from .events import EventLog
 from .hub import AuthMethod
-from .trust import CaStore, Code, ServerTls, Verdict, check_chain, lab_cloud_root, server_refusal
+from .trust import CaStore, Code, ServerTls, Verdict, azure_ignores_crls, check_chain, lab_cloud_root, server_refusal
 
 __all__ = ["IndividualEnrollment", "EnrollmentGroup", "Registration", "ProvisioningService"]
 
@@ -100,7 +104,6 @@ class ProvisioningService:
         self.hubs: dict[str, Any] = {}
         self.individual: dict[str, IndividualEnrollment] = {}
         self.groups: dict[str, EnrollmentGroup] = {}
-        self.crls: list[x509.CertificateRevocationList] = []
         self._challenges = 0
 
     # -- set-up (the operator's side) -----------------------------------------------------------
@@ -134,15 +137,21 @@ class ProvisioningService:
 
     def add_individual_enrollment(self, registration_id: str, *, certificate: x509.Certificate | None = None,
                                   public_key: Any = None, hub: str | None = None,
-                                  issuing_ca: CertificateAuthority | None = None) -> IndividualEnrollment:
-        """Enroll one device by its certificate or public key (or, for zero-touch, link a CA)."""
+                                  issuing_ca: CertificateAuthority | None = None,
+                                  enabled: bool = True) -> IndividualEnrollment:
+        """Enroll one device by its certificate or public key (or, for zero-touch, link a CA).
+
+        ``enabled=False`` makes a disabled enrollment: the device is refused even when an enabled
+        enrollment group would admit it (DPS looks for an individual enrollment first).
+        """
         if certificate is None and public_key is None and issuing_ca is None:
             raise ParameterError("An individual enrollment needs the device's certificate or public key "
                                  "(or an issuing CA for zero-touch issuance).")
         self._check_hub(hub)
-        enrollment = IndividualEnrollment(registration_id, certificate, public_key, hub, issuing_ca)
+        enrollment = IndividualEnrollment(registration_id, certificate, public_key, hub, issuing_ca, bool(enabled))
         self.individual[registration_id] = enrollment
-        self.log.add("Operator", self.name, f"individual enrollment {registration_id!r}")
+        self.log.add("Operator", self.name, f"individual enrollment {registration_id!r}"
+                     + ("" if enabled else " (disabled)"))
         return enrollment
 
     def add_enrollment_group(self, group_id: str, ca_name: str, *, hub: str | None = None,
@@ -163,10 +172,27 @@ class ProvisioningService:
         target.enabled = False
         self.log.add("Operator", self.name, f"disable enrollment {enrollment_id!r}")
 
+    def disallow(self, certificate: x509.Certificate, registration_id: str | None = None) -> IndividualEnrollment:
+        """Shut one device out, whatever group admits it: a disabled individual enrollment for its certificate.
+
+        This is Microsoft's way to disallow one device of an enrollment group (keep the disabled entry:
+        deleting it lets the device register through the group again). ``registration_id`` defaults to
+        the certificate's subject CN. An existing individual enrollment for that ID is disabled instead.
+        """
+        if not isinstance(certificate, x509.Certificate):
+            raise WrongTypeError(f"Disallow a device by its x509.Certificate, not {type(certificate).__name__}.")
+        reg_id = registration_id or common_name(certificate.subject)
+        if not reg_id:
+            raise ParameterError("That certificate has no subject CN; pass the device's registration_id.")
+        existing = self.individual.get(reg_id)
+        if existing is not None:
+            self.disable(reg_id)
+            return existing
+        return self.add_individual_enrollment(reg_id, certificate=certificate, enabled=False)
+
     def publish_crl(self, crl: x509.CertificateRevocationList) -> None:
-        """Give the service a CRL (newer CRLs from the same issuer replace older ones)."""
-        self.crls = [c for c in self.crls if c.issuer != crl.issuer] + [crl]
-        self.log.add("CA", self.name, f"CRL from {certificate_label(crl.issuer)!r} ({len(list(crl))} revoked)")
+        """Refused: Azure DPS does not check CRLs. The error says what works instead (disable, disallow)."""
+        raise azure_ignores_crls(self.name, "IoT Hub Device Provisioning Service (DPS)")
 
     def _check_hub(self, hub: str | None) -> None:
         if hub is not None and hub not in self.hubs:
@@ -251,12 +277,8 @@ class ProvisioningService:
                                             "in its individual enrollment; re-enroll the device with its current "
                                             "public key.")
         # The enrollment pins the device certificate, so it is its own trust anchor (RFC 5280 6.1.1 (d)): the
-        # validator checks its validity and profile. A CRL can only be checked with the issuer's key, so when
-        # the service holds a CRL from the device's issuer, the certificate is validated under the issuer the
-        # device presents, and the CRL is consulted (RFC 5280 6.3).
-        crl_held = any(crl.issuer == leaf.issuer for crl in self.crls)
-        issuers = [c for c in presented if c.subject == leaf.issuer] if crl_held else []
-        check = check_chain(leaf, (), anchors=issuers or [leaf], at=at, crls=self.crls, service=self.name)
+        # validator checks its validity and profile. Like Azure DPS, no CRL is consulted.
+        check = check_chain(leaf, (), anchors=[leaf], at=at, service=self.name, revocation="off")
         if not check.ok:
             return check.code, check.reason
         return enrollment, [leaf]
@@ -264,8 +286,8 @@ class ProvisioningService:
     def _check_group(self, leaf, presented, at):
         registered = self.cas.certificates()
         roots = [c for c in registered if c.issuer == c.subject]
-        check = check_chain(leaf, presented, pool=registered, anchors=roots, at=at, crls=self.crls,
-                            service=self.name)
+        check = check_chain(leaf, presented, pool=registered, anchors=roots, at=at, service=self.name,
+                            revocation="off")
         groups = [g for g in self.groups.values() if self.cas.get(g.ca_name).certificate in check.path]
         # An incomplete chain is worth reporting as such when it stops at the device certificate (any
         # group's CA may be above the missing intermediate) or when a group's CA is on it; otherwise the

@@ -2,7 +2,9 @@
 
 Each entry of :data:`FAILURES` builds a factory PKI (root CA, a factory issuing CA),
 a provisioning service and a hub, breaks one thing, and returns the
-:class:`~pki_lab.iot.trust.Verdict` of the service that notices. :func:`run_failure`
+:class:`~pki_lab.iot.trust.Verdict` of the service that notices (or of the device, when it
+refuses the service). Revocation by CRL is shown at a CRL-checking broker, since Azure's
+services read no CRLs. :func:`run_failure`
 is the pure function behind the chapter's try-it widget.
 """
 
@@ -16,6 +18,7 @@ from ..ca import CertificateAuthority
 from ..describe import thumbprint
 from ..errors import ParameterError
 from ..revocation.crl import build_crl
+from .broker import CrlCheckingBroker
 from .device import IoTDevice, impostor_of, manufacture
 from .dps import ProvisioningService
 from .events import EventLog
@@ -93,7 +96,32 @@ def _unverified_ca() -> Verdict:
 def _revoked_device() -> Verdict:
     world = lab_world()
     device = world.device("sensor-0042")
-    world.dps.publish_crl(build_crl(world.factory, [(device.certificate, "keyCompromise")]))
+    broker = CrlCheckingBroker("broker", log=world.log)
+    broker.trust_ca(world.root.certificate)
+    broker.publish_crl(build_crl(world.factory, [(device.certificate, "keyCompromise")]))
+    return broker.connect(device)
+
+
+def _disallowed_group_device() -> Verdict:
+    world = lab_world()
+    device = world.device("sensor-0042")
+    world.dps.disallow(device.certificate)  # a disabled individual enrollment beats the enabled group
+    return world.dps.register(device).verdict
+
+
+def _disabled_in_hub() -> Verdict:
+    world = lab_world()
+    device = world.device("sensor-0042")
+    device.apply(world.dps.register(device))
+    world.dps.disallow(device.certificate)  # disenrolled: it cannot provision again...
+    world.hub.disable_device("sensor-0042")  # ...and only this stops it connecting to the hub
+    return world.hub.connect(device)
+
+
+def _clock_reset() -> Verdict:
+    world = lab_world()
+    device = world.device("sensor-0042")
+    device.clock.reset()  # no RTC battery: the device boots at 1970-01-01T00:00:00Z
     return world.dps.register(device).verdict
 
 
@@ -146,7 +174,13 @@ FAILURES: dict[str, tuple[str, Callable[[], Verdict]]] = {
     "missing intermediate": ("the device sends its certificate without the factory CA", _missing_intermediate),
     "root not registered": ("the group names the intermediate, the root was never uploaded", _missing_root),
     "unverified CA": ("the root was uploaded but proof of possession was never done", _unverified_ca),
-    "revoked device": ("the factory CA revoked the device certificate", _revoked_device),
+    "revoked device": ("the factory CA revoked the device certificate; a CRL-checking MQTT broker reads its CRL "
+                       "(Azure IoT Hub and DPS would not)", _revoked_device),
+    "disallowed group device": ("an operator created a disabled individual enrollment for one device of the group",
+                                _disallowed_group_device),
+    "disabled in the hub": ("the device was provisioned, then disabled in the hub's identity registry",
+                            _disabled_in_hub),
+    "clock reset to 1970": ("the device lost its time and booted at 1970-01-01", _clock_reset),
     "expired device certificate": ("the device certificate lived 365 days; it is day 400", _expired_device),
     "unknown manufacturer": ("a device from another company's CA", _no_enrollment),
     "disabled enrollment": ("an operator disabled the device's individual enrollment", _disabled_enrollment),

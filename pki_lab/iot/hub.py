@@ -12,7 +12,13 @@ A device identity in the hub says how the device authenticates:
 
 In both cases the device must prove it holds the key (the TLS handshake's
 CertificateVerify), and only authenticated devices may send telemetry. The hub also
-has its own TLS server chain, which devices check against their trust bundle.
+has its own TLS server chain, which devices check against their trust bundle, at their
+own clock.
+
+Like Azure IoT Hub, the hub does not check CRLs ("IoT Hub doesn't check certificate
+revocation lists from the certificate authority when authenticating devices", Microsoft's
+X.509 page): :meth:`IoTHub.publish_crl` refuses with a sentence, and a compromised device
+is shut out by disabling (or deleting) its identity, :meth:`IoTHub.disable_device`.
 """
 
 from __future__ import annotations
@@ -32,7 +38,17 @@ from ..hashing import digest
 from ..names import certificate_label, common_name
 from .device import IoTDevice, proves_possession
 from .events import EventLog
-from .trust import CaStore, ChainCheck, Code, ServerTls, Verdict, check_chain, lab_cloud_root, server_refusal
+from .trust import (
+    CaStore,
+    ChainCheck,
+    Code,
+    ServerTls,
+    Verdict,
+    azure_ignores_crls,
+    check_chain,
+    lab_cloud_root,
+    server_refusal,
+)
 
 __all__ = ["AuthMethod", "DeviceIdentity", "IoTHub"]
 
@@ -70,7 +86,6 @@ class IoTHub:
         self.devices: dict[str, DeviceIdentity] = {}
         self.sessions: set[str] = set()
         self.telemetry: list[tuple[str, str]] = []
-        self.crls: list[x509.CertificateRevocationList] = []
         self._challenges = 0
         self._set_server_root(server_root or lab_cloud_root())
 
@@ -126,10 +141,35 @@ class IoTHub:
         self.log.add(by, self.name, f"create identity {device_id!r} ({auth})")
         return identity
 
+    def _identity(self, device_id: str) -> DeviceIdentity:
+        try:
+            return self.devices[device_id]
+        except KeyError:
+            known = ", ".join(repr(d) for d in self.devices) or "none yet"
+            raise ParameterError(f"{self.name} has no device identity {device_id!r} (registered: {known}); "
+                                 "check the device ID.") from None
+
     def disable_device(self, device_id: str) -> None:
-        self.devices[device_id].enabled = False
+        """Keep the identity but refuse the device from now on (it is disconnected); Azure's "disable"."""
+        self._identity(device_id).enabled = False
         self.sessions.discard(device_id)
         self.log.add("Operator", self.name, f"disable {device_id!r}")
+
+    def enable_device(self, device_id: str) -> None:
+        """Undo :meth:`disable_device`."""
+        self._identity(device_id).enabled = True
+        self.log.add("Operator", self.name, f"enable {device_id!r}")
+
+    def delete_device(self, device_id: str) -> None:
+        """Remove the identity (and disconnect the device); a provisioning service may create it again."""
+        self._identity(device_id)
+        del self.devices[device_id]
+        self.sessions.discard(device_id)
+        self.log.add("Operator", self.name, f"delete {device_id!r}")
+
+    def publish_crl(self, crl: x509.CertificateRevocationList) -> None:
+        """Refused: Azure IoT Hub does not check CRLs. The error says what works instead (disable the device)."""
+        raise azure_ignores_crls(self.name, "IoT Hub")
 
     # -- devices connect --------------------------------------------------------------------------
 
@@ -173,7 +213,7 @@ class IoTHub:
                     f"the certificate's SHA-256 thumbprint {presented_print[:16]}... matches neither the primary nor "
                     "the secondary thumbprint registered for this device; after a certificate renewal, put the new "
                     "thumbprint in the secondary slot first."))
-            check = check_chain(leaf, (), anchors=[leaf], at=at, service=self.name)
+            check = check_chain(leaf, (), anchors=[leaf], at=at, service=self.name, revocation="off")
         else:
             if common_name(leaf.subject) != device_id:
                 return reject(Code.CN_MISMATCH,
@@ -196,7 +236,7 @@ class IoTHub:
         """
         verified = self.cas.certificates(verified_only=True)
         check = check_chain(leaf, presented, pool=self.cas.certificates(), anchors=verified, at=at,
-                            crls=self.crls, service=self.name)
+                            service=self.name, revocation="off")  # Azure IoT Hub reads no CRLs
         if check.ok or check.code not in (Code.UNTRUSTED_ROOT, Code.MISSING_ROOT):
             return check
         unverified = [r.name for r in self.cas.records.values() if not r.verified]

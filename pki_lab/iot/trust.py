@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature
 
 from .. import clock
 from ..ca import CertificateAuthority
-from ..errors import ParameterError, WrongTypeError
+from ..errors import ParameterError, PolicyError, WrongTypeError
 from ..hashing import sha256_hex
 from ..loading import to_der
 from ..names import certificate_label, common_name
@@ -337,6 +337,7 @@ def check_chain(
     crls: Iterable[x509.CertificateRevocationList] = (),
     service: str = "the service",
     server_name: str | None = None,
+    revocation: str = "hard-fail",
 ) -> ChainCheck:
     """Validate a device's chain with :func:`pki_lab.validation.validate_chain` and word its verdict.
 
@@ -350,6 +351,8 @@ def check_chain(
             freshness and scope before its list is believed).
         service: the service's name, for the reasons.
         server_name: check a TLS server's chain for this DNS name instead (a device checking its hub).
+        revocation: the validator's revocation mode: ``"hard-fail"`` (a CRL that cannot be used refuses the
+            device) or ``"off"`` (CRLs are not consulted: Azure IoT Hub and DPS).
     """
     if not isinstance(leaf, x509.Certificate):
         raise WrongTypeError(f"The device must present an x509.Certificate, not {type(leaf).__name__}.")
@@ -360,7 +363,7 @@ def check_chain(
         code, reason = _stuck(path, (), service)
         return ChainCheck(False, code, reason, path)
     report = validate_chain(leaf, [*presented, *pool], trust=anchors, at=at, name=server_name,
-                            usage="server" if server_name else "client", crls=crls, revocation="hard-fail")
+                            usage="server" if server_name else "client", crls=crls, revocation=revocation)
     if report.ok:
         chain = " -> ".join(certificate_label(c) for c in report.path)
         return ChainCheck(True, Code.OK, f"chain {chain} is valid.", report.path, report)
@@ -436,3 +439,22 @@ def server_refusal(trust_bundle: Sequence[x509.Certificate], server: ChainCheck,
                 f"({bundle}); update the trust bundle (a firmware update, or DPS can deliver one) before the "
                 f"{kind} moves.")
     return f"the device does not trust the {kind}'s TLS certificate: {server.reason}"
+
+
+# -- what Azure does instead of reading CRLs -------------------------------------------------------
+
+#: Where Microsoft says so (checked 2026-12-01).
+AZURE_NO_CRL_SOURCE = "https://learn.microsoft.com/azure/iot-hub/authenticate-authorize-x509#revoke-a-device-certificate"
+
+
+def azure_ignores_crls(service: str, kind: str) -> PolicyError:
+    """The error for a CRL given to a simulated Azure service (``kind``: "IoT Hub" or "DPS"), saying what works."""
+    return PolicyError(
+        f"{service} is modelled on Azure {kind}, which does not check certificate revocation lists (Microsoft: "
+        "'IoT Hub doesn't check certificate revocation lists from the certificate authority'; DPS has no CRL "
+        "setting either), so this CRL would change nothing: the device would still get in. Revoke as Azure "
+        "allows: dps.disable('<enrollment id>'), or dps.disallow(device_certificate) for one device of an "
+        "enrollment group (a disabled individual enrollment), and hub.disable_device('<device id>'), since a "
+        "provisioned device connects to the hub directly. To see a CRL refuse a device, use "
+        "pki_lab.iot.broker.CrlCheckingBroker."
+    )

@@ -19,7 +19,7 @@ __all__ = ["failure_explorer", "design_explorer"]
 
 
 def failure_explorer(initial: str = "CN mismatch") -> TryIt:
-    """A dropdown of the gallery's failures; the card below shows the service's verdict and its reason."""
+    """A dropdown of the gallery's failures; the card shows who refuses (DPS, the hub, a broker, the device) and why."""
     import ipywidgets as w
 
     pick = w.Dropdown(options=list(FAILURES), value=initial, description="failure",
@@ -34,7 +34,7 @@ def failure_explorer(initial: str = "CN mismatch") -> TryIt:
 
     pick.observe(update, names="value")
     update()
-    return TryIt(w.VBox([pick, card]), "pick a failure and see the provisioning service's verdict",
+    return TryIt(w.VBox([pick, card]), "pick a failure and see the verdict of whoever notices it",
                  pick=pick, card=card)
 
 
