@@ -83,6 +83,22 @@ class State(StrEnum):
 
 
 _SYMBOLS = {State.PASSED: "✅", State.TRIED: "❌", State.NOT_TRIED: "·"}
+# The HTML table also spells each state in colour: a browser without an emoji font shows the icons as empty boxes.
+_LABELS = {State.PASSED: ("passes", "#1a7f37"), State.TRIED: ("not yet", "#cf222e"),
+           State.NOT_TRIED: ("to do", "#57606a")}
+
+
+def _legend_html() -> str:
+    meaning = {State.PASSED: "an answer was correct", State.TRIED: "tried, not yet passing",
+               State.NOT_TRIED: "not tried"}
+    return " &nbsp; ".join(f"{_SYMBOLS[s]}&nbsp;<b style='color:{_LABELS[s][1]}'>{_LABELS[s][0]}</b>: {meaning[s]}"
+                           for s in State)
+
+
+def _mark_html(ex_id: str, state: State) -> str:
+    word, colour = _LABELS[state]
+    return (f"<span style='white-space:nowrap'>{_SYMBOLS[state]}&nbsp;{html.escape(ex_id)}&nbsp;"
+            f"<b style='color:{colour}'>{word}</b></span>")
 
 
 def state_of(entry: Mapping[str, Any] | None) -> State:
@@ -301,14 +317,14 @@ class ProgressReport:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(c.chapter)}</td><td>{c.passed} of {len(c.exercises)}</td><td>"
-            + " ".join(f"{_SYMBOLS[state]}&nbsp;{html.escape(ex_id)}" for ex_id, state in c.exercises)
+            + " &nbsp; ".join(_mark_html(ex_id, state) for ex_id, state in c.exercises)
             + "</td></tr>"
             for c in self.chapters
         )
         return (f"<p><b>Your progress: {self.passed} of {self.total} exercises pass.</b> "
                 f"{html.escape(self._where())}</p>"
                 f"<table><tr><th>chapter</th><th>passed</th><th>exercises</th></tr>{rows}</table>"
-                "<p>✅ passes &nbsp; ❌ tried, not yet passing &nbsp; · not tried</p>")
+                f"<p>{_legend_html()}</p>")
 
 
 def report(catalogue: Mapping[str, Sequence[str]]) -> ProgressReport:

@@ -45,10 +45,10 @@ from typing import Any
 
 from .. import progress
 from ..errors import ParameterError, PolicyError
-from .answers import Refused, TooLarge, plain_answer, plain_value, type_phrase
+from .answers import Refused, TooLarge, plain_answer, plain_value, type_nudge, type_phrase
 
 __all__ = ["Exercise", "CheckResult", "Outcome", "Solution", "get", "chapter", "chapters", "register",
-           "normalize_hex", "show_progress", "solutions_hidden", "hidden_sentence"]
+           "normalize_hex", "plural", "show_progress", "solutions_hidden", "hidden_sentence"]
 
 
 class Outcome(StrEnum):
@@ -63,6 +63,20 @@ class Outcome(StrEnum):
 _ICONS = {Outcome.CORRECT: "✅", Outcome.INCORRECT: "❌", Outcome.NOT_ATTEMPTED: "✏️", Outcome.CANNOT_CHECK: "⚠️"}
 _COLOURS = {Outcome.CORRECT: "#1a7f37", Outcome.INCORRECT: "#cf222e", Outcome.NOT_ATTEMPTED: "#57606a",
             Outcome.CANNOT_CHECK: "#9a6700"}
+# A text label beside each icon, in the HTML form: a browser without an emoji font shows the icon as an empty box.
+_LABELS = {Outcome.CORRECT: "CORRECT", Outcome.INCORRECT: "NOT YET", Outcome.NOT_ATTEMPTED: "TO DO",
+           Outcome.CANNOT_CHECK: "CANNOT CHECK"}
+
+
+def label_html(text: str, colour: str) -> str:
+    """A bold white-on-colour label (the colours pass WCAG AA contrast against white text)."""
+    return (f"<span style='background:{colour};color:#ffffff;font-weight:bold;padding:0 0.4em;"
+            f"border-radius:3px;font-size:0.85em;white-space:nowrap'>{html.escape(text)}</span>")
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``plural(1, "name")`` -> ``"1 name"``, ``plural(2, "name")`` -> ``"2 names"``; ``words`` for another plural."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 _REGISTRY: dict[str, Exercise] = {}
 
@@ -90,10 +104,11 @@ class CheckResult:
         return f"{_ICONS[self.status]} Exercise {self.exercise_id}: {self.status}. {self.message}"
 
     def _repr_html_(self) -> str:
+        colour = _COLOURS[self.status]
         return (
-            f"<div style='border-left:4px solid {_COLOURS[self.status]};padding:4px 8px'>"
-            f"{_ICONS[self.status]} <b>Exercise {html.escape(self.exercise_id)}: {self.status}.</b> "
-            f"{html.escape(self.message)}</div>"
+            f"<div style='border-left:4px solid {colour};padding:4px 8px'>"
+            f"<span aria-hidden='true'>{_ICONS[self.status]}</span> {label_html(_LABELS[self.status], colour)} "
+            f"<b>Exercise {html.escape(self.exercise_id)}: {self.status}.</b> {html.escape(self.message)}</div>"
         )
 
 
@@ -209,14 +224,23 @@ class Exercise:
         return result
 
     def _check(self, answer: Any) -> CheckResult:
-        if answer is ... or answer is None:
+        if answer is ...:
             return CheckResult(self.id, Outcome.NOT_ATTEMPTED,
                                "Replace ... with your answer and run the cell again.")
+        if answer is None and not (self.accepts and type(None) in self.accepts):
+            return CheckResult(self.id, Outcome.CANNOT_CHECK,
+                               "Your answer is None: did a function forget to return a value? This exercise "
+                               f"expects {type_phrase(self.accepts)}.")
         try:
             plain = plain_answer(answer, self.accepts)
         except Refused as refused:
+            nudge = None
+            try:
+                nudge = type_nudge(answer, self.accepts)
+            except Exception:  # noqa: BLE001 - a hostile object read for a nudge gets the plain refusal
+                pass
             return CheckResult(self.id, Outcome.CANNOT_CHECK,
-                               f"{refused}; this exercise expects {type_phrase(self.accepts)}.")
+                               nudge or f"{refused}; this exercise expects {type_phrase(self.accepts)}.")
         except TooLarge as too_large:
             return CheckResult(self.id, Outcome.INCORRECT, str(too_large))
         except Exception:  # noqa: BLE001 - whatever a hostile object raises while being read, the check answers
@@ -243,12 +267,18 @@ class Exercise:
         return CheckResult(self.id, Outcome.INCORRECT, message or "Not yet; try hint().")
 
     def hint(self) -> str:
-        """The next hint (each call gives one more, then repeats the last)."""
+        """The next hint: each call gives one more; the last says so, and a call after it says there are no more."""
+        then = "." if solutions_hidden() else ". solution() shows a worked answer."
         if not self.hints:
-            return "This exercise has no hints."
-        index = min(self._hints_given, len(self.hints) - 1)
-        self._hints_given = min(self._hints_given + 1, len(self.hints))
-        return _HintText(f"Hint {index + 1} of {len(self.hints)}: {self.hints[index]}")
+            return _HintText("This exercise has no hints" + then)
+        total = len(self.hints)
+        if self._hints_given >= total:
+            gone = "that was the only one" if total == 1 else f"that was the last of {total}"
+            return _HintText(f"No more hints: {gone}{then}")
+        index = self._hints_given
+        self._hints_given += 1
+        last = " (the last one)" if index == total - 1 else ""
+        return _HintText(f"Hint {index + 1} of {total}{last}: {self.hints[index]}")
 
     def solution(self) -> Solution | Hidden:
         """The worked solution, unless solutions are hidden for an assessed session."""

@@ -26,8 +26,8 @@ import enum
 import math
 from typing import Any
 
-__all__ = ["MAX_BITS", "MAX_DEPTH", "MAX_ITEMS", "MAX_LENGTH", "Refused", "TooLarge", "plain_answer",
-           "plain_value", "type_phrase"]
+__all__ = ["MAX_BITS", "MAX_DEPTH", "MAX_ITEMS", "MAX_LENGTH", "NotWhole", "Refused", "TooLarge", "article",
+           "plain_answer", "plain_value", "type_nudge", "type_phrase"]
 
 #: No number in the lab is longer than an 8192-bit RSA modulus.
 MAX_BITS = 8192
@@ -50,15 +50,45 @@ class TooLarge(Exception):
     """The answer is a value of the right type that cannot be the answer (too long, NaN, infinite)."""
 
 
+class NotWhole(TooLarge):
+    """A float that is not a whole number, where the answer is an int."""
+
+
+# Words that start with a vowel letter but a consonant sound ("a unique", "a one"), and the reverse ("an hour").
+_CONSONANT_SOUNDS = ("uni", "use", "usu", "uti", "eu", "one", "once")
+_VOWEL_SOUNDS = ("hour", "honest", "honour", "heir")
+# Initials read letter by letter whose name starts with a vowel sound: "an RSA key", "an SCT", "an X509Name".
+_VOWEL_INITIALS = frozenset("AEFHILMNORSX")
+# How a type is named in a sentence, where its bare name reads badly ("a bytes").
+_NOUNS = {"bytes": "a bytes object", "bytearray": "a bytearray", "NoneType": "None", "ellipsis": "... (Ellipsis)",
+          "builtin_function_or_method": "a built-in function"}
+
+
+def article(word: str) -> str:
+    """``word`` with "a" or "an", chosen by its sound: "an int", "a str", "an RSAPublicKey", "a unique name"."""
+    if not word:
+        return word
+    if len(word) > 1 and word[:2].isupper():  # initials, read letter by letter
+        return f"an {word}" if word[0] in _VOWEL_INITIALS else f"a {word}"
+    low = word.casefold()
+    if low.startswith(_VOWEL_SOUNDS):
+        return f"an {word}"
+    if low[0] in "aeiou" and not low.startswith(_CONSONANT_SOUNDS):
+        return f"an {word}"
+    return f"a {word}"
+
+
 def _article(name: str) -> str:
-    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
+    """A type's name for a sentence: "an int", "a bytes object", "a built-in function"."""
+    return _NOUNS.get(name) or article(name)
 
 
 def type_phrase(types: tuple[type, ...] | None) -> str:
-    """``(int, float)`` -> ``"an int or a float"``: what an exercise expects, for a sentence."""
+    """``(int, float)`` -> ``"an int or a float"``; ``(list, tuple, set)`` -> ``"a list, a tuple or a set"``."""
     if not types:
         return "a plain value (a number, a string, bytes, a list, a tuple, a set or a dict)"
-    return " or ".join(_article(t.__name__) for t in types)
+    names = [_article(_name_of(t)) for t in types]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _name_of(kind: type) -> str:
@@ -220,9 +250,15 @@ def plain_answer(answer: Any, accepts: tuple[type, ...] | None) -> Any:
         Refused: the type is not accepted (a ``bool`` where a number is expected, an object of another type, a
             subclass of a lab type), or something inside the answer is not a plain value; ``str()`` is the start
             of a sentence, which the caller ends with what the exercise expects.
-        TooLarge: a value of the right type that cannot be the answer (its ``str()`` is a whole sentence).
+        TooLarge: a value of the right type that cannot be the answer (its ``str()`` is a whole sentence); a
+            :class:`NotWhole` float where the answer is an int.
+
+    Where the answer is an int (``int`` accepted, ``float`` not), a float that is a whole number (``128.0``) is
+    taken as that int, as an exercise accepting floats would take it.
     """
     kind = type(answer)
+    if accepts is not None and _wants_whole_number(accepts) and float in kind.__mro__:
+        return _whole(answer)
     if accepts is not None:
         if kind is bool and bool not in accepts:
             numeric = any(t in (int, float) for t in accepts)
@@ -235,3 +271,54 @@ def plain_answer(answer: Any, accepts: tuple[type, ...] | None) -> Any:
                               f"{_article(_name_of(next(t for t in accepts if issubclass(kind, t))))}")
             return _Copier().copy(answer, 0, True)
     return _Copier().copy(answer, 0, False)
+
+
+def _wants_whole_number(accepts: tuple[type, ...]) -> bool:
+    return int in accepts and float not in accepts
+
+
+_EXACT_FLOAT = 2**53  # above this a float cannot tell neighbouring whole numbers apart
+
+
+def _whole(answer: float) -> int:
+    """An integral float as the int it holds (read with ``float.__float__``, so a subclass cannot lie)."""
+    value = _float(answer)
+    if not value.is_integer():
+        raise NotWhole(f"{value!r} is not a whole number, and this exercise's answer is one; try hint().")
+    if abs(value) > _EXACT_FLOAT:
+        raise NotWhole(f"{value!r} is too large for a float to hold its whole number exactly; give the answer as "
+                       "an int.")
+    return int(value)
+
+
+_NUMBER_SHOWN_BELOW = 10**15  # a number this small is shown back in a sentence; a larger one is only named
+
+
+def type_nudge(answer: Any, accepts: tuple[type, ...] | None) -> str | None:
+    """A sentence for an answer of the wrong kind that is close to a right one, or None.
+
+    Text that holds a number where a number is expected ("Your answer is the text '128'; give it as a number,
+    without quotes."), and a number where text is expected. The answer is read with the base types' own methods
+    (it may be a hostile object), and only short values are shown back.
+    """
+    if not accepts:
+        return None
+    kind = type(answer)
+    wants_number = any(t in (int, float) for t in accepts)
+    if str in kind.__mro__ and wants_number and str not in accepts:
+        text = str.__str__(answer)
+        if len(text) <= 40 and _is_number(text):
+            return f"Your answer is the text {text!r}; give it as a number, without quotes."
+        return None
+    if kind is not bool and (int in kind.__mro__ or float in kind.__mro__) and str in accepts and not wants_number:
+        value = int.__int__(answer) if int in kind.__mro__ else float.__float__(answer)
+        shown = f"the number {value!r}" if math.isfinite(value) and abs(value) < _NUMBER_SHOWN_BELOW else "a number"
+        return f"Your answer is {shown}; this exercise expects {type_phrase(accepts)} (text, in quotes)."
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
