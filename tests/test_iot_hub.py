@@ -5,7 +5,7 @@ import pytest
 from pki_lab import clock
 from pki_lab.ca import CertificateAuthority
 from pki_lab.describe import thumbprint
-from pki_lab.errors import ParameterError
+from pki_lab.errors import ParameterError, PolicyError
 from pki_lab.iot.device import IoTDevice, impostor_of
 from pki_lab.iot.gallery import lab_world
 from pki_lab.iot.hub import IoTHub
@@ -109,3 +109,17 @@ def test_register_device_refuses_nonsense():
         hub.register_device("d", auth="password")
     with pytest.raises(ParameterError, match="at least one thumbprint"):
         hub.register_device("d", auth="thumbprint")
+
+
+def test_a_sha1_thumbprint_is_refused_with_the_reason_and_the_sha256_one_works():
+    device, hub = _self_signed()
+    sha1 = thumbprint(device.certificate, algorithm="sha1", sep=":")
+    with pytest.raises(PolicyError) as refused:
+        hub.register_device("cam-1", auth="thumbprint", thumbprints=[sha1])
+    message = str(refused.value)
+    assert message.startswith(f"{sha1.replace(':', '')[:16]}... has 40 hex digits: a SHA-1 thumbprint")
+    assert "SHA-1 is collision-broken" in message and "register the SHA-256 thumbprint (64 hex digits)" in message
+    with pytest.raises(ParameterError, match="A thumbprint must be 64 hex digits"):
+        hub.register_device("cam-1", auth="thumbprint", thumbprints=["not hex"])
+    hub.register_device("cam-1", auth="thumbprint", thumbprints=[thumbprint(device.certificate).lower()])
+    assert hub.connect(device).ok

@@ -33,7 +33,7 @@ from cryptography import x509
 from .. import clock
 from ..ca import CertificateAuthority
 from ..describe import thumbprint
-from ..errors import ParameterError
+from ..errors import ParameterError, PolicyError
 from ..hashing import digest
 from ..names import certificate_label, common_name
 from .device import IoTDevice, proves_possession
@@ -68,6 +68,23 @@ class DeviceIdentity:
     auth: AuthMethod
     thumbprints: tuple[str, ...] = ()
     enabled: bool = True
+
+
+def _sha256_thumbprint(value: object) -> str:
+    """A thumbprint as the hub stores it: 64 uppercase hex digits (SHA-256); a SHA-1 one is refused on principle."""
+    text = str(value).replace(":", "").replace(" ", "").upper()
+    if len(text) == 40 and all(c in "0123456789ABCDEF" for c in text):
+        raise PolicyError(
+            f"{text[:16]}... has 40 hex digits: a SHA-1 thumbprint (what `openssl x509 -fingerprint` prints by "
+            "default). A thumbprint is only an identifier of one certificate, and SHA-1 is collision-broken, so "
+            "two certificates can be made to share one. Azure IoT Hub still takes SHA-1 thumbprints; the lab does "
+            "not: register the SHA-256 thumbprint (64 hex digits), pki_lab.thumbprint(cert) or `openssl x509 "
+            "-fingerprint -sha256`."
+        )
+    if len(text) != 64 or any(c not in "0123456789ABCDEF" for c in text):
+        raise ParameterError(f"A thumbprint must be 64 hex digits (SHA-256 of the certificate's DER bytes), not "
+                             f"{value!r}; compute it with pki_lab.thumbprint(cert).")
+    return text
 
 
 class IoTHub:
@@ -132,7 +149,7 @@ class IoTHub:
         if auth not in tuple(AuthMethod):
             raise ParameterError(f"`auth` must be 'thumbprint' or 'ca', not {auth!r}.")
         auth = AuthMethod(auth)
-        prints = tuple(str(t).replace(":", "").upper() for t in thumbprints)
+        prints = tuple(_sha256_thumbprint(t) for t in thumbprints)
         if auth == AuthMethod.THUMBPRINT and not prints:
             raise ParameterError("Thumbprint authentication needs at least one thumbprint (primary, and "
                                  "optionally secondary); compute it with pki_lab.thumbprint(cert).")
