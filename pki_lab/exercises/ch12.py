@@ -1,164 +1,185 @@
-"""Milestones of chapter 12, the capstone: each step of the learner's own build, checked."""
+"""Milestones of chapter 12, the capstone: each step of the learner's own design, checked against the rules.
+
+Every check calls the same pure milestone functions as the design report
+(:mod:`pki_lab.iot.capstone`, :mod:`pki_lab.iot.capstone_report`); a wrong answer gets the first failing
+finding's sentence. The worked solutions build a design of their own (Fabrikam Sense), never the chapter's
+worked example, and each solution uses only what the solutions before it defined.
+"""
 
 from __future__ import annotations
 
 import functools
 
-from ..iot.capstone import ProductPKI, check_design, design_pki
-from ..iot.trust import Verdict
+from ..iot.capstone import WORKED_EXAMPLE, CapstoneProfile, Finding, milestone_design
+from ..iot.capstone_line import ProductLine
+from ..iot.capstone_plan import RenewalPlan
+from ..iot.capstone_report import (
+    OFFLINE_DAYS,
+    milestone_block,
+    milestone_bundle,
+    milestone_line,
+    milestone_offline,
+    milestone_plan,
+)
 from . import Exercise, register
 
-SETUP = """
-from pki_lab.iot.capstone import check_design, connect_services, design_pki, fleet_status
-from pki_lab.iot.dps import ProvisioningService
-from pki_lab.iot.hub import IoTHub
-"""
 
-SETUP_BUILT = SETUP + """
-mine = design_pki("Fabrikam Sense", ("Porto", "Brno", "Pune"))
-my_dps = ProvisioningService("My DPS")
-my_hub = IoTHub("fabrikam-hub", log=my_dps.log)
-connect_services(mine, my_dps, my_hub)
-my_fleet = [mine.make_device(f) for f in ("Porto", "Brno", "Pune") for _ in range(2)]
-"""
+def _passes(findings: list[Finding]) -> bool:
+    return all(f.ok for f in findings)
 
 
-def _design_compare(answer: ProductPKI, expected) -> bool:
-    return not check_design(answer) and len(answer.issuing) >= 2
-
-
-def _design_coach(answer: ProductPKI, expected) -> str:
-    problems = check_design(answer)
-    if problems:
-        return problems[0]
-    return "The design is sound, but a product line here needs at least two factories."
-
-
-@functools.cache
-def _bad_design() -> ProductPKI:
-    return design_pki("Fabrikam Sense", ("Porto",), device_days=4000)
+def _first_failure(findings: list[Finding]) -> str:
+    bad = next((f for f in findings if not f.ok), None)
+    return "Not yet; try hint()." if bad is None else f"Not yet: {bad.rule}: {bad.sentence}"
 
 
 register(Exercise(
     id="12.1",
-    prompt="Milestone 1, design: build the PKI of your own product line (a name of your choice, at least two "
-           "factories, a device lifetime shorter than the issuing CAs') with design_pki. Answer with it.",
-    expected=lambda: "a design with no problems and two or more factories",
-    compare=_design_compare,
-    accepts=(ProductPKI,),
+    prompt="Milestone 1, your design: build a CapstoneProfile for a product line of your own with design(...): "
+           "lifetimes, key types, factories, an ID scheme and a why for each of lifetimes, keys and names. It must "
+           "pass every rule, and it must not be the worked example.",
+    expected=lambda: "a profile of your own that passes every design rule",
+    compare=lambda answer, _: _passes(milestone_design(answer)),
+    accepts=(CapstoneProfile,),
     hints=(
-        "design_pki(product, factories, device_days=...) builds root and issuing CAs; check_design(pki) lists "
-        "problems.",
-        'design_pki("Fabrikam Sense", ("Porto", "Brno", "Pune")) is a sound start.',
+        "check_profile(your_profile) lists every rule with PASS or FAIL; fix the first FAIL.",
+        "Each lifetime must be shorter than its issuer's, leave the issuing CA a year of issuing, and the root "
+        "must cover 3652 days plus one device certificate (or set root_roll=True).",
     ),
-    solution_code='design_pki("Fabrikam Sense", ("Porto", "Brno", "Pune"))',
-    explanation="An offline root signs one issuing CA per factory (pathLenConstraint 0); each factory has its own "
-                "key, so one can be cut off alone, and no certificate outlives its issuer.",
-    coach=_design_coach,
-    setup_code=SETUP,
-    wrong_example=_bad_design(),
+    solution_code=(
+        'mine = design("Fabrikam Sense", ("Porto", "Brno"), root_days=6000, issuing_days=1460, device_days=730,\n'
+        '              why={"lifetimes": "a 16-year root covers ten years of devices and their last certificate",\n'
+        '                   "keys": "ECDSA P-256 is what the sensor secure element makes quickly",\n'
+        '                   "names": "product, factory and serial keep every registration ID unique"})\n'
+        "mine"),
+    explanation="Lifetimes shrink down the chain with room to roll each issuer, the keys are ones IoT Hub speaks, "
+                "the ID scheme is unique per device and is the CN DPS needs, and each choice says why.",
+    coach=lambda answer, _: _first_failure(milestone_design(answer)),
+    wrong_example=WORKED_EXAMPLE,
 ))
 
 
-def _factories(status: dict) -> set[str]:
-    return {key.rsplit("-", 2)[-2] for key in status if key.count("-") >= 2}
-
-
-def _fleet_compare(answer: dict, expected) -> bool:
-    return len(answer) >= 6 and all(v == "ok" for v in answer.values()) and len(_factories(answer)) >= 2
-
-
-def _fleet_coach(answer: dict, expected) -> str:
-    bad = {k: v for k, v in answer.items() if v != "ok"}
-    if bad:
-        device, code = next(iter(bad.items()))
-        return f"{len(bad)} device(s) were rejected, e.g. {device} ({code}); read that verdict's reason."
-    return "Provision at least six devices, from at least two factories."
+@functools.cache
+def _example_line() -> ProductLine:
+    return ProductLine(WORKED_EXAMPLE)
 
 
 register(Exercise(
     id="12.2",
-    prompt="Milestone 2, fleet: connect your PKI to a provisioning service and a hub, make at least six devices in "
-           "at least two factories, and answer with fleet_status(your_dps, your_fleet).",
-    expected=lambda: "six or more devices from two or more factories, all accepted",
-    compare=_fleet_compare,
-    accepts=(dict,),
+    prompt="Milestone 2, issue through the roles: build ProductLine(your profile) and enroll at least one device "
+           "per factory (by hand with enroll_by_hand and adopt, or with line.enroll), so that DPS and the hub admit "
+           "each one. Answer with your line.",
+    expected=lambda: "your line, with devices from every factory, all issued by the roles and admitted",
+    compare=lambda answer, _: _passes(milestone_line(answer)),
+    accepts=(ProductLine,),
     hints=(
-        "connect_services(pki, dps, hub) uploads the root, proves possession and creates the enrollment group.",
-        "fleet = [mine.make_device(f) for f in factories for _ in range(2)]; then fleet_status(my_dps, fleet).",
+        "my_line = ProductLine(mine); then my_line.enroll(factory) for each factory in mine.factories.",
+        "A device made by hand needs the line's next ID: IoTDevice(my_line.next_id('Porto')), then "
+        "enroll_by_hand(device, my_line.factory('Porto')), my_line.adopt(device, 'Porto') and "
+        "my_line.provision(device).",
     ),
-    solution_code="fleet_status(my_dps, my_fleet)",
-    explanation="One enrollment group on the root admits every device of every factory: nothing is uploaded per "
-                "device, and the hub learns each device at registration.",
-    coach=_fleet_coach,
-    setup_code=SETUP_BUILT,
-    wrong_example={"fabrikam-sense-por-0001": "no-enrollment"},
+    solution_code=("my_line = ProductLine(mine)\n"
+                   "my_fleet = [my_line.enroll(factory) for factory in mine.factories for _ in range(2)]\n"
+                   "my_line"),
+    explanation="Each device made its key and CSR inside; the factory's agent carried the CSR to the issuing service, "
+                "whose policy (the ID pattern, the key type) approved it; the device installed the certificate and "
+                "registered with DPS, which admitted it through the enrollment group on the root.",
+    coach=lambda answer, _: _first_failure(milestone_line(answer)),
+    wrong_example=_example_line(),
 ))
-
-
-def _rotation_compare(answer: Verdict, expected) -> bool:
-    return answer.ok and any(" G2" in name for name in answer.path)
-
-
-@functools.cache
-def _before_rotation() -> Verdict:
-    ns: dict = {}
-    exec(SETUP_BUILT, ns)
-    return ns["my_dps"].register(ns["my_fleet"][0]).verdict
 
 
 register(Exercise(
     id="12.3",
-    prompt="Milestone 3, rotation: replace one factory's issuing CA (pki.rotate), make a new device there, register "
-           "it, and answer with its verdict. (Check too that an older device still registers.)",
-    expected=lambda: "an accepted verdict whose path goes through the new issuing CA",
-    compare=_rotation_compare,
-    accepts=(Verdict,),
+    prompt="Milestone 3, renewal over ten years: write a RenewalPlan for your profile (when devices renew, how often "
+           "each factory's issuing CA rolls, and the root if it must) so that simulate_life(plan) leaves no device "
+           "without a valid chain and no certificate outliving its issuer. Answer with the plan.",
+    expected=lambda: "a plan for your profile that simulate_life passes",
+    compare=lambda answer, _: _passes(milestone_plan(answer)),
+    accepts=(RenewalPlan,),
     hints=(
-        "mine.rotate('Porto') returns the new issuing CA, named '... G2'.",
-        "new = mine.make_device('Porto'); my_dps.register(new).verdict",
+        "A new issuing CA must come while the old one still has more than a device certificate's lifetime left: "
+        "roll_issuing_every <= issuing_days - device_days.",
+        "renew_at=2/3 renews with a third of the lifetime left; run simulate_life(plan) and read its first FAIL.",
     ),
-    solution_code="mine.rotate('Porto')\nnew = mine.make_device('Porto')\nmy_dps.register(new).verdict",
-    explanation="The enrollment group trusts the root, so a new issuing CA needs no change in the cloud: devices from "
-                "the old and the new CA both chain to the same root.",
-    coach=lambda a, e: ("Accepted, but its chain does not go through a rotated ('G2') CA: make the device after "
-                        "rotating.") if a.ok else "That verdict is a rejection; read its reason.",
-    setup_code=SETUP_BUILT,
-    wrong_example=_before_rotation(),
+    solution_code=('my_plan = RenewalPlan(mine, renew_at=0.5, roll_issuing_every=700,\n'
+                   '                      why="renew halfway, so a device has a year to come back online")\n'
+                   "my_plan"),
+    explanation="Rolling each issuing CA 700 days into its 1460 leaves 760 days, more than a 730-day device "
+                "certificate, so none outlives its issuer; renewing halfway keeps every device valid all ten years.",
+    coach=lambda answer, _: _first_failure(milestone_plan(answer)),
+    wrong_example=RenewalPlan(WORKED_EXAMPLE, renew_at=0.9, roll_issuing_every=1500),
 ))
-
-
-def _revoked_compare(answer: dict, expected) -> bool:
-    rejected = [v for v in answer.values() if v != "ok"]
-    return len(answer) >= 2 and len(rejected) == 1 and rejected[0] in ("revoked", "enrollment-disabled")
-
-
-def _revoked_coach(answer: dict, expected) -> str:
-    rejected = [v for v in answer.values() if v != "ok"]
-    if not rejected:
-        return "Every device is still accepted: revoke the stolen one and publish the CRL to the service."
-    if len(rejected) > 1:
-        return "More than one device is shut out; revoke only the stolen device, not its issuing CA."
-    return f"The device is rejected for {rejected[0]!r}, not for revocation; use mine.revoke(...) and publish the CRL."
 
 
 register(Exercise(
     id="12.4",
-    prompt="Milestone 4, revocation: one of your devices was stolen. Revoke its certificate, publish the CRL to your "
-           "provisioning service, and answer with fleet_status for the whole fleet.",
-    expected=lambda: "exactly one device rejected, as revoked (or disabled)",
-    compare=_revoked_compare,
-    accepts=(dict,),
+    prompt="Milestone 4, the hub's root migration: the hub will move its TLS certificate from CLOUD_G1 to CLOUD_G2. "
+           "Answer with the trust bundle (a list of root certificates) your devices must carry before the move so "
+           "that they reach the hub both before and after it.",
+    expected=lambda: "a bundle that works on both sides of the move",
+    compare=lambda answer, _: _passes(milestone_bundle(answer, WORKED_EXAMPLE)),
+    accepts=(list,),
     hints=(
-        "crl = mine.revoke(stolen) returns the issuing CA's new CRL; my_dps.publish_crl(crl) gives it to the service.",
-        "In Azure you would also disable the device's enrollment (an individual enrollment, disabled) and its hub "
-        "identity.",
+        "Before the move the hub's chain ends at one root; after it, at the other.",
+        "A device judges the hub's chain against its bundle only: what must the bundle hold on each day?",
     ),
-    solution_code=("stolen = my_fleet[1]\nmy_dps.publish_crl(mine.revoke(stolen))\n"
-                   "fleet_status(my_dps, my_fleet)"),
-    explanation="Revoking the device's certificate, not its issuing CA, shuts out the stolen device alone: the rest "
-                "of the fleet, same factory included, keeps working.",
-    coach=_revoked_coach,
-    setup_code=SETUP_BUILT,
-    wrong_example={"a-por-0001": "ok", "a-por-0002": "ok"},
+    solution_code="[CLOUD_G1, CLOUD_G2]",
+    explanation="Both roots: the old one until the hub moves, the new one after. Delivering the new root before "
+                "the switch (announce, deliver, switch) is what Microsoft asked of devices before IoT Hub moved to "
+                "DigiCert Global Root G2.",
+    coach=lambda answer, _: _first_failure(milestone_bundle(answer, WORKED_EXAMPLE)),
+    wrong_example=[],
+))
+
+
+register(Exercise(
+    id="12.5",
+    prompt="Milestone 5, a stolen device: shut one device of your line out the way Azure allows (DPS and IoT Hub do "
+           "not read CRLs), so that it is refused by both DPS and the hub while every other device still works. "
+           "Answer with your line.",
+    expected=lambda: "your line with exactly one device blocked at DPS and at the hub",
+    compare=lambda answer, _: _passes(milestone_block(answer)),
+    accepts=(ProductLine,),
+    hints=(
+        "DPS: an individual enrollment for the stolen device's certificate, disabled, overrides its group "
+        "(my_line.dps.add_individual_enrollment(id, certificate=...), then my_line.dps.disable(id)).",
+        "The hub: a provisioned device connects directly, so disable its identity too: "
+        "my_line.hub.disable_device(id).",
+    ),
+    solution_code=("stolen = my_line.devices[1]\n"
+                   "my_line.dps.add_individual_enrollment(stolen.registration_id, certificate=stolen.certificate)\n"
+                   "my_line.dps.disable(stolen.registration_id)\n"
+                   "my_line.hub.disable_device(stolen.registration_id)\n"
+                   "my_line"),
+    explanation="The disabled individual enrollment stops DPS from provisioning the device again (keep it: deleting "
+                "it would let the group admit the device); the disabled hub identity stops the device that already "
+                "knows the hub. The rest of the fleet, same factory included, keeps working.",
+    coach=lambda answer, _: _first_failure(milestone_block(answer)),
+    wrong_example=_example_line(),
+))
+
+
+register(Exercise(
+    id="12.6",
+    prompt=f"Milestone 6, a long time offline: some of your devices sit unpowered in a warehouse or lose their "
+           f"network for up to {OFFLINE_DAYS} days. Write a plan for your profile whose devices come back with a "
+           f"valid certificate after {OFFLINE_DAYS} days away (even if they left just before renewing), and that "
+           "still passes milestone 3. Answer with the plan.",
+    expected=lambda: f"a plan whose renewal window is at least {OFFLINE_DAYS} days and that passes ten years",
+    compare=lambda answer, _: _passes(milestone_offline(answer)),
+    accepts=(RenewalPlan,),
+    hints=(
+        "A device that leaves just before renewing has what is left of its certificate: device_days * (1 - renew_at) "
+        "days. offline_margin(plan) computes it.",
+        f"Solve device_days * (1 - renew_at) >= {OFFLINE_DAYS} for renew_at, then check simulate_life(plan).",
+    ),
+    solution_code=('my_offline_plan = RenewalPlan(mine, renew_at=0.4, roll_issuing_every=700,\n'
+                   '                              why="renew early: 438 days of window outlast 400 days away")\n'
+                   "my_offline_plan"),
+    explanation="Renewing at 40% of a 730-day certificate leaves 438 days: a device that goes dark just before its "
+                "renewal still returns valid after 400 days, renews with a new key and carries on. A device away "
+                "longer comes back expired and cannot authenticate a renewal: it must be re-provisioned by hand.",
+    coach=lambda answer, _: _first_failure(milestone_offline(answer)),
+    wrong_example=RenewalPlan(WORKED_EXAMPLE, renew_at=2 / 3, roll_issuing_every=700),
 ))
