@@ -18,10 +18,12 @@ def test_rsa_playground_round_trip_and_key():
 
 
 def test_rsa_playground_explains_bad_choices_without_raising():
-    for args, words in (((61, 61, 17, 5), "different primes"), ((61, 53, 3, 5), "shares the factor 3"),
-                        ((61, 53, 17, 4000), "not in the range")):
+    for args, words in (((61, 61, 17, 5), "different primes"), ((61, 53, 3, 5), "shares the factor 3")):
         result = rsa_playground(*args)
         assert not result.ok and words in result.lines[0] and result.lines[0].startswith("No key: ")
+    too_big = rsa_playground(61, 53, 17, 4000)  # the key is fine; only the message is not
+    assert not too_big.ok and too_big.lines[1].startswith("public key (n, e) = (3233, 17)")
+    assert too_big.lines[2].startswith("Cannot encrypt: ") and "not in the range 0 to n-1 = 3232" in too_big.lines[2]
 
 
 def test_rsa_explorer_reacts():

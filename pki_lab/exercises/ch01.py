@@ -6,25 +6,26 @@ from ..factoring import pollard_rho, semiprime
 from ..toyrsa import ToyPublicKey, decrypt, encrypt, generate, key_from_primes
 from . import Exercise, register
 
-SETUP_KEY = """
-from pki_lab.toyrsa import egcd, modinv, key_from_primes
-p, q, e = 61, 53, 17
-"""
+#: Exercise 01.1's primes and exponent: not the chapter's worked example (whose d the notebook prints).
+P, Q, E = 89, 107, 5
 
 
 def _valid_ds() -> tuple[int, int]:
-    return key_from_primes(61, 53, 17).d, key_from_primes(61, 53, 17, modulus="lambda").d
+    return key_from_primes(P, Q, E).d, key_from_primes(P, Q, E, modulus="lambda").d
 
 
 def _coach_d(answer, expected):
-    if isinstance(answer, int) and answer * 17 % 3120 != 1:
-        return f"Check your d: e*d mod phi(n) must be 1, and 17 * {answer} mod 3120 = {answer * 17 % 3120}."
+    phi = (P - 1) * (Q - 1)
+    if answer == key_from_primes(61, 53, 17).d:
+        return "That is d of the chapter's worked example (p = 61, q = 53, e = 17); use this exercise's p, q and e."
+    if isinstance(answer, int) and answer * E % phi != 1:
+        return f"Check your d: e*d mod phi(n) must be 1, and {E} * {answer} mod {phi} = {answer * E % phi}."
     return None
 
 
 register(Exercise(
     id="01.1",
-    prompt="With p = 61, q = 53 and e = 17, compute the private exponent d (a whole number).",
+    prompt=f"With p = {P}, q = {Q} and e = {E}, compute the private exponent d (a whole number).",
     expected=lambda: _valid_ds()[0],
     accepts=(int,),
     compare=lambda answer, expected: answer in _valid_ds(),
@@ -36,17 +37,21 @@ register(Exercise(
     explanation="d must satisfy e*d = 1 modulo phi(n); the extended Euclidean algorithm finds it. "
                 "(The inverse modulo lambda(n) = lcm(p-1, q-1), as RFC 8017 computes it, is accepted too.)",
     coach=_coach_d,
-    setup_code=SETUP_KEY,
 ))
-
-SETUP_PUBLIC = """
-from pki_lab.toyrsa import ToyPublicKey, encrypt
-public = ToyPublicKey(n=3233, e=17)
-"""
 
 
 def _c42() -> int:
     return encrypt(ToyPublicKey(3233, 17), 42)
+
+
+def _coach_c42(answer, expected):
+    if answer == pow(42, 2753, 3233):
+        return "That used the private exponent d; encryption uses the public exponent e."
+    if answer == 42 ** 17:
+        return "That is m^e without the modulus: textbook RSA works modulo n."
+    if answer == 42:
+        return "That is the message itself; the ciphertext is m raised to e, modulo n."
+    return None
 
 
 register(Exercise(
@@ -57,20 +62,22 @@ register(Exercise(
     hints=("Textbook RSA encryption is c = m^e mod n.", "pow(42, public.e, public.n)"),
     solution_code="pow(42, public.e, public.n)",
     explanation="Anyone can encrypt with the public key: c = m^e mod n. Only the holder of d can undo it.",
-    coach=lambda a, e: "That used the private exponent d; encryption uses the public exponent e."
-    if a == pow(42, 2753, 3233) else None,
-    setup_code=SETUP_PUBLIC,
+    coach=_coach_c42,
 ))
-
-SETUP_FACTOR = """
-from pki_lab.factoring import semiprime, pollard_rho, trial_division
-n = semiprime(48, seed=2026)
-"""
 
 
 def _factors() -> tuple[int, int]:
     result = pollard_rho(semiprime(48, seed=2026))
     return result.p, result.q
+
+
+def _coach_factor(answer, expected):
+    n = semiprime(48, seed=2026)
+    if answer in (1, n):
+        return "1 and n divide every number; find a factor strictly between them."
+    if isinstance(answer, int) and answer > 1 and n % answer:
+        return "That number does not divide n (n % answer is not 0); a factor leaves no remainder."
+    return None
 
 
 register(Exercise(
@@ -84,16 +91,8 @@ register(Exercise(
     solution_code="pollard_rho(n).p",
     explanation="A 48-bit modulus falls in milliseconds; once p is known, d follows at once. "
                 "That is why real moduli have 2048 bits or more.",
-    coach=lambda a, e: "1 and n divide every number; find a factor strictly between them."
-    if a in (1, semiprime(48, seed=2026)) else None,
-    setup_code=SETUP_FACTOR,
+    coach=_coach_factor,
 ))
-
-SETUP_MALLEABLE = """
-from pki_lab.toyrsa import generate, encrypt
-public = generate(32, seed=7).public
-c = encrypt(public, 123456)   # a ciphertext of a message you do not know
-"""
 
 
 def _tripled() -> int:
@@ -105,7 +104,13 @@ def _coach_tripled(answer, expected):
     key = generate(32, seed=7)
     if isinstance(answer, int) and answer >= key.n:
         return "A ciphertext is a number modulo n: reduce your answer with % public.n."
-    return "Multiply c by the encryption of 3 (3^e mod n), modulo n."
+    c = encrypt(key.public, 123456)
+    if answer == c:
+        return "That is c itself: it decrypts to the hidden message, not to three times it."
+    if answer == 3 * c % key.n:
+        return ("3 * c decrypts to (3c)^d, which is not 3m. Which number, raised to e, would you multiply c by "
+                "so that the product decrypts to 3m?")
+    return "Encryption is multiplicative: (m^e) * (x^e) = (m*x)^e modulo n."
 
 
 register(Exercise(
@@ -120,5 +125,4 @@ register(Exercise(
     explanation="Textbook RSA is malleable: encryption is multiplicative. OAEP padding (RFC 8017 7.1) breaks "
                 "that structure, which is one reason real RSA never encrypts a bare message.",
     coach=_coach_tripled,
-    setup_code=SETUP_MALLEABLE,
 ))

@@ -47,17 +47,24 @@ def message_bound(p: int, q: int) -> int:
 def rsa_playground(p: int, q: int, e: int | None, m: int) -> Playground:
     """Build a key from ``p``, ``q`` (and ``e``, or the default), encrypt ``m`` and decrypt it back.
 
-    Never raises for a learner's choice: a bad choice gives ``ok=False`` and the lab's sentence.
+    Never raises for a learner's choice: a bad choice gives ``ok=False`` and the lab's sentence, "No key: ..."
+    when ``p``, ``q`` and ``e`` make no key, or the key and "Cannot encrypt: ..." when only ``m`` is wrong.
     """
     try:
         key = key_from_primes(p, q, e)
-        c = encrypt(key.public, m)
-        back = decrypt(key, c)
     except PkiLabError as exc:
         return Playground(False, (f"No key: {exc}",))
-    return Playground(True, (
+    key_lines = (
         f"n = {key.p} x {key.q} = {key.n}   phi = {key.phi}",
         f"public key (n, e) = ({key.n}, {key.e})   private exponent d = {key.d}",
+    )
+    try:
+        c = encrypt(key.public, m)
+    except PkiLabError as exc:
+        return Playground(False, (*key_lines, f"Cannot encrypt: {exc}"))
+    back = decrypt(key, c)
+    return Playground(True, (
+        *key_lines,
         f"encrypt: c = {m}^{key.e} mod {key.n} = {c}",
         f"decrypt: m = {c}^{key.d} mod {key.n} = {back}" + ("   (round trip works)" if back == m else ""),
     ))
