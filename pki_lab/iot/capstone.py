@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from ..errors import ParameterError
 
 __all__ = ["DEVICE_LIFE_DAYS", "CHOICES", "KEY_TYPES", "Finding", "CapstoneProfile", "design", "WORKED_EXAMPLE",
-           "registration_id", "check_lifetimes", "check_profile", "is_worked_example", "milestone_design",
-           "problems", "slug"]
+           "registration_id", "check_lifetimes", "lifetime_report", "check_profile", "is_worked_example",
+           "milestone_design", "problems", "slug"]
 
 #: The device life the brief asks for: ten years in the field (3,652 days, leap days included).
 DEVICE_LIFE_DAYS = 3652
@@ -228,6 +228,14 @@ def check_lifetimes(root_days: float, issuing_days: float, device_days: float, r
         sentence = short + "; lengthen it, or plan a root roll (root_roll=True) and say why."
     out.append(Finding("root-covers-life", covers or root_roll, sentence, _SOURCES["root-covers-life"]))
     return out
+
+
+def lifetime_report(root_days: float, issuing_days: float, device_days: float) -> str:
+    """The lifetime rules as text, one PASS/FAIL line each (the try-it widget's pure function)."""
+    for name, value in (("root_days", root_days), ("issuing_days", issuing_days), ("device_days", device_days)):
+        _whole_days(value, name)
+    return "\n".join(f"{'PASS' if f.ok else 'FAIL'} {f.rule}: {f.sentence}"
+                     for f in check_lifetimes(root_days, issuing_days, device_days))
 
 
 def _key_findings(profile: CapstoneProfile) -> list[Finding]:

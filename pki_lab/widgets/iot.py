@@ -2,8 +2,8 @@
 
 * :func:`failure_explorer`: pick a failure, see which service rejects it and why (a thin shell over
   :func:`pki_lab.iot.gallery.failure_card`);
-* :func:`design_explorer`: move a product PKI's numbers and see the design check (a thin shell over
-  :func:`pki_lab.iot.capstone.design_report`).
+* :func:`design_explorer`: move a product PKI's lifetimes and see milestone 1's lifetime rules (a thin shell
+  over :func:`pki_lab.iot.capstone.lifetime_report`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..iot.capstone import design_report
+from ..iot.capstone import WORKED_EXAMPLE, lifetime_report
 from ..iot.gallery import FAILURES, failure_card
 from . import TryIt
 
@@ -39,20 +39,29 @@ def failure_explorer(initial: str = "CN mismatch") -> TryIt:
 
 
 def design_explorer() -> TryIt:
-    """Sliders for the number of factories and the lifetimes; the text below is the design check."""
+    """Sliders for the three lifetimes, starting on the worked example's values (each on its slider's step); the
+    text below is the lifetime rules of milestone 1 (a thin shell over :func:`pki_lab.iot.capstone.lifetime_report`:
+    an equal lifetime is refused, as the exercise's rule says)."""
     import ipywidgets as w
 
     style = {"description_width": "initial"}
-    factories = w.IntSlider(value=2, min=0, max=6, description="factories", style=style)
-    issuing = w.IntSlider(value=1825, min=365, max=7300, step=365, description="issuing CA days", style=style)
-    device = w.IntSlider(value=1095, min=30, max=7300, step=30, description="device days", style=style)
+    ex = WORKED_EXAMPLE
+    root = w.IntSlider(value=ex.root_days, min=365, max=9125, step=365, description="root days", style=style)
+    issuing = w.IntSlider(value=ex.issuing_days, min=365, max=7300, step=365, description="issuing CA days",
+                          style=style)
+    device = w.IntSlider(value=ex.device_days, min=30, max=3650, step=5, description="device days", style=style)
     report = w.HTML()
 
     def update(_change: Any = None) -> None:
-        report.value = html.escape(design_report(factories.value, issuing.value, device.value))
+        rows = []
+        for line in lifetime_report(root.value, issuing.value, device.value).split("\n"):
+            colour = "#1a7f37" if line.startswith("PASS") else "#cf222e"
+            verdict, rest = line.split(" ", 1)
+            rows.append(f"<p><b style='color:{colour}'>{verdict}</b> {html.escape(rest)}</p>")
+        report.value = "".join(rows)
 
-    for control in (factories, issuing, device):
+    for control in (root, issuing, device):
         control.observe(update, names="value")
     update()
-    return TryIt(w.VBox([factories, issuing, device, report]), "change the design's numbers and see the design check",
-                 factories=factories, issuing=issuing, device=device, report=report)
+    return TryIt(w.VBox([root, issuing, device, report]), "move the lifetimes and read milestone 1's lifetime rules",
+                 root=root, issuing=issuing, device=device, report=report)
