@@ -132,7 +132,7 @@ class TamperReport:
 
     def sentences(self) -> tuple[str, ...]:
         """The report as sentences a learner reads from top to bottom, in the steps of the module docstring."""
-        part = "a tag or length byte" if self.in_header else "a content byte"
+        part = "the tag byte" if self.tag_change else "a tag or length byte" if self.in_header else "a content byte"
         out = [f"Byte {self.offset} changed from 0x{self.old_byte:02X} to 0x{self.new_byte:02X}; it is {part} "
                f"of {self.field}."]
         out += self._decoding_sentences()
