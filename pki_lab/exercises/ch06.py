@@ -142,9 +142,8 @@ register(Exercise(
     ),
     solution_code=(
         "from pki_lab.lifecycle import judge_at_device_time\n"
-        "[label for label, reading in clocks.items()\n"
-        " if judge_at_device_time(web, reading, intermediates=[issuing.certificate], trust=[root],\n"
-        "                         name='www.example.com').accepted]"
+        "chain = {'intermediates': [issuing.certificate], 'trust': [root], 'name': 'www.example.com'}\n"
+        "[label for label, reading in clocks.items() if judge_at_device_time(web, reading, **chain).accepted]"
     ),
     explanation="The certificate was issued at the lab clock's now, so every clock that reads earlier, even one "
                 "a week slow, sees it as not yet valid; a clock 60 days fast sees it expired. Only a device that "
