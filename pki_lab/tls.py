@@ -68,6 +68,10 @@ __all__ = [
     "lab_server_threads",
     "is_listening",
     "group_label",
+    "suite_parts",
+    "SuiteParts",
+    "missing_link",
+    "FAILURES",
     "MAX_CLIENTS",
     "CONNECTION_TIMEOUT",
 ]
@@ -200,8 +204,89 @@ def group_label(reported: object) -> tuple[str, str]:
     return _GROUP_NAMES[GROUP], source
 
 
+# -- reading a cipher suite's name ------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SuiteParts:
+    """What a cipher suite's name says, part by part (see :func:`suite_parts`)."""
+
+    suite: str
+    key_exchange: str
+    authentication: str
+    record_protection: str
+    integrity: str
+
+    @property
+    def forward_secret(self) -> bool:
+        """Whether the session keys come from an ephemeral (EC)DHE exchange, so a later theft of the
+        certificate's key cannot decrypt recorded traffic.
+
+        Every TLS 1.3 suite counts: each full TLS 1.3 handshake uses (EC)DHE (RFC 8446 1.2); only a resumption
+        in the ``psk_ke`` mode, which the suite's name does not show, goes without (section 4.2.9).
+        """
+        return self.key_exchange.startswith(("ECDHE", "DHE", "(EC)DHE"))
+
+    @property
+    def aead(self) -> bool:
+        """Whether one AEAD algorithm both encrypts and authenticates the records (RFC 5116)."""
+        return self.integrity.startswith("built into")
+
+    def __str__(self) -> str:
+        return (f"{self.suite}: key exchange {self.key_exchange}; authentication {self.authentication}; "
+                f"records {self.record_protection}; integrity {self.integrity}")
+
+
+_AEAD_MODES = {"GCM": "GCM", "CCM": "CCM", "CCM8": "CCM_8", "POLY1305": "Poly1305"}
+
+
+def suite_parts(suite: str) -> SuiteParts:
+    """Split a cipher suite's name into key exchange, authentication, record protection and integrity.
+
+    Two spellings are read: OpenSSL's TLS 1.2 names, as ``SSLSocket.cipher()`` gives them
+    (``ECDHE-ECDSA-AES256-GCM-SHA384``; no key-exchange prefix means RSA key transport, RFC 5246 7.4.7.1), and the
+    TLS 1.3 names of RFC 8446 B.4 (``TLS_AES_256_GCM_SHA384``), which name only the AEAD cipher and the hash:
+    in TLS 1.3 the key exchange is (EC)DHE or a pre-shared key and the signature is negotiated apart.
+
+    Raises:
+        ParameterError: the name is not a TLS 1.2 or 1.3 suite name of these forms.
+    """
+    if not isinstance(suite, str) or not suite.strip():
+        raise ParameterError(f"`suite` must be a cipher suite's name such as 'ECDHE-ECDSA-AES256-GCM-SHA384', "
+                             f"not {suite!r:.60}.")
+    name = suite.strip()
+    if name.startswith("TLS_"):
+        tokens = name[4:].split("_")
+        if len(tokens) < 3 or tokens[-1] not in ("SHA256", "SHA384") or tokens[-2] not in _AEAD_MODES:
+            raise ParameterError(f"{name!r} is not a TLS 1.3 cipher suite name (RFC 8446 B.4), such as "
+                                 "'TLS_AES_128_GCM_SHA256'.")
+        cipher = "-".join(tokens[:-1])
+        return SuiteParts(name, "(EC)DHE, negotiated apart (a resumption may add a pre-shared key)",
+                          "the certificate's key signs (CertificateVerify), negotiated apart",
+                          f"{cipher} (AEAD)", f"built into the AEAD; {tokens[-1]} derives the keys")
+    tokens = name.split("-")
+    kx = tokens.pop(0) if tokens and tokens[0] in ("ECDHE", "DHE") else "RSA key transport"
+    auth = tokens.pop(0) if kx != "RSA key transport" and tokens and tokens[0] in ("ECDSA", "RSA") else \
+        "RSA (by decrypting the premaster secret)"
+    if len(tokens) < 2 or not tokens[0].startswith(("AES", "CHACHA20", "CAMELLIA", "ARIA")):
+        raise ParameterError(f"{name!r} is not a TLS 1.2 cipher suite name as OpenSSL writes it, such as "
+                             "'ECDHE-ECDSA-AES256-GCM-SHA384'.")
+    if tokens[-1] in _AEAD_MODES or (len(tokens) >= 3 and tokens[-2] in _AEAD_MODES):
+        mode = tokens[-1] if tokens[-1] in _AEAD_MODES else tokens[-2]
+        return SuiteParts(name, kx, auth, f"{'-'.join(tokens[:tokens.index(mode) + 1])} (AEAD)",
+                          "built into the AEAD")
+    mac = "SHA1" if tokens[-1] == "SHA" else tokens[-1]
+    return SuiteParts(name, kx, auth, f"{'-'.join(tokens[:-1])}-CBC", f"a separate MAC, HMAC-{mac}")
+
+
 def _diagnose_unverified(address, host, trust) -> str:
-    """After 'unable to get issuer', look at what the server sent to tell the two causes apart."""
+    """After 'unable to get issuer', look at what the server sent to tell the two causes apart.
+
+    Follow the sent certificates up from the leaf, by issuer name. If the first missing link is directly above
+    the leaf, an intermediate is missing (a root sent in its place does not help: it did not sign the leaf).
+    If the climb reaches a CA certificate whose issuer is neither sent nor trusted, the chain leads to a root
+    the client does not hold: an unknown CA.
+    """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # only to look at the chain; nothing is sent over this connection
@@ -211,27 +296,50 @@ def _diagnose_unverified(address, host, trust) -> str:
             sent = _chain_of(tls, verified=False)
     except (OSError, ssl.SSLError):
         return "unknown issuer"
-    subjects = {c.subject for c in sent}
-    top = sent[-1] if sent else None
-    if top is not None and top.issuer not in subjects and top.issuer not in {r.subject for r in trust}:
-        if len(sent) == 1 and top.issuer != top.subject:
-            return "missing intermediate"
-    return "unknown CA"
+    return missing_link(sent, trust)
+
+
+def missing_link(sent: Sequence[x509.Certificate], trust: Sequence[x509.Certificate]) -> str:
+    """Why a client cannot reach a trusted root from ``sent`` (leaf first): the pure half of the diagnosis.
+
+    ``"missing intermediate"`` when nothing sent (or trusted) issued the leaf, ``"unknown CA"`` when the sent
+    certificates climb to a CA whose issuer, or which itself, is not in ``trust``.
+    """
+    if not sent:
+        return "unknown issuer"
+    by_subject = {c.subject: c for c in sent[1:]}
+    anchors = {r.subject for r in trust}
+    current, seen = sent[0], 0
+    while seen <= len(sent):
+        if current.issuer in anchors:
+            return "unknown CA"  # a trusted root has that name, yet OpenSSL found no issuer: another key
+        parent = by_subject.get(current.issuer)
+        if parent is None or parent is current:
+            return "missing intermediate" if current is sent[0] and current.issuer != current.subject \
+                else "unknown CA"
+        current, seen = parent, seen + 1
+    return "unknown CA"  # pragma: no cover - a loop of cross-certificates
 
 
 _REASONS = {
     "unknown CA": "the server's chain leads to a root that is not in the client's trust store",
-    "missing intermediate": "the server sent only its leaf certificate, and the client cannot find the "
-                            "intermediate CA that issued it (the server must send leaf + intermediates)",
+    "missing intermediate": "the server did not send the intermediate CA that issued its leaf certificate, and "
+                            "the client does not have it (the server must send leaf + intermediates)",
     "hostname mismatch": "the server's certificate does not name the host the client asked for",
     "expired certificate": "the server's certificate has expired (ssl checks against the real clock)",
     "client certificate required": "the server requires a client certificate (mutual TLS) and the client "
                                    "sent none",
     "client certificate rejected": "the server does not trust the client's certificate",
+    "client certificate unsuitable": "the server refused the client's certificate as unsupported: OpenSSL "
+                                     "sends this alert when a certificate is not meant for the purpose, such as "
+                                     "a client certificate without the clientAuth extended key usage",
     "unknown issuer": "the client cannot find a trusted issuer for the last certificate the server sent",
     "timeout": "the server did not answer in time (it is stalled, overloaded or not a TLS server)",
     "connection refused": "nothing accepts connections at that address (is the server running?)",
 }
+#: Every failure a :class:`Handshake` can name (``Handshake.failure``), each with its sentence in ``reason``.
+FAILURES = (*_REASONS, "certificate verification failed", "connection failed")
+
 
 
 def _classify(exc: Exception, address, host, trust) -> str:
@@ -255,6 +363,8 @@ def _classify(exc: Exception, address, host, trust) -> str:
         return "client certificate required"
     if reason in ("TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_BAD_CERTIFICATE"):
         return "client certificate rejected"
+    if reason == "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE":
+        return "client certificate unsuitable"
     return "connection failed"
 
 
@@ -332,10 +442,14 @@ CASES = ("ok", "unknown CA", "missing intermediate", "hostname mismatch", "expir
          "mutual TLS", "client certificate missing")
 
 
-def run_case(case: str, pki: TlsPki | None = None) -> tuple[Handshake, ServerRecord | None]:
-    """Run one of :data:`CASES` over a real loopback connection: ``(client's view, server's view)``."""
-    if case not in CASES:
-        raise ParameterError(f"Unknown case {case!r}; choose one of: {', '.join(CASES)}.")
+def run_case(case: str, pki: TlsPki | None = None, *,
+             max_version: str | None = None) -> tuple[Handshake, ServerRecord | None]:
+    """Run one of :data:`CASES` over a real loopback connection: ``(client's view, server's view)``.
+
+    ``max_version="TLSv1.2"`` caps the client, as in :func:`tls_connect`.
+    """
+    if not isinstance(case, str) or case not in CASES:
+        raise ParameterError(f"Unknown case {case!r:.60}; choose one of: {', '.join(CASES)}.")
     pki = pki or lab_tls_pki()
     chain, trust, host = pki.server_chain, [pki.root], pki.host
     server_opts: dict[str, Any] = {}
@@ -353,6 +467,6 @@ def run_case(case: str, pki: TlsPki | None = None) -> tuple[Handshake, ServerRec
     if case == "mutual TLS":
         client_opts = {"client_chain": [pki.device_cert, pki.issuing], "client_key": pki.device_key}
     with tls_server(chain, pki.server_key, **server_opts) as server:
-        result = tls_connect(server.address, trust=trust, host=host, **client_opts)
+        result = tls_connect(server.address, trust=trust, host=host, max_version=max_version, **client_opts)
     record = server.records[0] if server.records else None
     return result, record

@@ -211,7 +211,9 @@ class LabTlsServer:
                     tls.recv(1)  # wait for the client to close, so it reads the greeting first
                 return ServerRecord(True, subject, None)
         except (ssl.SSLError, OSError, ValueError) as exc:
-            return ServerRecord(False, None, getattr(exc, "reason", None) or type(exc).__name__)
+            error = getattr(exc, "reason", None) or type(exc).__name__
+            detail = getattr(exc, "verify_message", None)  # why the client's certificate failed, if it did
+            return ServerRecord(False, None, f"{error}: {detail}" if detail else error)
 
     def start(self) -> LabTlsServer:
         self._thread.start()

@@ -166,10 +166,127 @@ def test_widget_function_and_shell(pki):
     assert case_lines("mutual TLS", pki)[-1] == "server: handshake completed, client certificate CN=device-0042"
     widget = handshake_explorer(pki)
     assert repr(widget).startswith("Try it: pick a TLS scenario")
-    assert "connected" in widget.parts["output"].value
+    assert "CONNECTED" in widget.parts["output"].value and "run 1:" in widget.parts["output"].value
     widget.parts["case"].value = "hostname mismatch"
     assert "FAILED (hostname mismatch)" in widget.parts["output"].value
     assert _server_threads() == []
+
+
+def test_each_connect_click_runs_again_and_says_so(pki):
+    """The button used to re-run the same case into the same text, so a click showed nothing: runs are numbered."""
+    from pki_lab.widgets.tls import handshake_explorer
+
+    widget = handshake_explorer(pki, "ok")
+    first = widget.parts["output"].value
+    widget.parts["button"].click()
+    second = widget.parts["output"].value
+    assert first != second and "run 1:" in first and "run 2:" in second
+    widget.parts["button"].click()
+    assert "run 3:" in widget.parts["output"].value and not widget.parts["button"].disabled
+    widget.parts["version"].value = "TLSv1.2"
+    shown = widget.parts["output"].value
+    assert "run 4:" in shown and "protocol:       TLSv1.2" in shown and "ECDHE-ECDSA" in shown
+    assert _server_threads() == []
+
+
+def test_run_lines_heading_verdict_label_and_suite(pki):
+    from pki_lab.widgets.tls import run_html, run_lines
+
+    lines = run_lines(7, "ok", "TLSv1.2", pki)
+    assert lines[0] == "run 7: scenario 'ok', client allows up to TLSv1.2, server on 127.0.0.1"
+    assert "  suite, read:    key exchange ECDHE" in lines
+    assert run_html(lines).startswith("<div><b style='color:#1a7f37'>CONNECTED</b>")
+    failed = run_lines(1, "unknown CA", "TLSv1.3", pki)
+    assert not any("suite, read" in line for line in failed)
+    assert "<b style='color:#cf222e'>FAILED</b>" in run_html(failed)
+    for bad, message in [(0, "whole number from 1"), (True, "whole number from 1")]:
+        with pytest.raises(ParameterError, match=message):
+            run_lines(bad, "ok", "TLSv1.3", pki)
+    with pytest.raises(ParameterError, match="must be one of TLSv1.3, TLSv1.2"):
+        run_lines(1, "ok", "SSLv3", pki)
+    with pytest.raises(ParameterError, match="Unknown case 'nope'"):
+        run_lines(1, "nope", "TLSv1.3", pki)
+
+
+# -- what the client can tell from the chain it was sent --------------------------------------------------------
+
+
+def test_a_root_sent_instead_of_the_intermediate_is_a_missing_intermediate(pki):
+    """server sends leaf + root (not the issuing CA); client trusts that root: the intermediate is missing.
+
+    The diagnosis once said "unknown CA" here, blaming the client's trust store for the server's mistake.
+    """
+    with tls_server([pki.server_cert, pki.root], pki.server_key) as server:
+        result = tls_connect(server.address, trust=[pki.root], host=pki.host)
+    assert result.failure == "missing intermediate", str(result)
+    assert "did not send the intermediate" in result.reason
+    with tls_server([pki.server_cert, pki.issuing, pki.root], pki.server_key) as server:
+        assert tls_connect(server.address, trust=[pki.root], host=pki.host).ok  # the copy of the root does no harm
+
+
+@pytest.mark.parametrize("sent, trust, expected", [
+    (("server_cert",), ("root",), "missing intermediate"),
+    (("server_cert", "root"), ("root",), "missing intermediate"),
+    (("server_cert", "issuing"), ("other_root",), "unknown CA"),
+    (("server_cert", "issuing", "root"), ("other_root",), "unknown CA"),
+    (("other_root",), ("root",), "unknown CA"),  # a self-signed leaf
+    ((), ("root",), "unknown issuer"),
+])
+def test_missing_link(pki, sent, trust, expected):
+    from pki_lab.tls import missing_link
+
+    assert missing_link([getattr(pki, n) for n in sent], [getattr(pki, n) for n in trust]) == expected
+
+
+def test_a_server_certificate_used_as_a_client_certificate_is_unsuitable(pki):
+    """mutual TLS; the client presents the server's certificate (EKU serverAuth only): the server refuses it."""
+    with tls_server(pki.server_chain, pki.server_key, client_roots=[pki.root], require_client_cert=True) as server:
+        result = tls_connect(server.address, trust=[pki.root], host=pki.host,
+                             client_chain=[pki.server_cert, pki.issuing], client_key=pki.server_key)
+    assert result.failure == "client certificate unsuitable" and "clientAuth" in result.reason
+    assert "unsuitable certificate purpose" in server.records[0].error  # the server says why
+    assert _server_threads() == []
+
+
+# -- reading a cipher suite's name ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suite, kx, auth, records, fs, aead", [
+    ("ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE", "ECDSA", "AES256-GCM (AEAD)", True, True),
+    ("ECDHE-RSA-CHACHA20-POLY1305", "ECDHE", "RSA", "CHACHA20-POLY1305 (AEAD)", True, True),
+    ("DHE-RSA-AES128-GCM-SHA256", "DHE", "RSA", "AES128-GCM (AEAD)", True, True),
+    ("AES256-GCM-SHA384", "RSA key transport", "RSA (by decrypting the premaster secret)", "AES256-GCM (AEAD)",
+     False, True),
+    ("AES128-SHA256", "RSA key transport", "RSA (by decrypting the premaster secret)", "AES128-CBC", False, False),
+    ("ECDHE-ECDSA-AES128-SHA256", "ECDHE", "ECDSA", "AES128-CBC", True, False),
+    ("TLS_AES_256_GCM_SHA384", "(EC)DHE, negotiated apart (a resumption may add a pre-shared key)",
+     "the certificate's key signs (CertificateVerify), negotiated apart", "AES-256-GCM (AEAD)", True, True),
+    ("TLS_CHACHA20_POLY1305_SHA256", "(EC)DHE, negotiated apart (a resumption may add a pre-shared key)",
+     "the certificate's key signs (CertificateVerify), negotiated apart", "CHACHA20-POLY1305 (AEAD)", True, True),
+])
+def test_suite_parts(suite, kx, auth, records, fs, aead):
+    from pki_lab.tls import suite_parts
+
+    parts = suite_parts(suite)
+    assert (parts.key_exchange, parts.authentication, parts.record_protection) == (kx, auth, records)
+    assert (parts.forward_secret, parts.aead) == (fs, aead)
+    assert parts.integrity.startswith("built into the AEAD" if aead else "a separate MAC, HMAC-SHA")
+
+
+def test_suite_parts_reads_what_ssl_negotiated(pki):
+    from pki_lab.tls import suite_parts
+
+    for version in ("TLSv1.2", "TLSv1.3"):
+        result, _ = run_case("ok", pki, max_version=version)
+        assert suite_parts(result.cipher).forward_secret and suite_parts(result.cipher).aead
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "TLS_FOO", "TLS_AES_128_CBC_SHA256", "RC4-MD5", "ECDHE-ECDSA", None, 42])
+def test_suite_parts_refuses_other_names_with_a_sentence(bad):
+    from pki_lab.tls import suite_parts
+
+    with pytest.raises(ParameterError, match="cipher suite"):
+        suite_parts(bad)
 
 
 # -- misbehaving clients and servers (bounded, loopback only) ------------------------------------------------
