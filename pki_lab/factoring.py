@@ -22,7 +22,7 @@ import dataclasses
 import math
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .errors import ParameterError, PolicyError, WrongTypeError
 from .toyrsa import is_probable_prime, random_prime
@@ -236,33 +236,56 @@ def gnfs_estimate(bits: int) -> FactoringEstimate:
     return FactoringEstimate(bits, years, model)
 
 
+def _measured_and_extrapolated(timings: list[Timing], values: list[float], extrapolate_to: int, *, ylabel: str,
+                                model: Callable[[int], float], model_label: str, title: str):
+    """Two panels: the measured points at their own scale (left), and the model carried to ``extrapolate_to``."""
+    import matplotlib.pyplot as plt
+
+    fig, (near, far) = plt.subplots(1, 2, figsize=(7.8, 3.6), width_ratios=(1, 1.35))
+    bits = [t.bits for t in timings]
+    measured = f"measured here ({timings[0].method})"
+    near.scatter(bits, values, zorder=3, label=measured)
+    xs = list(range(min(bits), max(bits) + 1, 2))
+    near.plot(xs, [model(x) for x in xs], "--", color="#57606a", label=model_label)
+    near.set_yscale("log")
+    near.set_xticks(sorted(set(bits)))
+    near.set_xlabel("modulus size (bits)")
+    near.set_ylabel(ylabel)
+    near.set_title("measured: 24 to 64 bits" if (min(bits), max(bits)) == (24, 64) else "measured", fontsize=10)
+    far_xs = list(range(min(bits), extrapolate_to + 1, 8))
+    far.scatter(bits, values, zorder=3, s=12)
+    far.plot(far_xs, [model(x) for x in far_xs], "--", color="#57606a")
+    far.set_yscale("log")
+    far.set_xlabel("modulus size (bits)")
+    far.set_title(f"the same model, carried to {extrapolate_to} bits", fontsize=10)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig, near, far
+
+
 def plot_factoring_times(timings: list[Timing], extrapolate_to: int = 2048):
     """Plot measured seconds against modulus size (log scale) with the rho model extended to ``extrapolate_to``.
 
-    The dashed line fits ``seconds = a * 2**(bits/4)`` to the measurements; the star is the
-    GNFS estimate. Returns the figure; end the cell with ``plt.show()``.
+    Left, the measurements at their own scale; right, the dashed line ``seconds = a * 2**(bits/4)`` fitted to
+    them and carried to ``extrapolate_to`` bits, the GNFS estimate (star) and the age of the universe.
+    Returns the figure; end the cell with ``plt.show()``.
     """
-    import matplotlib.pyplot as plt
-
     if not timings:
         raise ParameterError("There are no timings to plot; run time_factoring(...) first.")
-    fig, ax = plt.subplots(figsize=(7, 4))
     bits = [t.bits for t in timings]
     secs = [max(t.seconds, 1e-7) for t in timings]
-    ax.scatter(bits, secs, label=f"measured here ({timings[0].method})", zorder=3)
     a = sum(s / rho_steps(b) for b, s in zip(bits, secs, strict=True)) / len(bits)
-    xs = list(range(min(bits), extrapolate_to + 1, 8))
-    ax.plot(xs, [a * rho_steps(x) for x in xs], "--", label="rho model: a * 2^(bits/4) (extrapolated)")
+    fig, near, far = _measured_and_extrapolated(
+        timings, secs, extrapolate_to, ylabel="seconds (log scale)", model=lambda x: a * rho_steps(x),
+        model_label="a * 2^(bits/4), fitted",
+        title="Factoring time grows with the modulus: measured, then extrapolated")
     seconds_per_core_year = 365.25 * 24 * 3600
     est = gnfs_estimate(extrapolate_to)
-    ax.scatter([extrapolate_to], [est.core_years * seconds_per_core_year], marker="*", s=150, color="red",
-               label="GNFS estimate (core-seconds)", zorder=3)
-    ax.axhline(13.8e9 * seconds_per_core_year, color="grey", linewidth=0.8, label="age of the universe")
-    ax.set_yscale("log")
-    ax.set_xlabel("modulus size (bits)")
-    ax.set_ylabel("seconds (log scale)")
-    ax.set_title("Factoring time grows with the modulus: measured, then extrapolated")
-    ax.legend(fontsize=8)
+    far.scatter([extrapolate_to], [est.core_years * seconds_per_core_year], marker="*", s=150, color="#cf222e",
+                label="GNFS estimate (core-seconds)", zorder=3)
+    far.axhline(AGE_OF_UNIVERSE_SECONDS, color="#8c959f", linewidth=0.8, label="age of the universe")
+    near.legend(fontsize=8, loc="best")
+    far.legend(fontsize=8, loc="upper left")
     return fig
 
 
@@ -273,26 +296,19 @@ AGE_OF_UNIVERSE_SECONDS = 13.8e9 * 365.25 * 24 * 3600
 def plot_factoring_work(timings: list[Timing], extrapolate_to: int = 2048, steps_per_second: float = 1e9):
     """Plot the steps each factorisation took (measured, and the same on every run) against modulus size.
 
-    The dashed line is the rho model ``2**(bits/4)`` extended to ``extrapolate_to`` bits; the grey
-    line is how many steps a machine doing ``steps_per_second`` would finish in the age of the
-    universe. Unlike seconds, steps do not depend on the machine, so the figure is the same
-    everywhere (a notebook can store it). Returns the figure; end the cell with ``plt.show()``.
+    Left, the measurements at their own scale with the rho model ``2**(bits/4)``; right, the model carried to
+    ``extrapolate_to`` bits, and the grey line: how many steps a machine doing ``steps_per_second`` would
+    finish in the age of the universe. Unlike seconds, steps do not depend on the machine, so the figure is
+    the same everywhere (a notebook can store it). Returns the figure; end the cell with ``plt.show()``.
     """
-    import matplotlib.pyplot as plt
-
     if not timings:
         raise ParameterError("There are no measurements to plot; run time_factoring(...) first.")
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.scatter([t.bits for t in timings], [max(t.steps, 1) for t in timings], zorder=3,
-               label=f"steps measured here ({timings[0].method})")
-    xs = list(range(min(t.bits for t in timings), extrapolate_to + 1, 8))
-    ax.plot(xs, [rho_steps(x) for x in xs], "--", label="model: 2^(bits/4) steps, extrapolated")
-    ax.axhline(steps_per_second * AGE_OF_UNIVERSE_SECONDS, color="grey", linewidth=0.8,
-               label=f"{steps_per_second:.0e} steps/s for the age of the universe")
-    ax.set_yscale("log")
-    ax.set_xlabel("modulus size (bits)")
-    ax.set_ylabel("steps (log scale)")
-    ax.set_ylim(bottom=1)
-    ax.set_title("Pollard's rho: the work grows exponentially with the key size")
-    ax.legend(fontsize=8)
+    fig, near, far = _measured_and_extrapolated(
+        timings, [max(t.steps, 1) for t in timings], extrapolate_to, ylabel="steps (log scale)", model=rho_steps,
+        model_label="model: 2^(bits/4) steps", title="Pollard's rho: the work grows exponentially with the key size")
+    far.axhline(steps_per_second * AGE_OF_UNIVERSE_SECONDS, color="#8c959f", linewidth=0.8,
+                label=f"{steps_per_second:.0e} steps/s for\nthe age of the universe")
+    far.set_ylim(bottom=1)
+    near.legend(fontsize=8, loc="best")
+    far.legend(fontsize=8, loc="upper left")
     return fig

@@ -3,8 +3,9 @@
 Every certificate offered is a node; an arrow goes from a certificate to each
 certificate whose subject is its issuer's name (a *candidate* issuer: name
 chaining, RFC 5280 6.1.3 (a)(4)). The leaf sits at the bottom, trust anchors
-(squares) above. The chosen path is drawn thick, green when valid; the failing
-certificate, or the failing link for a bad signature, is red.
+(square boxes) above, other certificates in round-cornered boxes. The chosen
+path is drawn thick, green when valid; the failing certificate, or the failing
+link for a bad signature, is red.
 
 ``report`` is a :class:`~pki_lab.validation.report.ValidationReport` (read for its
 ``path``, ``pool``, ``anchors``, ``ok``, ``failure`` and ``summary()``); this module does
@@ -13,12 +14,14 @@ not import the report, so the report can import it to draw itself.
 
 from __future__ import annotations
 
+import textwrap
 from collections import deque
 from typing import Any
 
 from cryptography import x509
 
 from ..names import certificate_label
+from ..plots import MAX_WIDTH_IN
 from .rules import Rule
 
 __all__ = ["pool_graph", "draw_report"]
@@ -56,10 +59,26 @@ def _levels(graph, start: int) -> dict[int, int]:
     return {n: level.get(n, top) for n in graph.nodes}
 
 
+def _wrap(text: str, width: int) -> str:
+    """Break ``text`` into lines of at most ``width`` characters, at spaces (a label's own lines are kept)."""
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+                     for line in text.splitlines())
+
+
+def _node_box(anchor: bool, fill: str, edge: str) -> dict:
+    """A node is its label in a box that fits it: square corners for a trust anchor, round ones for the others."""
+    return {"boxstyle": "square,pad=0.6" if anchor else "round,pad=0.6,rounding_size=0.9", "facecolor": fill,
+            "edgecolor": edge, "linewidth": 2}
+
+
 def draw_report(report: Any, ax=None):
-    """Draw the pool graph of ``report`` on ``ax`` (a new figure if None); returns the Axes."""
+    """Draw the pool graph of ``report`` on ``ax`` (a new figure if None); returns the Axes.
+
+    Each node is its certificate's label inside its own box (the box is sized to the label, so the label never
+    spills out); arrows run from a certificate to each candidate issuer and stop at the boxes' edges. The title
+    is the report's whole summary, wrapped to the figure's width (never cut short: the reason is what it says).
+    """
     import matplotlib.pyplot as plt
-    import networkx as nx
 
     graph = pool_graph(report)
     index = {graph.nodes[n]["cert"]: n for n in graph.nodes}
@@ -67,13 +86,13 @@ def draw_report(report: Any, ax=None):
     rows: dict[int, list[int]] = {}
     for node in sorted(graph.nodes):
         rows.setdefault(levels[node], []).append(node)
+    widest = max(len(r) for r in rows.values())
     pos = {n: ((k - (len(row) - 1) / 2) * 2.2, lvl) for lvl, row in rows.items() for k, n in enumerate(row)}
     if ax is None:
-        width = max(6.0, 2.4 * max(len(r) for r in rows.values()))
-        _, ax = plt.subplots(figsize=(width, 1.3 * (len(rows) + 1)))
+        _, ax = plt.subplots(figsize=(min(MAX_WIDTH_IN, max(6.0, 2.4 * widest)), 1.25 * len(rows) + 1.2))
     path_nodes = [index[c] for c in report.path if c in index]
     path_edges = list(zip(path_nodes, path_nodes[1:], strict=False))
-    good, bad = "#1a7f37", "#cf222e"
+    good, bad, grey = "#1a7f37", "#cf222e", "#8c959f"
     failure = report.failure
     bad_edge = bad_node = None
     if failure is not None and failure.index < len(path_nodes):
@@ -81,26 +100,30 @@ def draw_report(report: Any, ax=None):
             bad_edge = (path_nodes[failure.index], path_nodes[failure.index + 1])
         else:
             bad_node = path_nodes[failure.index]
-    other_edges = [e for e in graph.edges if e not in path_edges]
-    nx.draw_networkx_edges(graph, pos, edgelist=other_edges, ax=ax, edge_color="#8c959f", style="dashed",
-                           arrows=True, arrowsize=12, node_size=2600)
     colour = good if report.ok else "#0969da"
-    nx.draw_networkx_edges(graph, pos, edgelist=[e for e in path_edges if e != bad_edge], ax=ax, width=3,
-                           edge_color=colour, arrows=True, arrowsize=16, node_size=2600)
-    if bad_edge is not None:
-        nx.draw_networkx_edges(graph, pos, edgelist=[bad_edge], ax=ax, width=3, edge_color=bad, arrows=True,
-                               arrowsize=16, node_size=2600)
-    for shape, anchor in (("s", True), ("o", False)):
-        nodes = [n for n in graph.nodes if graph.nodes[n]["anchor"] == anchor]
-        fills = [("#ffebe9" if n == bad_node else "#dafbe1" if n in path_nodes and report.ok else
-                  "#ddf4ff" if n in path_nodes else "#f6f8fa") for n in nodes]
-        edges = [bad if n == bad_node else colour if n in path_nodes else "#8c959f" for n in nodes]
-        nx.draw_networkx_nodes(graph, pos, nodelist=nodes, node_shape=shape, node_color=fills, edgecolors=edges,
-                               linewidths=2, node_size=2600, ax=ax)
-    nx.draw_networkx_labels(graph, pos, labels={n: graph.nodes[n]["label"] for n in graph.nodes}, font_size=8,
-                            ax=ax)
-    title = report.summary()
-    ax.set_title(title if len(title) <= 90 else title[:87] + "...", fontsize=9)
+    boxes = {}
+    for n in graph.nodes:
+        fill = ("#ffebe9" if n == bad_node else "#dafbe1" if n in path_nodes and report.ok else
+                "#ddf4ff" if n in path_nodes else "#f6f8fa")
+        edge = bad if n == bad_node else colour if n in path_nodes else grey
+        # Drawn before the arrows (lower zorder), so each arrow is clipped at the box as it is drawn now.
+        boxes[n] = ax.text(*pos[n], _wrap(graph.nodes[n]["label"], 14), ha="center", va="center", fontsize=8,
+                           zorder=2, bbox=_node_box(graph.nodes[n]["anchor"], fill, edge))
+    for a, b in graph.edges:
+        if (a, b) == bad_edge:
+            style = {"color": bad, "lw": 3, "mutation_scale": 18}
+        elif (a, b) in path_edges:
+            style = {"color": colour, "lw": 3, "mutation_scale": 18}
+        else:
+            style = {"color": grey, "lw": 1.2, "ls": "--", "mutation_scale": 14}
+        ax.annotate("", xy=pos[b], xytext=pos[a], zorder=3,
+                    arrowprops={"arrowstyle": "-|>", "patchA": boxes[a].get_bbox_patch(),
+                                "patchB": boxes[b].get_bbox_patch(), "shrinkA": 2, "shrinkB": 2,
+                                "connectionstyle": "arc3,rad=0.12" if (b, a) in graph.edges else "arc3", **style})
+    width_in = ax.figure.get_figwidth() * ax.get_position().width
+    ax.set_title(_wrap(report.summary(), max(40, int(width_in * 72 / (0.56 * 9)))), fontsize=9)
+    xs = [x for x, _ in pos.values()]
+    ax.set_xlim(min(xs) - 1.3, max(xs) + 1.3)
+    ax.set_ylim(-0.6, max(levels.values()) + 0.6)
     ax.set_axis_off()
-    ax.margins(0.2)
     return ax
