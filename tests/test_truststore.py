@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import html
 
 import pytest
 from cryptography import x509
@@ -218,3 +219,15 @@ def test_plots_draw_without_error(snapshot):
     ax = plot_validity([data.certificate("dst_root_ca_x3"), data.certificate("isrg_root_x1")],
                        events=[(dt.datetime(2021, 9, 30, tzinfo=UTC), "DST Root CA X3 expires")])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["DST Root CA X3", "ISRG Root X1"]
+
+
+def test_the_timeline_widget_chapter_05_uses_shows_a_key_for_its_bars(hierarchy):
+    """Chapter 05's try-it draws lives as text bars; the table says what each character means."""
+    from pki_lab import clock
+    from pki_lab.widgets.lifecycle import TIMELINE_KEY, render_html, states_at
+
+    rows = states_at({"root": hierarchy.root.certificate})
+    text = render_html(rows, clock.now())
+    assert html.escape(TIMELINE_KEY) in text
+    for symbol in set(rows[0].bar):
+        assert f"'{symbol}'" in TIMELINE_KEY  # every character a bar can hold is explained

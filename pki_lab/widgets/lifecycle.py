@@ -22,7 +22,11 @@ from ..lifecycle import State
 from ..renewal import RenewalPolicy, state_under_policy
 from . import TryIt
 
-__all__ = ["StateRow", "states_at", "timeline_bar", "render_html", "lifecycle_timeline"]
+__all__ = ["StateRow", "states_at", "timeline_bar", "render_html", "lifecycle_timeline", "TIMELINE_KEY"]
+
+#: What the characters of a timeline bar mean (shown under the widget's table).
+TIMELINE_KEY = ("key: each bar is one certificate's life from the timeline's start to its end; "
+                "'.' not yet valid, '=' valid, '~' renewal window, 'x' expired, '|' the lab clock")
 
 _COLOURS = {State.NOT_YET_VALID: "#57606a", State.VALID: "#1a7f37", State.RENEW: "#9a6700",
             State.EXPIRED: "#cf222e"}
@@ -103,6 +107,7 @@ def render_html(rows: tuple[StateRow, ...], at: _dt.datetime) -> str:
                      f"<td style='color:{colour}'><b>{row.state.value}</b></td>"
                      f"<td>{html.escape(row.summary)}</td></tr>")
     lines.append("</table>")
+    lines.append(f"<div style='color:#57606a'>{html.escape(TIMELINE_KEY)}</div>")
     return "\n".join(lines)
 
 
