@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-
 from .. import data
 from ..validation.api import validate_chain
 from ..validation.gallery import scenario
-from ..validation.history import replay
+from ..validation.history import certificates
 from ..validation.names import in_dns_subtree
 from ..validation.policy_tree import certificate_policies
 from . import Exercise, register
-
-# What the notebook defines before its exercises (the unit tests run it too).
-SETUP = """
-import datetime as dt
-from pki_lab.validation import validate_chain
-from pki_lab.validation.gallery import scenario
-from pki_lab.validation.history import certificates, replay
-from pki_lab import data
-from pki_lab.exercises.ch04 import CABF_POLICIES
-good = scenario("valid")
-"""
 
 
 def _norm_name(value) -> str:
@@ -49,7 +36,6 @@ register(Exercise(
                 "The rule belongs to the issuing CA, so the report names it.",
     coach=lambda a, e: "That certificate is fine on its own; the rule it breaks belongs to the CA above it."
     if "sub" in str(a).casefold() else "Read the FAIL line of the report.",
-    setup_code=SETUP,
 ))
 
 
@@ -79,31 +65,55 @@ register(Exercise(
     explanation="The issuing CA expires first (30 days), so the whole chain stops validating then, although the "
                 "leaf has 90 days; you can check it with good.validate(at=...) on either side of that instant.",
     coach=_coach_day,
-    setup_code=SETUP,
 ))
 
 
-def _replay_path_length() -> int:
-    return len(replay(_dt.datetime(2021, 10, 1, tzinfo=_dt.UTC), "both").report.path)
+def _android_grace_days() -> int:
+    certs = certificates()
+    dst, cross, r3 = certs["DST Root CA X3"], certs["ISRG Root X1 (cross-signed by DST)"], certs["R3"]
+    last = min(cross.not_valid_after_utc, r3.not_valid_after_utc)  # the path's certificates below the anchor
+    return (last - dst.not_valid_after_utc).days
+
+
+def _coach_grace(answer, expected):
+    certs = certificates()
+    dst, r3 = certs["DST Root CA X3"], certs["R3"]
+    if isinstance(answer, int) and answer == (r3.not_valid_after_utc - dst.not_valid_after_utc).days:
+        return ("R3 does outlive the cross-certificate, but the path also needs the cross-signed ISRG Root X1 "
+                "to be valid: which of the two expires first?")
+    if isinstance(answer, int) and answer <= 0:
+        return ("Such a device ignores its trust anchor's expiry, so DST Root CA X3's notAfter is where the count "
+                "starts, not where it stops.")
+    return ("The path is R3 <- ISRG Root X1 (cross-signed) <- DST Root CA X3; with the anchor's expiry ignored, "
+            "the path lasts as long as the certificates below it. Count whole days from the DST root's notAfter.")
 
 
 register(Exercise(
     id="04.3",
-    prompt="On 2021-10-01 a client trusts both DST Root CA X3 and ISRG Root X1, and the server sends R3 and the "
-           "cross-signed ISRG Root X1. How many certificates are in the path that validates R3? (an integer)",
-    expected=_replay_path_length,
+    prompt="Old Android devices trusted DST Root CA X3 and did not check their trust anchors' expiry. Servers sent "
+           "R3 and the cross-signed ISRG Root X1. For how many whole days after DST Root CA X3 expired could such "
+           "a device still build a valid path for R3? Use the real certificates: "
+           "pki_lab.validation.history.certificates(). (an integer)",
+    expected=_android_grace_days,
     accepts=(int,),
     hints=(
-        "Use replay(dt.datetime(2021, 10, 1, tzinfo=dt.timezone.utc), 'both') and look at .report.path.",
-        "Path building tries trust anchors first: is the ISRG Root X1 that R3 names in the trust store?",
+        "Write down the device's path: R3 <- ISRG Root X1 (cross-signed by DST) <- DST Root CA X3. With the "
+        "anchor's expiry ignored, which certificates still have to be valid?",
+        "certs = certificates(); compare the not_valid_after_utc of certs['R3'] and "
+        "certs['ISRG Root X1 (cross-signed by DST)'], take the earlier, subtract "
+        "certs['DST Root CA X3'].not_valid_after_utc and take .days.",
     ),
-    solution_code="len(replay(dt.datetime(2021, 10, 1, tzinfo=dt.timezone.utc), 'both').report.path)",
-    explanation="R3's issuer, ISRG Root X1, is itself a trust anchor, so the path stops there: R3 <- ISRG Root X1. "
-                "The cross-signed copy and the expired DST root are never needed; clients that instead followed "
-                "the chain as sent up to DST Root CA X3 failed that day.",
-    coach=lambda a, e: "That path goes up to the expired DST root, which would fail; look for a shorter one."
-    if a == e + 1 else "Count the certificates in report.path (the leaf R3 included).",
-    setup_code=SETUP,
+    solution_code=(
+        "from pki_lab.validation.history import certificates\n"
+        "certs = certificates()\n"
+        "last = min(certs['ISRG Root X1 (cross-signed by DST)'].not_valid_after_utc, certs['R3'].not_valid_after_utc)\n"
+        "(last - certs['DST Root CA X3'].not_valid_after_utc).days"
+    ),
+    explanation="The path's certificates below the anchor must still be valid; the anchor itself is only a name "
+                "and a key to such a device. The cross-signed ISRG Root X1 expires before R3, on 2024-09-30, about "
+                "three years after the DST root: Let's Encrypt chose that lifetime so that old Android devices "
+                "kept working (see its 2020 announcement in Further reading).",
+    coach=_coach_grace,
 ))
 
 
@@ -131,7 +141,6 @@ register(Exercise(
                 "example.org passes, anything else fails, whatever the leaf's issuer is willing to sign.",
     coach=lambda a, e: "That name is outside example.org, so the validator would reject it.",
     wrong_example="www.example.com",
-    setup_code=SETUP,
 ))
 
 
@@ -165,7 +174,8 @@ register(Exercise(
         "at=fb.validation_time, name=fb.dns_name, initial_policies=CABF_POLICIES, explicit_policy=True).policy",
         "The DigiCert intermediate lists several policies; the path keeps only those the leaf asserts as well.",
     ),
-    solution_code="fb = data.chain('facebook.com')\n"
+    solution_code="from pki_lab.exercises.ch04 import CABF_POLICIES\n"
+                  "fb = data.chain('facebook.com')\n"
                   "report = validate_chain(fb.leaf, fb.intermediates, trust=[fb.trust_anchor], at=fb.validation_time,\n"
                   "                        name=fb.dns_name, initial_policies=CABF_POLICIES, explicit_policy=True)\n"
                   "report.policy.user_constrained[0]",
@@ -174,5 +184,4 @@ register(Exercise(
                 "(RFC 5280 6.1.3 (d)): the path is OV, not EV, whatever else the CA above it may do.",
     coach=_coach_policy,
     wrong_example="2.23.140.1.1",
-    setup_code=SETUP,
 ))
