@@ -156,8 +156,8 @@ SHA1_TIMELINE: tuple[HashEvent, ...] = (
               "NIST SP 800-131A (2011); NIST CSRC news, 2022-12-15"),
     HashEvent("2016-01-01", "Publicly trusted CAs may no longer issue SHA-1 TLS certificates.",
               "CA/Browser Forum Baseline Requirements, section 7.1.3"),
-    HashEvent("2017-02-23", "SHAttered: first public SHA-1 collision, two different PDFs with one digest "
-              "(2^63.1 SHA-1 computations).",
+    HashEvent("2017-02-23", "SHAttered: first public SHA-1 collision, an identical-prefix one: two different PDFs "
+              "with one digest (2^63.1 SHA-1 computations).",
               "Stevens, Bursztein, Karpman, Albertini, Markov, 'The first collision for full SHA-1', "
               "CRYPTO 2017; https://shattered.io"),
     HashEvent("2020-01", "'SHA-1 is a Shambles': first practical chosen-prefix collision, used to forge a PGP "
