@@ -1,5 +1,5 @@
 # PKI Lab: two commands for learners and CI.
-#   make lab    create .venv if missing, install, open JupyterLab on the first notebook
+#   make lab    create .venv if missing, install, open JupyterLab on chapter 00 (and print that URL)
 #   make test   create .venv if missing, install the test extras, run lint, unit tests, notebooks
 #               (and the browser tests where Chromium and Playwright are installed; skipped otherwise)
 # and a few for contributors and CI:
@@ -51,8 +51,23 @@ $(VENV)/.installed-ui: pyproject.toml | $(PY)
 	$(PIP) install -e ".[test,ui]"
 	@touch $@ $(VENV)/.installed-test $(VENV)/.installed-lab
 
-lab: $(VENV)/.installed-lab
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_start_here.ipynb
+# JupyterLab for the course: local only, serving this folder, opening (and printing the URL of) chapter 00.
+# LabApp.default_url, not ServerApp's: `jupyter lab` sets the server's default URL from its own (/lab, the
+# Launcher), and a notebook named on the command line is opened but not printed. tests/test_packaging.py runs
+# JupyterLab with these flags (read with `make -n lab`) and checks the URL it prints.
+LAB_START = /lab/tree/notebooks/00_start_here.ipynb
+LAB_FLAGS = --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=$(LAB_START) $(ROOT_FLAG)
+# The course's JupyterLab settings (no "get notified about official Jupyter news?" prompt), one file in the repo
+# (jupyter/lab-overrides.json), installed where JupyterLab reads packaged defaults: the application directory's
+# settings/overrides.d/. postBuild installs the same file on Binder; a learner's own settings still win.
+LAB_SETTINGS = $(VENV)/share/jupyter/lab/settings/overrides.d/pki-lab.json
+
+$(LAB_SETTINGS): jupyter/lab-overrides.json | $(VENV)/.installed-lab
+	mkdir -p $(@D)
+	cp jupyter/lab-overrides.json $@
+
+lab: $(VENV)/.installed-lab $(LAB_SETTINGS)
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS)
 
 test: lint unit nbval ui
 
@@ -68,11 +83,11 @@ nbval: $(VENV)/.installed-test
 	$(NOTEBOOK_TESTS)
 
 # Browser tests in `make test`: they skip, saying why, where Chromium or Playwright is missing.
-ui: $(VENV)/.installed-test
+ui: $(VENV)/.installed-test $(LAB_SETTINGS)
 	$(UI_TESTS)
 
 # Browser tests that must run (CI): a missing browser fails instead of skipping. Never downloads a browser.
-test-ui: $(VENV)/.installed-ui
+test-ui: $(VENV)/.installed-ui $(LAB_SETTINGS)
 	PKI_LAB_REQUIRE_UI=1 $(UI_TESTS)
 
 # The course must not rot: the notebooks print the same bytes with the system clock 5 years ahead
