@@ -21,6 +21,7 @@ from ..iot.capstone_report import (
     milestone_offline,
     milestone_plan,
 )
+from ..iot.device import IoTDevice
 from . import Exercise, register
 
 
@@ -115,21 +116,23 @@ register(Exercise(
 register(Exercise(
     id="12.4",
     prompt="Milestone 4, the hub's root migration: the hub will move its TLS certificate from CLOUD_G1 to CLOUD_G2. "
-           "Answer with the trust bundle (a list of root certificates) your devices must carry before the move so "
-           "that they reach the hub both before and after it.",
-    expected=lambda: "a bundle that works on both sides of the move",
-    compare=lambda answer, _: _passes(milestone_bundle(answer, WORKED_EXAMPLE)),
-    accepts=(list,),
+           "Set the trust bundle (device.trust_bundle, a list of root certificates) that one of your devices must "
+           "carry before the move, so that it reaches the hub both before and after it. Answer with the device.",
+    expected=lambda: "a device whose bundle works on both sides of the move",
+    compare=lambda answer, _: _passes(milestone_bundle(answer.trust_bundle, WORKED_EXAMPLE)),
+    accepts=(IoTDevice,),
     hints=(
         "Before the move the hub's chain ends at one root; after it, at the other.",
         "A device judges the hub's chain against its bundle only: what must the bundle hold on each day?",
     ),
-    solution_code="[CLOUD_G1, CLOUD_G2]",
+    solution_code=("my_device = my_line.devices[0]\n"
+                   "my_device.trust_bundle = [CLOUD_G1, CLOUD_G2]\n"
+                   "my_device"),
     explanation="Both roots: the old one until the hub moves, the new one after. Delivering the new root before "
                 "the switch (announce, deliver, switch) is what Microsoft asked of devices before IoT Hub moved to "
                 "DigiCert Global Root G2.",
-    coach=lambda answer, _: _first_failure(milestone_bundle(answer, WORKED_EXAMPLE)),
-    wrong_example=[],
+    coach=lambda answer, _: _first_failure(milestone_bundle(answer.trust_bundle, WORKED_EXAMPLE)),
+    wrong_example=IoTDevice("contoso-thermo-shenzhen-000001"),
 ))
 
 

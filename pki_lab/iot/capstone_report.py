@@ -144,8 +144,9 @@ def design_report(profile: Any = ..., line: Any = ..., plan: Any = ..., bundle: 
                   offline_plan: Any = ...) -> str:
     """The learner's design report as Markdown: choices and reasons, then each milestone's verdict.
 
-    Every argument may be left as ``...`` (not attempted yet). ``blocked`` is the line after blocking
-    the stolen device (often the same object as ``line``).
+    Every argument may be left as ``...`` (not attempted yet). ``bundle`` is a device (its trust bundle is
+    used) or a list of root certificates; ``blocked`` is the line after blocking the stolen device (often the
+    same object as ``line``).
     """
     rows = ["# Capstone design report", ""]
     if isinstance(profile, CapstoneProfile):
@@ -166,7 +167,7 @@ def design_report(profile: Any = ..., line: Any = ..., plan: Any = ..., bundle: 
         ("1. Design", _safely(milestone_design, profile)),
         ("2. Issue through the roles", _safely(milestone_line, line)),
         ("3. Renewal over ten years", _safely(milestone_plan, plan)),
-        ("4. Root migration and trust bundle", _safely(milestone_bundle, bundle,
+        ("4. Root migration and trust bundle", _safely(milestone_bundle, getattr(bundle, "trust_bundle", bundle),
                                                        profile if isinstance(profile, CapstoneProfile) else None)),
         ("5. Revoke the Azure way", _safely(milestone_block, blocked)),
         (f"6. {OFFLINE_DAYS} days offline", _safely(milestone_offline, offline_plan)),
@@ -190,11 +191,11 @@ class SavedReport:
     unchanged: bool = False
 
     def __str__(self) -> str:
-        if self.unchanged:
-            return f"The report is in {self.path.name} ({self.size:,} bytes), unchanged since it was last saved."
+        # The same sentence whether the bytes were written now or were there already: either way the file holds
+        # exactly this report (so re-running the chapter prints the same line).
         note = (f" ({self.renamed_from} already holds another report, so this one took the next free name; delete "
                 "or rename that file to reuse its name)") if self.renamed_from else ""
-        return f"Saved the report to {self.path.name} ({self.size:,} bytes){note}."
+        return f"The report is saved in {self.path.name} ({self.size:,} bytes){note}."
 
     __repr__ = __str__
 
