@@ -81,7 +81,8 @@ def test_sha1_timeline_is_dated_in_order_with_sources():
     dates = [parse(e.date) for e in SHA1_TIMELINE]
     assert dates == sorted(dates)
     by_date = {e.date: e for e in SHA1_TIMELINE}
-    assert "SHAttered" in by_date["2017-02-23"].event
+    assert "SHAttered" in by_date["2017-02-23"].event and "identical-prefix" in by_date["2017-02-23"].event
+    assert "chosen-prefix" not in by_date["2017-02-23"].event  # SHAttered could not choose two prefixes
     assert "Shambles" in by_date["2020-01"].event and "chosen-prefix" in by_date["2020-01"].event
     assert "2030-12-31" in by_date["2022-12-15"].event
     assert all(e.source for e in SHA1_TIMELINE)
