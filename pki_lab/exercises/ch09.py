@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as _dt
+import hashlib
 
 from .. import data
 from ..ca import CertificateAuthority
 from ..describe import thumbprint
+from ..loading import to_der
 from ..pinning import SpkiPin, ThumbprintAllowList, spki_sha256
 from ..rotation import simulate_fleet
 from . import Exercise, normalize_hex, register
-
-# What the notebook defines before its exercises (the unit tests run it too).
-SETUP = """
-from pki_lab.ca import CertificateAuthority
-from pki_lab.describe import thumbprint
-from pki_lab.pinning import SpkiPin, ThumbprintAllowList, spki_sha256
-from pki_lab.rotation import simulate_fleet, root_facts
-import datetime as dt
-
-root = CertificateAuthority.create_root("Chapter 9 Root CA")
-issuing = root.create_intermediate("Chapter 9 Issuing CA")
-leaf = issuing.issue("hub.example.net", key="hub-key")
-renewed = issuing.issue("hub.example.net", key="hub-key")
-"""
 
 
 def _world():
@@ -38,10 +28,32 @@ def _pin() -> str:
     return spki_sha256(_world()[2])
 
 
+def _pin_of_bytes(der: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
+
+
 def _coach_pin(answer, expected):
-    if normalize_hex(answer) == normalize_hex(thumbprint(_world()[2])):
+    """Coach a wrong pin by what it is: a thumbprint, the right hash in hex, a pin of the whole certificate or of
+    another key, or not a pin at all."""
+    root, issuing, leaf, _ = _world()
+    given = str(answer).strip().removeprefix("pin-sha256=").strip('"')
+    if normalize_hex(given) in (normalize_hex(thumbprint(leaf)), normalize_hex(thumbprint(leaf, "sha1"))):
         return "That is the certificate's thumbprint (a hash of the whole certificate); pin the public key instead."
-    return "An RFC 7469 pin is base64 of SHA-256 over the DER SubjectPublicKeyInfo (44 characters ending in '=')."
+    if normalize_hex(given) == base64.b64decode(expected).hex().upper():
+        return "That is the right hash, written in hex; an RFC 7469 pin writes the same 32 bytes in base64."
+    try:
+        raw = base64.b64decode(given, validate=True)
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != 32:
+        return ("That is not a pin's shape: an RFC 7469 pin is base64 of SHA-256 over the DER "
+                "SubjectPublicKeyInfo (44 characters ending in '=').")
+    if given == _pin_of_bytes(to_der(leaf)):
+        return ("That is a well-formed pin, but of the whole certificate: hash only its SubjectPublicKeyInfo, so "
+                "that the pin survives renewals.")
+    others = {spki_sha256(issuing.certificate): "the issuing CA's", spki_sha256(root.certificate): "the root's"}
+    whose = others.get(given, "another")
+    return f"That is a well-formed pin, but of {whose} key: pin the SPKI of `leaf`, the hub's own certificate."
 
 
 register(Exercise(
@@ -59,7 +71,6 @@ register(Exercise(
     explanation="pin-sha256 is base64(SHA-256(DER SubjectPublicKeyInfo)) (RFC 7469 section 2.4), so it stays "
                 "the same for every certificate issued for the same key.",
     coach=_coach_pin,
-    setup_code=SETUP,
 ))
 
 
@@ -95,7 +106,6 @@ register(Exercise(
     ),
     explanation="A renewed certificate has a new serial number, new dates and a new signature, so its thumbprint "
                 "changes; its key, and so its SPKI pin, stays the same.",
-    setup_code=SETUP,
 ))
 
 
@@ -121,6 +131,7 @@ register(Exercise(
         "Subtract dt.datetime(2023, 2, 15, tzinfo=dt.timezone.utc) and take .days.",
     ),
     solution_code=(
+        "import datetime as dt\n"
         "from pki_lab import data\n"
         "baltimore = data.certificate('baltimore_cybertrust_root')\n"
         "(baltimore.not_valid_after_utc - dt.datetime(2023, 2, 15, tzinfo=dt.timezone.utc)).days"
@@ -128,32 +139,50 @@ register(Exercise(
     explanation="A root migration is planned years ahead of the old root's expiry, because devices in the field "
                 "must receive the new root before the service switches.",
     coach=_coach_days,
-    setup_code=SETUP,
 ))
 
 
-def _share() -> int:
+_GROUP = "trust store (updatable)"
+_AFTER = _dt.datetime(2023, 3, 1, tzinfo=_dt.UTC)
+
+
+def _stranded() -> int:
     result = simulate_fleet(per_group=20, seed=2023)
-    return round(100 * result.share("trust store (updatable)", _dt.datetime(2023, 3, 1, tzinfo=_dt.UTC)))
+    return round(result.sizes[_GROUP] * (1 - result.share(_GROUP, _AFTER)))
+
+
+def _coach_stranded(answer, expected):
+    result = simulate_fleet(per_group=20, seed=2023)
+    connected = round(result.sizes[_GROUP] * result.share(_GROUP, _AFTER))
+    if answer == connected:
+        return "That many devices can still connect; the question asks for the ones that cannot."
+    if answer in (round(100 * result.share(_GROUP, _AFTER)), round(100 * (1 - result.share(_GROUP, _AFTER)))):
+        return "That is a percentage; the question asks for a number of devices out of the group's 20."
+    return "The table gives the share that can connect; turn the rest of the group into a number of devices."
 
 
 register(Exercise(
     id="09.4",
-    prompt="In simulate_fleet(per_group=20, seed=2023), what percentage of the 'trust store (updatable)' devices "
-           "can connect on 2023-03-01, just after the root migration? Answer with a whole number.",
-    expected=_share,
-    accepts=(int, float),
+    prompt="In simulate_fleet(per_group=20, seed=2023), how many of the 20 'trust store (updatable)' devices cannot "
+           "connect on 2023-03-01, just after the root migration, and so cannot receive the new root over the "
+           "network either? Answer a whole number of devices.",
+    expected=_stranded,
+    accepts=(int,),
     hints=(
-        "result = simulate_fleet(per_group=20, seed=2023) and then result.share(group, date).",
-        "share() returns a fraction between 0 and 1; multiply by 100 and round.",
+        "The fleet's table shows the share of each group that can connect in each month; the rest cannot.",
+        "result = simulate_fleet(per_group=20, seed=2023); result.share(group, date) is that share as a fraction, "
+        "and result.sizes[group] the number of devices.",
     ),
     solution_code=(
+        "import datetime as dt\n"
+        "from pki_lab.rotation import simulate_fleet\n"
         "result = simulate_fleet(per_group=20, seed=2023)\n"
-        "round(100 * result.share('trust store (updatable)', dt.datetime(2023, 3, 1, tzinfo=dt.timezone.utc)))"
+        "group, when = 'trust store (updatable)', dt.datetime(2023, 3, 1, tzinfo=dt.timezone.utc)\n"
+        "round(result.sizes[group] * (1 - result.share(group, when)))"
     ),
     explanation="Updatable devices that were online between the announcement and the switch received the new "
-                "root; those offline through that window came back to a root they did not trust.",
-    coach=lambda a, e: "share() gives a fraction; the exercise wants a percentage." if isinstance(a, float)
-    and 0 < a <= 1 else None,
-    setup_code=SETUP,
+                "root; those offline through that window came back to a root they did not trust, and a device "
+                "that cannot connect cannot be updated over that connection: each needs a visit or a separate, "
+                "independently secured update channel.",
+    coach=_coach_stranded,
 ))
