@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
+from .. import clock
 from ..describe import thumbprint
+from ..iot.device import DeviceClock
 from ..iot.gallery import lab_world
 from ..iot.manufacturing import SCENARIOS, simulate
 from ..iot.trust import Verdict
 from ..names import common_name
-from . import Exercise, normalize_hex, register
-
-SETUP_POP = """
-from pki_lab.iot.gallery import lab_world
-world = lab_world(verified=False)
-code = world.dps.verification_code("Contoso Root CA")
-"""
+from . import Exercise, normalize_hex, plural, register
 
 
 @functools.cache
@@ -69,34 +66,32 @@ register(Exercise(
                 "for this service) and the signature verifies with the uploaded CA certificate's public key (so you "
                 "hold its private key). Then world.dps.verify_ca('Contoso Root CA', answer) marks the CA verified.",
     coach=_pop_coach,
-    setup_code=SETUP_POP,
     wrong_example=_pop_wrong(),
 ))
 
-SETUP_THUMB = """
-from pki_lab.describe import thumbprint
-from pki_lab.iot.gallery import lab_world
-world = lab_world()
-old = world.device("sensor-0042")
-world.hub.register_device("sensor-0042", auth="thumbprint", thumbprints=[thumbprint(old.certificate)])
-renewed = world.device("sensor-0042", days=730)
-"""
+@functools.cache
+def _thumb_world():
+    world = lab_world()
+    old = world.device("sensor-0042")
+    world.hub.register_device("sensor-0042", auth="thumbprint", thumbprints=[thumbprint(old.certificate)])
+    return old, world.device("sensor-0042", days=730)
 
 
 def _renewed_thumbprint() -> str:
-    ns: dict = {}
-    exec(SETUP_THUMB, ns)
-    return thumbprint(ns["renewed"].certificate)
+    return thumbprint(_thumb_world()[1].certificate)
 
 
 def _thumb_coach(answer, expected) -> str:
-    ns: dict = {}
-    exec(SETUP_THUMB, ns)
-    if normalize_hex(answer) == thumbprint(ns["old"].certificate):
+    old, renewed = _thumb_world()
+    given = normalize_hex(answer)
+    if given == thumbprint(old.certificate):
         return "That is the old certificate's thumbprint, which the hub already has; hash the renewed one."
-    if len(normalize_hex(answer)) != 64:
-        return "A SHA-256 thumbprint has 64 hex digits."
-    return "Hash the DER bytes of renewed.certificate with SHA-256."
+    if len(given) == 40:
+        return ("That has 40 hex digits: a SHA-1 thumbprint. SHA-1 is collision-broken, so register a SHA-256 "
+                "thumbprint (64 hex digits) of the renewed certificate.")
+    if len(given) != 64:
+        return f"A SHA-256 thumbprint has 64 hex digits; yours has {plural(len(given), 'digit')}."
+    return "Hash the DER bytes of renewed.certificate (the whole certificate) with SHA-256."
 
 
 register(Exercise(
@@ -112,17 +107,11 @@ register(Exercise(
     ),
     solution_code="thumbprint(renewed.certificate)",
     explanation="The hub keeps a primary and a secondary thumbprint so that a renewal can be staged: add the new "
-                "thumbprint as secondary, let the device switch, then retire the old one.",
+                "thumbprint as secondary, let the device switch, then retire the old one. A thumbprint only names "
+                "one certificate; use SHA-256, since SHA-1 is collision-broken (two certificates can be made to "
+                "share a SHA-1 thumbprint).",
     coach=_thumb_coach,
-    setup_code=SETUP_THUMB,
 ))
-
-SETUP_ROOT = """
-from pki_lab.iot.gallery import lab_world
-world = lab_world(upload="factory")
-device = world.device("sensor-0042")
-"""
-
 
 def _root_expected() -> str:
     return "an accepted verdict"
@@ -133,9 +122,8 @@ def _root_compare(answer, expected) -> bool:
 
 
 def _root_wrong():
-    ns: dict = {}
-    exec(SETUP_ROOT, ns)
-    return ns["world"].dps.register(ns["device"]).verdict
+    world = lab_world(upload="factory")
+    return world.dps.register(world.device("sensor-0042")).verdict
 
 
 register(Exercise(
@@ -159,15 +147,8 @@ register(Exercise(
                 "must be registered too (the full chain, as the DPS documentation says).",
     coach=lambda a, e: "The verdict is still a rejection: read its reason and change the service's CAs, not the "
                        "device.",
-    setup_code=SETUP_ROOT,
     wrong_example=_root_wrong(),
 ))
-
-SETUP_LINE = """
-from pki_lab.iot.manufacturing import SCENARIOS, simulate
-batches = SCENARIOS["pre-issued batches"]
-"""
-
 
 @functools.cache
 def _smallest_stock() -> int:
@@ -209,5 +190,59 @@ register(Exercise(
     explanation="During the outage the line takes one certificate every takt; the stock plus the buffer in front "
                 "of the station must cover the outage, plus the queue the CA has to work off when it is back.",
     coach=_stock_coach,
-    setup_code=SETUP_LINE,
+))
+
+#: The firmware build date of exercise 11.5's sensor (the notebook sets the same floor).
+BUILD_FLOOR = _dt.datetime(2026, 1, 10, tzinfo=_dt.UTC)
+
+
+@functools.cache
+def _days_until_accepted() -> int:
+    """Exercise 11.5, asked of the validator: the first whole day after the reset at which the device accepts."""
+    world = lab_world()
+    sensor = world.device("sensor-0042", clock=DeviceClock(floor=BUILD_FLOOR))
+    chain, start = world.hub.server_chain, clock.now()
+    sensor.clock.reset(at=start)
+    return next(d for d in range(3651)
+                if sensor.check_server(chain, world.hub.host, at=start + _dt.timedelta(days=d)).ok)
+
+
+def _clock_coach(answer, expected) -> str:
+    if answer < 0:
+        return "Count days from the reset onwards: 0 (it accepts at once) or more."
+    if answer == expected - 1:
+        return ("After that many days the device's clock still reads before a certificate's notBefore; think about "
+                "how you rounded.")
+    if answer == 0:
+        return "Right after the reset the clock reads its floor: is that after every notBefore in the chain?"
+    return ("The clock starts at sensor.clock.floor and runs at the normal rate. Find the latest notBefore among the "
+            "certificates the device checks (chain and the root in sensor.trust_bundle) and count the days to it.")
+
+
+register(Exercise(
+    id="11.5",
+    prompt="sensor lost power and rebooted with its clock at the firmware's build-date floor (sensor.clock.floor); "
+           "nothing syncs it. If the hub kept presenting `chain`, after how many whole days of running would the "
+           "device first accept it? Answer with a whole number.",
+    expected=_days_until_accepted,
+    accepts=(int,),
+    hints=(
+        "The device accepts a chain only when its clock reads between every certificate's notBefore and notAfter, "
+        "the trust anchor's included (chain plus sensor.trust_bundle).",
+        "max(c.not_valid_before_utc for c in [*chain, *sensor.trust_bundle]) is the instant the clock must reach; "
+        "the clock starts at sensor.clock.now(). Divide the gap by timedelta(days=1) and round up.",
+    ),
+    solution_code=(
+        "import math\n"
+        "from datetime import timedelta\n"
+        "latest = max(c.not_valid_before_utc for c in [*chain, *sensor.trust_bundle])\n"
+        "math.ceil((latest - sensor.clock.now()) / timedelta(days=1))"
+    ),
+    explanation="The floor gets the device past 1970 and past the roots, which are older than the firmware, but not "
+                "past the hub's 90-day certificate, issued after the build. The device waits for its clock to reach "
+                "that certificate's notBefore. A real hub renews its certificate, and each new one starts later: a "
+                "clock that lags by more than a certificate's age never catches up by waiting. A floor is a lower "
+                "bound, not a clock; the device needs a time source (SNTP or NTS, cellular network time, GNSS, "
+                "Roughtime).",
+    coach=_clock_coach,
 ))

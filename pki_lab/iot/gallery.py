@@ -174,8 +174,8 @@ FAILURES: dict[str, tuple[str, Callable[[], Verdict]]] = {
     "missing intermediate": ("the device sends its certificate without the factory CA", _missing_intermediate),
     "root not registered": ("the group names the intermediate, the root was never uploaded", _missing_root),
     "unverified CA": ("the root was uploaded but proof of possession was never done", _unverified_ca),
-    "revoked device": ("the factory CA revoked the device certificate; a CRL-checking MQTT broker reads its CRL "
-                       "(Azure IoT Hub and DPS would not)", _revoked_device),
+    "revoked device": ("the factory CA revoked the device certificate, and a CRL-checking MQTT broker reads the "
+                       "CRL; Azure IoT Hub and DPS would not", _revoked_device),
     "disallowed group device": ("an operator created a disabled individual enrollment for one device of the group",
                                 _disallowed_group_device),
     "disabled in the hub": ("the device was provisioned, then disabled in the hub's identity registry",

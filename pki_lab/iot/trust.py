@@ -413,9 +413,10 @@ class ServerTls:
 
 
 _CLOCK_ADVICE = {
-    Code.NOT_YET_VALID: ("A device clock that reads earlier than the certificate's notBefore (no RTC, a dead "
-                         "battery: it booted in 1970) refuses every valid server; set the clock from a trusted "
-                         "source (SNTP, cellular network time, GNSS) or a firmware build-date floor, then retry."),
+    Code.NOT_YET_VALID: ("A device clock that reads earlier than the certificate's notBefore (a reset clock: no RTC "
+                         "or a dead battery) refuses every valid server; set the clock from a trusted source (SNTP "
+                         "or NTS, cellular network time, GNSS), then retry; a firmware build-date floor only rules "
+                         "out 1970."),
     Code.EXPIRED: ("If the device's clock runs ahead, sync it; if the certificate really expired, the server "
                    "must renew it."),
 }
