@@ -66,7 +66,7 @@ register(Exercise(
     id="05.2",
     prompt="The lab ships several real server chains (data.chains()). How many of them does the certifi snapshot "
            "trust, each checked at its own recorded validation time (data.chain(info.name).validation_time)? "
-           "Answer with a whole number, then say why the others fail.",
+           "Answer with a whole number, and work out why the rest are not trusted.",
     expected=_trusted_chains,
     accepts=(int,),
     hints=(
