@@ -212,7 +212,11 @@ class ProductLine:
         return self.hub.connect(device)
 
     def status(self, devices: Iterable[IoTDevice] | None = None) -> dict[str, str]:
-        """``{registration ID: code}``: DPS's code if it refuses the device, else the hub's ("ok" when both admit)."""
+        """``{registration ID: code}``: DPS's code if it refuses the device, else the hub's ("ok" when both admit).
+
+        Each device registers through DPS first, as a device does at boot: a device blocked only at the hub is
+        provisioned again, and DPS gives it a new hub identity.
+        """
         out = {}
         for device in self.devices if devices is None else devices:
             verdict = self.dps.register(device).verdict

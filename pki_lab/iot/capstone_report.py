@@ -83,11 +83,14 @@ def milestone_bundle(bundle: Sequence[x509.Certificate], profile: CapstoneProfil
 def milestone_block(line: ProductLine) -> list[Finding]:
     """Milestone 5: exactly one device shut out the Azure way (DPS and the hub), the rest still admitted."""
     out = _own(line.profile)
-    dps = {d.registration_id: str(line.dps.register(d).verdict.code) for d in line.devices}
+    # The hub is asked first, and DPS is read, not called: a registration through DPS would create the hub
+    # identity again (which is why blocking at the hub alone is not enough), and a check must not change the line.
     hub = {d.registration_id: str(line.hub.connect(d).code) for d in line.devices}
+    dps = {d.registration_id: (Code.ENROLLMENT_DISABLED if _disabled_enrollment(line, d) else Code.OK)
+           for d in line.devices}
     shut = [k for k in dps if dps[k] == Code.ENROLLMENT_DISABLED and hub[k] == Code.DEVICE_DISABLED]
     half = [k for k in dps if (dps[k] == Code.ENROLLMENT_DISABLED) != (hub[k] == Code.DEVICE_DISABLED)]
-    others = [k for k in dps if k not in shut and k not in half and (dps[k] != Code.OK or hub[k] != Code.OK)]
+    others = [k for k in dps if k not in shut and k not in half and hub[k] != Code.OK]
     if half:
         k = half[0]
         sentence = (f"{k} is blocked at {'DPS' if dps[k] != Code.OK else 'the hub'} only: "
@@ -109,6 +112,13 @@ def milestone_block(line: ProductLine) -> list[Finding]:
 
 #: How long milestone 6's devices are offline.
 OFFLINE_DAYS = 400
+
+
+def _disabled_enrollment(line: ProductLine, device) -> bool:
+    """Does DPS hold a disabled individual enrollment for this device's certificate (which overrides its group)?"""
+    enrollment = line.dps.individual.get(device.registration_id)
+    return (enrollment is not None and not enrollment.enabled
+            and enrollment.certificate is not None and enrollment.certificate == device.certificate)
 
 
 def milestone_offline(plan: RenewalPlan, days: int = OFFLINE_DAYS) -> list[Finding]:
