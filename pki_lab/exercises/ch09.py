@@ -157,7 +157,7 @@ def _coach_stranded(answer, expected):
     if answer == connected:
         return "That many devices can still connect; the question asks for the ones that cannot."
     if answer in (round(100 * result.share(_GROUP, _AFTER)), round(100 * (1 - result.share(_GROUP, _AFTER)))):
-        return "That is a percentage; the question asks for a number of devices out of the group's 20."
+        return "That is a percentage; the question asks for a number of devices in the group."
     return "The table gives the share that can connect; turn the rest of the group into a number of devices."
 
 
