@@ -70,9 +70,14 @@ def integer_ticks(axis: Any) -> None:
     """Whole-number ticks on ``axis`` (an ``ax.xaxis``/``ax.yaxis`` that counts things: roots, devices)."""
     from matplotlib.ticker import MaxNLocator
 
-    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
 
 
-def legend_below(ax: Any, *, ncol: int = 2, **kwargs: Any) -> Any:
-    """A legend under ``ax`` (below its x label), so it never covers the data."""
-    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=ncol, frameon=False, **kwargs)
+def legend_below(ax: Any, *, ncol: int = 3, below_pt: float = 36, **kwargs: Any) -> Any:
+    """A legend under ``ax``, ``below_pt`` points under its bottom edge (clear of tick labels and the x label),
+    so it never covers the data."""
+    from matplotlib.transforms import offset_copy
+
+    anchor = offset_copy(ax.transAxes, fig=ax.figure, y=-below_pt, units="points")
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=anchor, ncol=ncol, frameon=False,
+                     **kwargs)

@@ -28,6 +28,7 @@ from . import clock
 from .ca import CertificateAuthority
 from .errors import ParameterError, WrongTypeError
 from .lifecycle import State
+from .plots import MAX_WIDTH_IN, integer_ticks, legend_below
 
 __all__ = [
     "RenewalPolicy",
@@ -308,10 +309,11 @@ def plot_fleet(fleet: Mapping[str, x509.Certificate], policy: RenewalPolicy, *, 
     when = clock.now() if at is None else clock.require_aware(at)
     items = sorted(_items(fleet), key=lambda kv: kv[1].not_valid_after_utc)
     if ax is None:
-        _, ax = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True, height_ratios=(1, 1.4))
+        _, ax = plt.subplots(2, 1, figsize=(MAX_WIDTH_IN, 5.5), sharex=True, height_ratios=(1, 1.4))
     top, bottom = ax
     ends = [mdates.date2num(c.not_valid_after_utc) for _, c in items]
     top.hist(ends, bins=30, color="#0969da")
+    integer_ticks(top.yaxis)
     top.set_ylabel("certificates")
     top.set_title(f"{len(items)} devices: expiry dates (top) and renewal windows of every 10th (bottom)")
     sample = items[::10]
@@ -324,7 +326,9 @@ def plot_fleet(fleet: Mapping[str, x509.Certificate], policy: RenewalPolicy, *, 
     bottom.set_ylabel("devices (sample)")
     for axis in (top, bottom):
         axis.axvline(mdates.date2num(when), color="#cf222e", linestyle="--", linewidth=1)
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    locator = mdates.AutoDateLocator(maxticks=8)
+    bottom.xaxis.set_major_locator(locator)
+    bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     bottom.set_xlabel("grey: valid, amber: renewal window, dashed: lab clock")
     return ax
 
@@ -334,7 +338,7 @@ def plot_outage(*reports: OutageReport, labels: Iterable[str] = (), ax: Any = No
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.2))
+        _, ax = plt.subplots(figsize=(MAX_WIDTH_IN, 3.2))
     labels = list(labels) or [str(r.failure_day) for r in reports]
     for report, label in zip(reports, labels, strict=False):
         ax.plot(report.days, report.valid, label=label)
@@ -343,6 +347,8 @@ def plot_outage(*reports: OutageReport, labels: Iterable[str] = (), ax: Any = No
     ax.set_xlabel("days from the lab clock's now")
     ax.set_ylabel("devices with a valid certificate")
     ax.set_ylim(bottom=0)
-    ax.legend()
+    integer_ticks(ax.xaxis)
+    integer_ticks(ax.yaxis)
+    legend_below(ax)  # under the axes: the curves fill the plot, a legend inside would cover one
     ax.set_title("What a failed renewal agent costs")
     return ax

@@ -45,6 +45,7 @@ from .keys import key_summary
 from .loading import load_certificates
 from .names import common_name
 from .oids import oid_name
+from .plots import MAX_WIDTH_IN, integer_ticks
 from .validation.api import validate_chain
 from .validation.compare import verify_with_cryptography
 from .validation.context import Usage
@@ -395,12 +396,14 @@ def plot_expiry_years(store: TrustStore, *, at: _dt.datetime | None = None, ax: 
 
     summary = store.summary(at)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.2))
+        _, ax = plt.subplots(figsize=(MAX_WIDTH_IN, 3.2))
     years = [y for y, _ in summary.expiry_years]
     counts = [n for _, n in summary.expiry_years]
     colours = ["#cf222e" if y < summary.at.year else "#0969da" for y in years]
     ax.bar(years, counts, color=colours)
     ax.axvline(summary.at.year, color="#57606a", linestyle="--", linewidth=1)
+    integer_ticks(ax.xaxis)  # years and numbers of roots are whole numbers
+    integer_ticks(ax.yaxis)
     ax.set_xlabel("year the root expires (notAfter)")
     ax.set_ylabel("roots")
     ax.set_title(f"{store.name}: {summary.count} roots by expiry year (dashed: lab clock)")
@@ -416,7 +419,7 @@ def plot_validity(certs: Sequence[x509.Certificate], *, at: _dt.datetime | None 
     certs = _as_certificates(certs)
     when = clock.now() if at is None else clock.require_aware(at)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.6 + 0.55 * len(certs)))
+        _, ax = plt.subplots(figsize=(MAX_WIDTH_IN - 0.8, 0.6 + 0.55 * len(certs)))
     for row, cert in enumerate(certs):
         start = mdates.date2num(cert.not_valid_before_utc)
         end = mdates.date2num(cert.not_valid_after_utc)
@@ -429,7 +432,7 @@ def plot_validity(certs: Sequence[x509.Certificate], *, at: _dt.datetime | None 
         x = mdates.date2num(clock.require_aware(instant, "event time"))
         ax.axvline(x, color="#cf222e", linewidth=1)
         ax.text(x, 0.97, f" {label}", transform=ax.get_xaxis_transform(), fontsize=8, color="#cf222e",
-                ha="left", va="top")
+                ha="left", va="top", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     first = min(c.not_valid_before_utc.year for c in certs)
     last = max(c.not_valid_after_utc.year for c in certs)
     ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, (last - first) // 10)))
