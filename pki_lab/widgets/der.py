@@ -31,6 +31,7 @@ CURSOR_COLOUR = "#0550ae"   # outline of the byte at the offset box
 VISIBLE_ROWS = 20           # hex rows the pane shows at once
 NBSP = "\u00a0"
 _VALUE_CHARS = 28           # a label's value preview is cut to this many characters
+_SHORT_TAGS = {"OBJECT IDENTIFIER": "OID"}  # the list's longest type name, shortened (the caption spells it out)
 
 
 def node_label(node: Node) -> str:
@@ -45,7 +46,8 @@ def node_label(node: Node) -> str:
         value = value[:_VALUE_CHARS - 3] + "..."
     # Non-breaking spaces: a browser's selection list would collapse ordinary ones and lose the indentation.
     indent = NBSP * (2 + 2 * node.depth)
-    return f"{str(node.offset).rjust(5, NBSP)}{indent}{name}{NBSP * 2}{node.tag} {value}".rstrip()
+    tag = _SHORT_TAGS.get(node.tag, node.tag)
+    return f"{str(node.offset).rjust(5, NBSP)}{indent}{name}{NBSP * 2}{tag} {value}".rstrip()
 
 
 def _short_name(node: Node) -> str:
@@ -186,7 +188,7 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
     tree_list.add_class("pki-lab-der-tree")
     # A monospace list, so offsets and indentation line up like the hex beside it.
     style = w.HTML("<style>.pki-lab-der-tree select{font-family:monospace;font-size:12px}</style>")
-    hex_view = w.HTML(layout=w.Layout(min_width="62ch"))
+    hex_view = w.HTML(layout=w.Layout(min_width="410px"))  # a 55-character row of 12 px monospace
     # Not a BoundedIntText: that clamps an offset past the end without a word; this one says what is wrong.
     offset = w.IntText(value=nodes[0].offset, description="offset", layout=w.Layout(width="12em"))
     mask = w.Dropdown(options=[("lowest bit (0x01)", 0x01), ("highest bit (0x80)", 0x80), ("all bits (0xFF)", 0xFF)],
