@@ -21,7 +21,8 @@ import io
 from typing import Any
 
 __all__ = ["INLINE_DPI", "OUTPUT_WIDTH_PX", "MIN_TEXT_PX", "MIN_TEXT_PT", "WIDGET_PIXEL_RATIO", "MAX_WIDTH_IN",
-           "new_figure", "widget_png", "show_in_image", "integer_ticks", "legend_below"]
+           "new_figure", "widget_png", "show_in_image", "integer_ticks", "legend_below", "Message",
+           "sequence_diagram"]
 
 #: The dpi matplotlib-inline renders notebook figures at (matplotlib's default ``figure.dpi``).
 INLINE_DPI = 100
@@ -81,3 +82,79 @@ def legend_below(ax: Any, *, ncol: int = 3, below_pt: float = 36, **kwargs: Any)
     anchor = offset_copy(ax.transAxes, fig=ax.figure, y=-below_pt, units="points")
     return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=anchor, ncol=ncol, frameon=False,
                      **kwargs)
+
+
+#: One message of a sequence diagram: sender, receiver (the same for a step inside one participant), its label,
+#: and whether it was accepted (False draws it red, with a blocked arrow head).
+Message = tuple[str, str, str, bool]
+
+_CHAR_WIDTH = 0.6  # a character's width, as a share of the font size (DejaVu Sans, generous)
+_LINE_IN = 0.17  # one 8 pt text line, with its leading, in inches
+
+
+def _fill(text: str, width_in: float, size: float) -> str:
+    import textwrap
+
+    chars = max(8, int(width_in * 72 / (_CHAR_WIDTH * size)))
+    return "\n".join(textwrap.fill(line, chars, break_long_words=True, break_on_hyphens=False) or line
+                     for line in text.splitlines())
+
+
+def _participant_label(name: str, width_in: float) -> str:
+    if len(name) * _CHAR_WIDTH * 9 / 72 > width_in * 0.9 and "." in name:
+        head, tail = name.split(".", 1)  # a long host name: its first label, then the domain
+        return f"{head}\n.{tail}"
+    return _fill(name, width_in * 0.9, 9)
+
+
+def sequence_diagram(participants: list[str], messages: list[Message], *, title: str = "What happened",
+                     ax: Any = None, ok_colour: str = "#1f2328", fail_colour: str = "#cf222e"):
+    """Draw a sequence diagram: a lifeline per participant, a numbered arrow per message, top to bottom.
+
+    The figure is at most ``MAX_WIDTH_IN`` wide, so JupyterLab shows it without scaling it down; every label
+    is 8 pt or more and is wrapped to the room it has (between the two lifelines it joins, or one column beside
+    the lifeline for a step inside a participant), and each row is as tall as its label. Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    n = max(len(participants), 1)
+    column = MAX_WIDTH_IN / n  # inches per participant
+    x = {name: i for i, name in enumerate(participants)}
+    rows = []
+    for number, (source, target, label, _ok) in enumerate(messages, start=1):
+        span = abs(x[target] - x[source]) or 1
+        rows.append(_fill(f"{number}. {label}", span * column * (0.92 if source != target else 0.8), 8))
+    heights = [0.2 + _LINE_IN * text.count("\n") + 0.14 for text in rows]  # inches: arrow, label lines, gap
+    header = 0.55
+    total = header + sum(heights) + 0.15
+    if ax is None:
+        _, ax = plt.subplots(figsize=(MAX_WIDTH_IN, total + 0.35))
+    # y runs downwards in inches from the top of the header, so a row's height is its text's height.
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylim(total, 0)
+    ax.axis("off")
+    for name, i in x.items():
+        ax.plot([i, i], [header * 0.8, total], color="#8c959f", lw=1, ls="--", zorder=1)
+        ax.text(i, header * 0.4, _participant_label(name, column), ha="center", va="center", fontsize=9,
+                fontweight="bold", bbox={"boxstyle": "round", "facecolor": "#ddf4ff", "edgecolor": "#0969da"})
+    y = header
+    for (source, target, _label, ok), text, height in zip(messages, rows, heights, strict=True):
+        colour = ok_colour if ok else fail_colour
+        arrow_y = y + height - 0.14
+        a, b = x[source], x[target]
+        label_box = {"facecolor": "white", "edgecolor": "none", "pad": 0.5}  # lifelines pass behind the text
+        if a == b:  # a step inside one participant: a small loop, the label beside it
+            left = a == n - 1
+            ax.annotate("", xy=(a, arrow_y), xytext=(a, arrow_y - 0.2), zorder=2,
+                        arrowprops={"arrowstyle": "->", "color": colour, "shrinkA": 0, "shrinkB": 0,
+                                    "connectionstyle": f"arc3,rad={'' if left else '-'}0.9"})
+            ax.text(a + (-0.17 if left else 0.17), arrow_y, text, fontsize=8, color=colour, va="bottom",
+                    ha="right" if left else "left", bbox=label_box, zorder=3)
+        else:
+            ax.annotate("", xy=(b, arrow_y), xytext=(a, arrow_y), zorder=2,
+                        arrowprops={"arrowstyle": "-|>" if ok else "-[", "color": colour, "lw": 1.2})
+            ax.text((a + b) / 2, arrow_y - 0.04, text, fontsize=8, ha="center", va="bottom", color=colour,
+                    bbox=label_box, zorder=3)
+        y += height
+    ax.set_title(title, fontsize=11)
+    return ax

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..errors import ParameterError, WrongTypeError
 from ..loading import to_der
+from ..plots import sequence_diagram
 from .roles import EventLog
 
 __all__ = ["alter_csr_subject", "seeded_rsa_key", "plot_sequence"]
@@ -81,38 +82,9 @@ def _probably_prime(n: int, rng: random.Random, rounds: int = 32) -> bool:
 
 
 def plot_sequence(log: EventLog, *, ax: Any = None, title: str = "What happened") -> Any:
-    """Draw the log as a sequence diagram: a lifeline per participant, an arrow per event."""
-    import matplotlib.pyplot as plt
-
+    """Draw the log as a sequence diagram: a lifeline per participant, an arrow per event (rejections in red)."""
     if not isinstance(log, EventLog):
         raise WrongTypeError(f"`log` must be an EventLog, not {type(log).__name__}.")
-    people = log.participants
-    events = log.events
-    step = 2.2  # room between lifelines for the labels
-    if ax is None:
-        _, ax = plt.subplots(figsize=(2.4 * max(len(people), 2) + 3, 0.5 * len(events) + 1.8))
-    x = {who: i * step for i, who in enumerate(people)}
-    bottom = len(events) + 0.5
-    for who, i in x.items():
-        ax.plot([i, i], [0, bottom], color="#8c959f", linewidth=1, zorder=0)
-        label = who.replace(".", "\n.", 1) if len(who) > 16 else who  # long host names on two lines
-        ax.text(i, -0.3, label, ha="center", va="bottom", fontsize=9, fontweight="bold",
-                bbox={"boxstyle": "round", "facecolor": "#ddf4ff", "edgecolor": "#0969da"})
-    for e in events:
-        y = e.number
-        label = f"{e.number}. {e.action}"
-        colour = "#cf222e" if "rejection" in e.action or "fails" in e.action else "#1f2328"
-        if e.sender == e.receiver:
-            i = x[e.sender]
-            ax.annotate("", xy=(i + 0.02, y + 0.25), xytext=(i + 0.02, y - 0.15),
-                        arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-1.2", "color": colour})
-            ax.text(i + 0.22, y, label, va="center", fontsize=8, color=colour)
-        else:
-            a, b = x[e.sender], x[e.receiver]
-            ax.annotate("", xy=(b, y), xytext=(a, y), arrowprops={"arrowstyle": "->", "color": colour})
-            ax.text((a + b) / 2, y - 0.1, label, ha="center", va="bottom", fontsize=8, color=colour)
-    ax.set_xlim(-1.0, (len(people) - 1) * step + 2.4)
-    ax.set_ylim(bottom, -1.4)
-    ax.axis("off")
-    ax.set_title(title)
-    return ax
+    messages = [(e.sender, e.receiver, e.action, not ("rejection" in e.action or "fails" in e.action))
+                for e in log.events]
+    return sequence_diagram(list(log.participants), messages, title=title, ax=ax)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..plots import sequence_diagram
+
 __all__ = ["Event", "EventLog", "Lines", "lines"]
 
 
@@ -72,35 +74,10 @@ class EventLog:
     def draw(self, title: str = "What happened", order: list[str] | None = None):
         """A sequence diagram of the events: one lifeline per participant, one arrow per event.
 
-        Returns the matplotlib figure; end the notebook cell with ``plt.show()``.
+        Green: accepted; red, with a blocked arrow head: rejected. Returns the matplotlib figure; end the
+        notebook cell with ``plt.show()``.
         """
-        import matplotlib.pyplot as plt
-
         names = list(order or []) + [p for p in self.participants if p not in (order or [])]
-        x = {name: i for i, name in enumerate(names)}
-        n = max(len(self.events), 1)
-        fig, ax = plt.subplots(figsize=(2.6 * max(len(names), 2) + 1, 0.42 * n + 1.4))
-        for name, i in x.items():
-            ax.plot([i, i], [0.3, n + 0.7], color="#8c959f", lw=1, ls="--", zorder=1)
-            ax.text(i, 0, name, ha="center", va="center", fontsize=9, fontweight="bold",
-                    bbox={"boxstyle": "round", "fc": "#ddf4ff", "ec": "#0969da"})
-        for e in self.events:
-            y = e.step
-            colour = "#1a7f37" if e.ok else "#cf222e"
-            a, b = x[e.source], x[e.target]
-            if a == b:
-                ax.annotate("", xy=(a + 0.02, y + 0.25), xytext=(a + 0.02, y - 0.1),
-                            arrowprops={"arrowstyle": "->", "color": colour,
-                                        "connectionstyle": "arc3,rad=-1.2"})
-                ax.text(a + 0.12, y, f"{e.step}. {e.message}", fontsize=7.5, va="center", color=colour)
-            else:
-                ax.annotate("", xy=(b, y), xytext=(a, y),
-                            arrowprops={"arrowstyle": "-|>" if e.ok else "-[", "color": colour, "lw": 1.2})
-                ax.text((a + b) / 2, y - 0.12, f"{e.step}. {e.message}", fontsize=7.5, ha="center",
-                        va="bottom", color=colour)
-        ax.set_xlim(-0.7, len(names) - 0.3)
-        ax.set_ylim(n + 1, -0.6)
-        ax.axis("off")
-        ax.set_title(title)
-        fig.tight_layout()
-        return fig
+        messages = [(e.source, e.target, e.message, e.ok) for e in self.events]
+        ax = sequence_diagram(names, messages, title=title, ok_colour="#1a7f37")
+        return ax.figure
