@@ -316,14 +316,16 @@ class ProgressReport:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{html.escape(c.chapter)}</td><td>{c.passed} of {len(c.exercises)}</td><td>"
+            f"<tr><td>{html.escape(c.chapter)}</td><td>{c.passed} of {len(c.exercises)}</td>"
+            "<td style='text-align:left'>"
             + " &nbsp; ".join(_mark_html(ex_id, state) for ex_id, state in c.exercises)
             + "</td></tr>"
             for c in self.chapters
         )
         return (f"<p><b>Your progress: {self.passed} of {self.total} exercises pass.</b> "
                 f"{html.escape(self._where())}</p>"
-                f"<table><tr><th>chapter</th><th>passed</th><th>exercises</th></tr>{rows}</table>"
+                "<table><tr><th>chapter</th><th>passed</th><th style='text-align:left'>exercises</th></tr>"
+                f"{rows}</table>"
                 f"<p>{_legend_html()}</p>")
 
 
