@@ -169,3 +169,13 @@ def test_the_widget_follows_a_typed_offset_and_refuses_one_past_the_end(hierarch
     # back in range: the message goes
     parts["offset"].value = 120
     assert parts["message"].value == ""
+
+
+def test_the_flipped_byte_shows_its_new_value(hierarchy, tree):
+    tryit = der_explorer(hierarchy.leaf, issuer=hierarchy.intermediate.certificate)
+    tbs = tree.find("tbsCertificate")
+    tryit.parts["offset"].value = tbs.offset
+    tryit.parts["button"].click()
+    flipped = [(o, byte) for o, mark, byte in _cells(tryit.parts["hex"].value) if mark == "x"]
+    assert flipped == [(tbs.offset, "31")]  # 0x30 with its lowest bit flipped: SET
+    assert "now says SET" in tryit.parts["report"].value

@@ -114,11 +114,13 @@ def message_html(message: str | None) -> str:
 
 
 def highlight_html(tree: DerTree, node: Node | None = None, *, flipped: int | None = None, width: int = 16,
-                   first_row: int = 0, visible: int | None = None, cursor: int | None = None) -> str:
+                   first_row: int = 0, visible: int | None = None, cursor: int | None = None,
+                   flipped_to: int | None = None) -> str:
     """The hex of ``tree.data``, ``width`` bytes a row, with ``node``'s bytes (and a flipped byte) marked.
 
     Each byte is a ``<span>``; the chosen node's header bytes get ``class='h'``, its
-    content bytes ``class='c'`` and the flipped byte ``class='x'``, with inline colours;
+    content bytes ``class='c'`` and the flipped byte ``class='x'`` (showing ``flipped_to``, its new
+    value, when given), with inline colours;
     the byte at ``cursor`` (the offset box) is outlined. With ``visible``, only rows
     ``first_row`` to ``first_row + visible - 1`` are drawn (see :func:`scroll_row`), and a
     line says which bytes are shown.
@@ -140,7 +142,7 @@ def highlight_html(tree: DerTree, node: Node | None = None, *, flipped: int | No
                 kind = "h"
             elif node is not None and node.content_offset <= offset < node.end:
                 kind = "c"
-            byte = f"{tree.data[offset]:02X}"
+            byte = f"{flipped_to if offset == flipped and flipped_to is not None else tree.data[offset]:02X}"
             style = f"background:{styles[kind]}" if kind else ""
             if offset == cursor:
                 style += f";outline:2px solid {CURSOR_COLOUR}" if style else f"outline:2px solid {CURSOR_COLOUR}"
@@ -198,9 +200,10 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
     report_view = w.HTML()
     quiet = {"on": False}  # set while one control updates the other, so the two do not chase each other
 
-    def render(node: Node, focus: int, flipped: int | None = None) -> None:
-        hex_view.value = highlight_html(tree, node, flipped=flipped, cursor=offset.value if flipped is None
-                                        else flipped, first_row=scroll_row(size, focus), visible=VISIBLE_ROWS)
+    def render(node: Node, focus: int, flipped: int | None = None, flipped_to: int | None = None) -> None:
+        hex_view.value = highlight_html(tree, node, flipped=flipped, flipped_to=flipped_to,
+                                        cursor=offset.value if flipped is None else flipped,
+                                        first_row=scroll_row(size, focus), visible=VISIBLE_ROWS)
 
     def select(index: int) -> None:
         quiet["on"] = True
@@ -241,7 +244,7 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
         report = tamper(tree.data, offset.value, mask=mask.value, issuer=issuer)
         index = node_index_at(tree, offset.value)
         select(index)
-        render(nodes[index], offset.value, flipped=offset.value)
+        render(nodes[index], offset.value, flipped=offset.value, flipped_to=report.new_byte)
         report_view.value = tamper_html(report)
 
     tree_list.observe(show, names="value")
