@@ -134,3 +134,9 @@ def test_09_4_counts_stranded_devices_not_the_printed_percentage():
     assert "can still connect" in _incorrect("09.4", round(20 * share))
     assert "percentage" in _incorrect("09.4", round(100 * share))
     assert "percentage" in _incorrect("09.4", round(100 * (1 - share)))
+
+
+def test_09_2_coaches_the_thumbprint_and_an_answer_outside_the_two():
+    assert exercises.get("09.2").check("SPKI pin").correct
+    assert "the hash of its bytes" in _incorrect("09.2", "thumbprint")
+    assert "one of the two words the prompt offers" in _incorrect("09.2", "leaf")

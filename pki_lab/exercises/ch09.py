@@ -85,6 +85,14 @@ def _survivor() -> str:
     return name
 
 
+def _coach_survivor(answer, _expected) -> str:
+    given = "".join(ch for ch in str(answer).casefold() if ch.isalpha()).removesuffix("pin")
+    if given == "thumbprint":
+        return ("Renewal gives the certificate a new serial number, new dates and a new signature: are its bytes, "
+                "and so the hash of its bytes, the same as before?")
+    return "Answer with one of the two words the prompt offers: the device whose check still accepts the renewed chain."
+
+
 register(Exercise(
     id="09.2",
     prompt="The service renewed its certificate with the same key (`renewed`). A device holding a thumbprint "
@@ -106,6 +114,7 @@ register(Exercise(
     ),
     explanation="A renewed certificate has a new serial number, new dates and a new signature, so its thumbprint "
                 "changes; its key, and so its SPKI pin, stays the same.",
+    coach=_coach_survivor,
 ))
 
 
