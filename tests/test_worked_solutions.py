@@ -111,12 +111,8 @@ def _raises_on_purpose(cell: nbformat.NotebookNode) -> bool:
     return "raises-exception" in cell.get("metadata", {}).get("tags", [])
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_worked_solution_passes_in_its_notebook(path: Path, monkeypatch):
-    number = path.name[:2]
-    monkeypatch.setenv("PKI_LAB_PROGRESS", "off")  # the kernel inherits the environment
-    monkeypatch.delenv("PKI_LAB_HIDE_SOLUTIONS", raising=False)
-    nb = nbformat.read(path, as_version=4)
+def run_with_solutions(nb: nbformat.NotebookNode, number: str, folder: Path) -> list[str]:
+    """Substitute the solutions into ``nb``, run it in a clean kernel in ``folder``; what went wrong, if anything."""
     found, problems = substitute(nb)
     registry = [ex.id for ex in exercises.chapter(number)] if number in exercises.chapters() else []
     ids = [cell.exercise_id for cell in found]
@@ -128,7 +124,7 @@ def test_every_worked_solution_passes_in_its_notebook(path: Path, monkeypatch):
 
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
                             record_timing=False, store_widget_state=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(folder)}})
     client.execute()
 
     exercise_cells = {cell.index: cell.exercise_id for cell in found}
@@ -142,7 +138,31 @@ def test_every_worked_solution_passes_in_its_notebook(path: Path, monkeypatch):
                 problems.append(f"{exercise_id} (cell {index}): {' '.join(shown.split())[:300] or 'no output'}")
         elif (error := _error_of(cell)) and not _raises_on_purpose(cell):
             problems.append(f"cell {index} (not an exercise) raised {error[:300]}")
+    return problems
+
+
+@pytest.fixture
+def clean_kernel_env(monkeypatch):
+    monkeypatch.setenv("PKI_LAB_PROGRESS", "off")  # the kernel inherits the environment
+    monkeypatch.delenv("PKI_LAB_HIDE_SOLUTIONS", raising=False)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_worked_solution_passes_in_its_notebook(path: Path, clean_kernel_env):
+    problems = run_with_solutions(nbformat.read(path, as_version=4), path.name[:2], path.parent)
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_the_harness_reports_a_solution_that_needs_a_name_the_notebook_lacks(tmp_path, clean_kernel_env):
+    """A chapter 00 without the cells that define leaf and hierarchy: 00.1's solution (which reads leaf) fails."""
+    nb = _notebook("from pki_lab import exercises",
+                   *(f'ex{i} = exercises.get("00.{i}")\nanswer = ...\nex{i}.check(answer)' for i in (1, 2, 3)),
+                   "1 / 0")
+    problems = run_with_solutions(nb, "00", tmp_path)
+    assert any(p.startswith("00.1 (cell 1): NameError: name 'leaf' is not defined") for p in problems), problems
+    assert "cell 4 (not an exercise) raised ZeroDivisionError: division by zero" in problems
+    nb.cells[4].metadata["tags"] = ["raises-exception"]
+    assert not any("cell 4" in p for p in run_with_solutions(nb, "00", tmp_path))
 
 
 # --- The harness itself: substitution and reading the outputs, without a kernel. -------------------------------
@@ -168,7 +188,8 @@ def test_substitute_maps_names_bound_in_earlier_cells_and_replaces_only_the_answ
     assert [(c.index, c.exercise_id) for c in found] == [(1, "00.1"), (2, "00.2")]
     code = exercises.get("00.1").solution_code
     assert nb.cells[1].source == f"answer = ({code})\nex1.check(answer)"
-    assert nb.cells[2].source.startswith('ex2 = exercises.get("00.2")\nfrom cryptography')
+    second = solution_lines(exercises.get("00.2").solution_code)
+    assert nb.cells[2].source == "\n".join(['ex2 = exercises.get("00.2")', *second, "ex2.check(answer)"])
     assert nb.cells[3].source == "answer == 3  # not an exercise cell"
 
 
