@@ -7,8 +7,11 @@ clients, closes the socket and joins the threads within a second. :func:`tls_con
 is a client that trusts a given list of roots and reports what the handshake negotiated (protocol version, cipher suite,
 key exchange group, the chain the server sent and the one the client built), or why
 it failed, in a sentence: unknown CA, missing intermediate, hostname mismatch,
-expired certificate, client certificate required but missing, a server that does
-not answer in time; it never raises for a failed connection.
+expired certificate, client certificate required but missing or not made for a
+client, a server that does not answer in time; it never raises for a failed
+connection (:data:`FAILURES` lists the names). :func:`missing_link` is the pure half
+of telling a missing intermediate from an unknown CA, and :func:`suite_parts` reads a
+cipher suite's name (key exchange, authentication, record protection, integrity).
 
 The ``ssl`` module checks certificates against the **real** clock, so
 :func:`lab_tls_pki` issues its certificates around the real present (the one place
