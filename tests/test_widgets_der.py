@@ -100,7 +100,7 @@ def test_labels_are_short_enough_to_read_and_the_list_is_as_wide_as_the_longest(
     options = node_options(tree)
     longest = max(len(label) for label, _ in options)
     assert longest <= 90  # about 650 px of 12 px monospace, beside the 62-character hex pane
-    assert label_width(options) == f"{longest + 4}ch"
+    assert label_width(options) == f"{longest + 3}ch"
 
 
 def test_node_index_at_is_the_deepest_field_holding_the_offset(tree):

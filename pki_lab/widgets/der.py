@@ -75,7 +75,7 @@ def node_options(tree: DerTree) -> list[tuple[str, int]]:
 def label_width(options: list[tuple[str, int]]) -> str:
     """A CSS width (in ``ch``, characters of the monospace font) that fits the longest label without clipping."""
     longest = max((len(label) for label, _ in options), default=20)
-    return f"{longest + 4}ch"  # room for the list's scroll bar
+    return f"{longest + 3}ch"  # room for the list's scroll bar
 
 
 def node_index_at(tree: DerTree, offset: int) -> int:
@@ -160,8 +160,8 @@ def highlight_html(tree: DerTree, node: Node | None = None, *, flipped: int | No
     window = ""
     if visible is not None:
         shown_end = min(size, stop_row * width) - 1
-        window = (f"<div style='color:#57606a'>bytes {first_row * width} to {shown_end} of {size}; the view "
-                  "moves to the field you choose or the offset you type</div>")
+        window = (f"<div style='color:#57606a'>bytes {first_row * width} to {shown_end} of {size} (the view "
+                  "follows the field or offset you choose)</div>")
     return caption + window + ("<pre style='font-size:12px;line-height:1.3;margin:0'>" + "\n".join(rows) + "</pre>")
 
 
@@ -190,7 +190,9 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
     tree_list.add_class("pki-lab-der-tree")
     # A monospace list, so offsets and indentation line up like the hex beside it.
     style = w.HTML("<style>.pki-lab-der-tree select{font-family:monospace;font-size:12px}</style>")
-    hex_view = w.HTML(layout=w.Layout(min_width="410px"))  # a 55-character row of 12 px monospace
+    # A fixed width (a 55-character row of 12 px monospace, with room): the captions wrap inside it rather than
+    # pushing the pane under the list.
+    hex_view = w.HTML(layout=w.Layout(width="440px", min_width="440px", margin="0 0 0 8px"))
     # Not a BoundedIntText: that clamps an offset past the end without a word; this one says what is wrong.
     offset = w.IntText(value=nodes[0].offset, description="offset", layout=w.Layout(width="12em"))
     mask = w.Dropdown(options=[("lowest bit (0x01)", 0x01), ("highest bit (0x80)", 0x80), ("all bits (0xFF)", 0xFF)],
