@@ -15,7 +15,7 @@ def _world_with_issuing_ca():
 
 
 def test_first_boot_end_to_end():
-    """factory cert (onboarding) -> DPS -> CA issues for the new key -> hub by thumbprint -> telemetry."""
+    """factory cert (onboarding) -> DPS -> CA issues for the new key -> hub trusts the issuing CA -> telemetry."""
     world, operational = _world_with_issuing_ca()
     device = world.device("sensor-7")
     onboarding = device.certificate
@@ -28,10 +28,17 @@ def test_first_boot_end_to_end():
     expected_bundle = [world.hub.server_roots[0].subject, world.root.certificate.subject]
     assert [c.subject for c in device.trust_bundle] == expected_bundle
     assert world.hub.telemetry == [("sensor-7", "hello from first boot")]
-    steps = [e.message for e in world.log.events[-10:]]
+    steps = [e.message for e in world.log.events[-11:]]
     assert steps[:3] == ["make key pair + CSR (key stays inside)", "register (TLS client cert + CSR)",
                          "CSR for 'sensor-7'"]
     assert "telemetry 'hello from first boot'" in steps
+    # as Azure Device Registry's credential sync: the hub trusts the issuing CA and authenticates the chain
+    assert world.hub.devices["sensor-7"].auth == "ca" and world.hub.devices["sensor-7"].thumbprints == ()
+    assert steps[4:6] == ["create identity 'sensor-7' (ca)", "sync issuing CA 'Contoso Operational CA'"]
+    assert result.connection.reason == "authenticated by ca."
+    second = world.device("sensor-8")
+    assert first_boot(second, world.dps).ok
+    assert [e.message for e in world.log.events].count("sync issuing CA 'Contoso Operational CA'") == 1
 
 
 def test_the_private_key_never_travels():

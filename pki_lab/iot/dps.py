@@ -15,7 +15,9 @@ What it models (offline, in process):
   not consulted, as in Azure), then it is assigned to an IoT hub, which gets a device identity;
 * **zero-touch issuance**: an enrollment linked to a CA accepts a CSR with the
   registration, passes it to the CA, and returns the new certificate and a trust
-  bundle (what DPS does with Azure Device Registry's certificate management).
+  bundle; the hub is given the issuing CA and authenticates the device by its chain
+  (what DPS does with Azure Device Registry's certificate management and its
+  credential sync).
 
 Every rejection is a :class:`~pki_lab.iot.trust.Verdict` whose reason says what to fix.
 Like Azure DPS, the simulator reads no CRLs (:meth:`ProvisioningService.publish_crl` refuses
@@ -250,7 +252,11 @@ class ProvisioningService:
                 return reject(*issued)
             cert, chain = issued
             bundle = tuple(hub.server_roots) + (enrollment.issuing_ca.root.certificate,)
-            hub.register_device(reg_id, auth=AuthMethod.THUMBPRINT, thumbprints=(thumbprint(cert),), by=self.name)
+            # As Azure Device Registry's credential sync: the hub trusts the issuing CA, the device presents its chain.
+            hub.register_device(reg_id, auth=AuthMethod.CA, by=self.name)
+            if any(hub.cas.record_for(c) is None for c in chain):
+                hub.trust_ca_chain(chain, by=self.name)
+                self.log.add(self.name, hub_name, f"sync issuing CA {certificate_label(chain[0])!r}")
         elif isinstance(enrollment, IndividualEnrollment):
             hub.register_device(reg_id, auth=AuthMethod.THUMBPRINT, thumbprints=(thumbprint(leaf),), by=self.name)
         else:

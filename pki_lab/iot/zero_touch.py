@@ -7,7 +7,9 @@ flow in Azure Device Registry):
 2. it registers with the provisioning service, authenticating with its *onboarding
    credential* (here a factory X.509 certificate), and sends the CSR along;
 3. the service checks the onboarding credential and the enrollment, passes the CSR to
-   the CA linked to the enrollment, and registers the device in the assigned hub;
+   the CA linked to the enrollment, registers the device in the assigned hub, and gives
+   the hub the issuing CA (Azure Device Registry's *credential sync*), so that the hub
+   authenticates the device by its chain;
 4. the device receives its operational certificate, its chain and a trust bundle, and
    installs them: the new key now speaks for the device;
 5. the device connects to the hub with the new certificate and sends telemetry.
