@@ -7,7 +7,12 @@ a worked solution. ``check`` has four outcomes (after Kaggle's learntools):
 * **correct**;
 * **incorrect**, with a message that coaches without giving the answer away;
 * **not attempted**, while the answer is still the placeholder ``...``;
-* **cannot check**, when the answer has a type the exercise cannot compare.
+* **cannot check**, when the answer has a type the exercise cannot compare: ``None`` asks whether a function
+  forgot to return a value, a number given as text is told to drop the quotes (and a number where text is
+  expected to give text). Where the answer is an int, a whole float (``128.0``) counts as that int.
+
+Each result shows a coloured text label beside its icon (CORRECT, NOT YET, TO DO, CANNOT CHECK), so it reads the
+same in a browser without an emoji font; ``hint()`` says which hint is the last, then that there are no more.
 
 A check cannot be fooled: it compares a plain built-in copy of the answer
 (:mod:`pki_lab.exercises.answers`), so an object whose ``__eq__`` always says yes, a ``str`` or
@@ -155,8 +160,6 @@ class Exercise:
         normalize: applied to both sides before the default comparison.
         accepts: the types an answer may have; others get "cannot check".
         coach: ``(answer, expected) -> str | None``: a message for a wrong answer.
-        setup_code: ignored (kept while chapter modules still pass it): a worked solution runs in its own
-            notebook, which ``tests/test_worked_solutions.py`` checks.
         wrong_example: a plausible wrong answer; unit tests check that it is marked
             incorrect (needed when ``accepts`` is not int, float, str or bytes).
 
@@ -170,8 +173,7 @@ class Exercise:
     def __init__(self, id: str, prompt: str, expected: Callable[[], Any], hints: Sequence[str],
                  solution_code: str, explanation: str, compare: Callable[[Any, Any], bool] | None = None,
                  normalize: Callable[[Any], Any] | None = None, accepts: tuple[type, ...] | None = None,
-                 coach: Callable[[Any, Any], str | None] | None = None, setup_code: str = "",
-                 wrong_example: Any = None) -> None:
+                 coach: Callable[[Any, Any], str | None] | None = None, wrong_example: Any = None) -> None:
         self.id = id
         self.prompt = prompt
         self.hints = hints
@@ -179,7 +181,6 @@ class Exercise:
         self.normalize = normalize
         self.accepts = accepts
         self.coach = coach
-        del setup_code  # accepted, ignored: see Args
         self.wrong_example = wrong_example
         # The answer-revealing parts are kept under private names, behind the assessed-mode gate below.
         self._compute_expected = expected
