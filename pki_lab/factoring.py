@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from .errors import ParameterError, PolicyError, WrongTypeError
+from .plots import legend_below
 from .toyrsa import is_probable_prime, random_prime
 
 __all__ = [
@@ -284,8 +285,8 @@ def plot_factoring_times(timings: list[Timing], extrapolate_to: int = 2048):
     far.scatter([extrapolate_to], [est.core_years * seconds_per_core_year], marker="*", s=150, color="#cf222e",
                 label="GNFS estimate (core-seconds)", zorder=3)
     far.axhline(AGE_OF_UNIVERSE_SECONDS, color="#8c959f", linewidth=0.8, label="age of the universe")
-    near.legend(fontsize=8, loc="best")
-    far.legend(fontsize=8, loc="upper left")
+    for ax in (near, far):  # under the panels: measured times move from run to run, a legend inside may hide one
+        legend_below(ax, ncol=1, fontsize=8)
     return fig
 
 
@@ -309,6 +310,6 @@ def plot_factoring_work(timings: list[Timing], extrapolate_to: int = 2048, steps
     far.axhline(steps_per_second * AGE_OF_UNIVERSE_SECONDS, color="#8c959f", linewidth=0.8,
                 label=f"{steps_per_second:.0e} steps/s for\nthe age of the universe")
     far.set_ylim(bottom=1)
-    near.legend(fontsize=8, loc="best")
-    far.legend(fontsize=8, loc="upper left")
+    for ax in (near, far):  # under the panels: measured times move from run to run, a legend inside may hide one
+        legend_below(ax, ncol=1, fontsize=8)
     return fig

@@ -268,17 +268,19 @@ def _ch11_factory_line():
 
 
 def _ch12_summary():
-    from pki_lab.iot.capstone import connect_services, design_pki, draw_summary, fleet_status
-    from pki_lab.iot.dps import ProvisioningService
-    from pki_lab.iot.hub import IoTHub
+    from pki_lab.iot.capstone import design
+    from pki_lab.iot.capstone_line import ProductLine
+    from pki_lab.iot.capstone_report import draw_summary
 
-    pki = design_pki()
-    dps = ProvisioningService("DPS")
-    connect_services(pki, dps, IoTHub("contoso-hub", log=dps.log))
-    fleet = [pki.make_device(f) for f in ("Shenzhen", "Guadalajara") for _ in range(3)]
-    status = fleet_status(dps, fleet)
-    status[fleet[0].registration_id] = "revoked"
-    return draw_summary(pki, fleet, status, title="Contoso Thermo: what you built")
+    why = {"lifetimes": "a 16-year root covers ten years of devices", "keys": "ECDSA P-256 in the secure element",
+           "names": "product, factory and serial keep every ID unique"}
+    line = ProductLine(design("Fabrikam Sense", ("Porto", "Brno"), root_days=6000, issuing_days=1460,
+                              device_days=730, why=why))
+    for factory in ("Porto", "Brno", "Porto", "Brno"):
+        line.enroll(factory)
+    line.block(line.devices[1])
+    line.roll_issuing("Porto")
+    return draw_summary(line)
 
 
 FIGURES: dict[str, Entry] = {
@@ -302,7 +304,7 @@ FIGURES: dict[str, Entry] = {
     "09-migration": Entry("pki_lab.rotation:FleetResult.plot", _ch09_migration),
     "11-first-boot": Entry("pki_lab.plots:sequence_diagram", _ch11_first_boot),
     "11-factory-line": Entry("pki_lab.iot.manufacturing:plot_lines", _ch11_factory_line),
-    "12-summary": Entry("pki_lab.iot.capstone:draw_summary", _ch12_summary),
+    "12-summary": Entry("pki_lab.iot.capstone_report:draw_summary", _ch12_summary),
 }
 
 
@@ -733,3 +735,29 @@ def test_each_check_catches_its_fault(fault, words):
         spread = ((0, 0.25),)
     problems = _problems_of(fig, integer=integer, spread=spread)
     assert any(words in p for p in problems), problems
+
+
+def _proof_widget():
+    from pki_lab.widgets.transparency import proof_explorer
+
+    return proof_explorer(_ct_log().tree)
+
+
+def _chain_widget():
+    from pki_lab.widgets.chain import chain_faults
+
+    return chain_faults()
+
+
+@pytest.mark.parametrize("make", [_proof_widget, _chain_widget], ids=["08-proof-explorer", "04-chain-faults"])
+def test_widget_pictures_are_crisp(make):
+    """A widget's picture has WIDGET_PIXEL_RATIO device pixels per CSS pixel it is shown at (sharp on a
+    high-density screen, where a 1:1 PNG is blown up and blurs), and is shown no wider than the output area."""
+    picture = make().parts["picture"]
+    png = bytes(picture.value)
+    assert png.startswith(b"\x89PNG")
+    pixels = int.from_bytes(png[16:20], "big")
+    assert picture.layout.width and picture.layout.width.endswith("px"), "the picture's display width is not set"
+    shown = int(picture.layout.width.removesuffix("px"))
+    assert shown <= plots.OUTPUT_WIDTH_PX
+    assert abs(pixels - plots.WIDGET_PIXEL_RATIO * shown) <= 1 or (shown == plots.OUTPUT_WIDTH_PX and pixels > shown)

@@ -10,13 +10,13 @@ imported inside the functions so ``import pki_lab`` stays fast.
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
 
 from ..merkle import MerkleTree, consistency_nodes, inclusion_nodes, node_hash, tree_shape
+from ..plots import MAX_WIDTH_IN, new_figure, show_in_image
 from . import TryIt
 
-__all__ = ["proof_steps", "node_label", "draw_merkle_tree", "proof_explorer"]
+__all__ = ["proof_steps", "node_label", "draw_merkle_tree", "proof_figure", "proof_explorer"]
 
 _PATH, _SIBLING, _PROOF, _OLD, _PLAIN = "#f0883e", "#2da44e", "#8250df", "#9ecbff", "#d0d7de"
 
@@ -78,13 +78,15 @@ def draw_merkle_tree(tree: MerkleTree, size: int | None = None, *, index: int | 
         colours.update({node: _SIBLING for node in siblings})
     pos = {node: (node[0] + node[1] / 2, -depth[node]) for node in graph}
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(6, size * 0.9), 1.2 + max(depth.values()) * 1.1))
-    nx.draw_networkx_edges(graph, pos, ax=ax, arrows=False, edge_color="#8c959f")
-    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=[colours[n] for n in graph], node_size=900,
+        _, ax = plt.subplots(figsize=_tree_size(size, max(depth.values())))
+    nx.draw_networkx_edges(graph, pos, ax=ax, arrows=False, edge_color="#8c959f", node_size=_NODE_SIZE)
+    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=[colours[n] for n in graph], node_size=_NODE_SIZE,
                            edgecolors="#57606a")
-    if labels:
+    if labels:  # 8 pt, in nodes sized to hold the widest label ("d[4:8]") and its hash prefix
         text = {node: f"{node_label(node)}\n{tree._subtree(*node).hex()[:4]}" for node in graph}
-        nx.draw_networkx_labels(graph, pos, labels=text, ax=ax, font_size=7)
+        nx.draw_networkx_labels(graph, pos, labels=text, ax=ax, font_size=8)
+    ax.set_xlim(-0.1, size + 0.1)
+    ax.set_ylim(-max(depth.values()) - 0.45, 0.45)
     ax.set_axis_off()
     title = f"RFC 6962 Merkle tree of {size} entries"
     if index is not None:
@@ -95,15 +97,20 @@ def draw_merkle_tree(tree: MerkleTree, size: int | None = None, *, index: int | 
     return ax
 
 
-def _png(tree: MerkleTree, size: int, index: int) -> bytes:
-    """The drawing as PNG bytes, made off-screen (no pyplot, so nothing leaks into the notebook's outputs)."""
-    from matplotlib.figure import Figure
+_NODE_SIZE = 1800  # points squared: a 42 pt circle, room for two 8 pt lines of up to 6 characters
 
-    fig = Figure(figsize=(max(6, size * 0.9), 3.6))
-    draw_merkle_tree(tree, size, index=index, ax=fig.subplots())
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
+
+def _tree_size(size: int, depth: int) -> tuple[float, float]:
+    """Inches: a leaf every 0.9 in (at least 6 in, at most the output area's width), 1.1 in per level."""
+    return min(MAX_WIDTH_IN, max(6.0, size * 0.9)), 1.2 + depth * 1.1
+
+
+def proof_figure(tree: MerkleTree, size: int, index: int):
+    """The widget's picture: the tree of ``size`` entries with leaf ``index``'s audit path, off pyplot."""
+    depth = max(len(inclusion_nodes(i, size)[0]) - 1 for i in range(size))
+    fig, ax = new_figure(_tree_size(size, depth))
+    draw_merkle_tree(tree, size, index=index, ax=ax)
+    return fig
 
 
 def proof_explorer(tree: MerkleTree) -> TryIt:
@@ -116,7 +123,7 @@ def proof_explorer(tree: MerkleTree) -> TryIt:
 
     def update(_change: Any = None) -> None:
         index.max = size.value - 1
-        picture.value = _png(tree, size.value, index.value)
+        show_in_image(picture, proof_figure(tree, size.value, index.value))
         steps.value = "<pre>" + html.escape("\n".join(proof_steps(tree, index.value, size.value))) + "</pre>"
 
     size.observe(update, names="value")
