@@ -14,7 +14,8 @@ and Azure IoT Hub (see chapter 11 for links to their documentation):
 * :mod:`pki_lab.iot.gallery`: the chapter's gallery of failures;
 * :mod:`pki_lab.iot.zero_touch`: certificate issuance at first boot, end to end;
 * :mod:`pki_lab.iot.manufacturing`: a seeded discrete-event simulation of a factory line CA;
-* :mod:`pki_lab.iot.capstone`: chapter 12's product-line PKI (design check, rotation, revocation, summary graph).
+* :mod:`pki_lab.iot.capstone` (with ``capstone_line``, ``capstone_plan``, ``capstone_report``): chapter 12's design
+  profile and its rules, the product line issued through chapter 06's roles, the ten-year plan, the report.
 
 Chain validation goes through one function, :func:`pki_lab.iot.trust.check_chain`, which asks
 the course's validator (:func:`pki_lab.validation.validate_chain`) and only translates its verdict

@@ -164,10 +164,9 @@ class _ManagedTls(ServerTls):
 
 
 def _managed(line: ProductLine) -> ProductLine:
+    """The line, its DPS and hub given a :class:`_ManagedTls` (made at the lab clock's now, as theirs were)."""
     for service in (line.dps, line.hub):
-        tls = _ManagedTls.__new__(_ManagedTls)
-        tls.__dict__.update(service.tls.__dict__)
-        service.tls = tls
+        service.tls = _ManagedTls(service.tls.root, service.tls.host)
     return line
 
 
