@@ -120,3 +120,11 @@ def test_a_floor_at_the_build_date_gets_a_reset_device_past_the_root_but_not_a_f
     verdict = world.dps.register(device).verdict
     assert verdict.code == Code.SERVER_UNTRUSTED
     assert "'Lab Cloud Root G1'" not in verdict.reason and "is not valid before" in verdict.reason
+
+
+def test_a_clock_run_past_the_calendar_stops_at_its_edge():
+    device_clock = DeviceClock()
+    device_clock.set(dt.datetime(1, 1, 2, tzinfo=UTC))
+    assert device_clock.now(at=clock.now() - dt.timedelta(days=3)) == dt.datetime.min.replace(tzinfo=UTC)
+    device_clock.set(dt.datetime(9999, 12, 30, tzinfo=UTC))
+    assert device_clock.now(at=clock.now() + dt.timedelta(days=3)) == dt.datetime.max.replace(tzinfo=UTC)

@@ -63,8 +63,9 @@ class DeviceClock:
         world = self._world(at)
         try:
             reading = world + self._offset
-        except OverflowError:  # a clock set near year 1 or 9999 and then run on
-            reading = UNIX_EPOCH if self._offset < _dt.timedelta(0) else world
+        except OverflowError:  # a clock set near year 1 or 9999 and then run past it: it stops at the end of the range
+            edge = _dt.datetime.min if self._offset < _dt.timedelta(0) else _dt.datetime.max
+            reading = edge.replace(tzinfo=_dt.UTC)
         return max(reading, self.floor) if self.floor is not None else reading
 
     @property
