@@ -47,6 +47,7 @@ from .pinning import (
     TrustStorePolicy,
     spki_sha256,
 )
+from .plots import MAX_WIDTH_IN, legend_below
 
 __all__ = [
     "HOST",
@@ -235,25 +236,32 @@ class FleetResult:
     __repr__ = __str__
 
     def plot(self):
-        """Draw, for fixed and for updatable pin sets, the share of each policy's devices that can connect."""
+        """Draw, for fixed and for updatable pin sets, the share of each policy's devices that can connect.
+
+        Values are drawn as they are (0 to 100 %); where lines coincide, the wider line below shows through the
+        narrower one above it. The dotted lines are the events, named above the top panel; one legend, under
+        the figure, serves both panels.
+        """
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
+        fig, axes = plt.subplots(2, 1, figsize=(MAX_WIDTH_IN, 6.6), sharex=True)
+        marks = [(name, switch) for name, _, switch, _ in EVENTS[1:]]
+        marks.append(("legacy root expires", scenario().legacy_root.not_valid_after_utc))
         for ax, variant in zip(axes, ("fixed", "updatable"), strict=True):
             for n, kind in enumerate(POLICIES):
                 group = f"{kind} ({variant})"
                 values = [100 * w / self.sizes[group] for w in self.working[group]]
-                ax.step(self.dates, [v - 1.2 * n for v in values], where="post", label=kind, lw=1.6)
-            marks = [(name, switch) for name, _, switch, _ in EVENTS[1:]]
-            marks.append(("legacy root expires", scenario().legacy_root.not_valid_after_utc))
-            for name, when in marks:
+                ax.step(self.dates, values, where="post", label=kind, lw=5.0 - 0.75 * n, alpha=0.9,
+                        solid_capstyle="butt")
+            for _, when in marks:
                 ax.axvline(when, color="grey", lw=0.8, ls=":")
-                if variant == "fixed":
-                    ax.text(when, 104, name, rotation=20, fontsize=8, ha="left", va="bottom")
-            ax.set_ylim(-10, 118)
-            ax.set_ylabel("can connect (%)")
-            ax.set_title(f"{variant} pin set", loc="left", fontsize=9)
-        axes[1].legend(fontsize=7, loc="lower left", ncol=3)
+            ax.set_ylim(-5, 105)
+            ax.set_yticks(range(0, 101, 25))
+            ax.set_ylabel(f"{variant} pin set:\ncan connect (%)")
+        events = axes[0].secondary_xaxis("top")
+        events.set_xticks([when for _, when in marks], [name for name, _ in marks], rotation=90, fontsize=8)
+        events.tick_params(length=0)
+        legend_below(axes[1], ncol=2, below_pt=30, fontsize=9)
         fig.tight_layout()
         return fig
 
