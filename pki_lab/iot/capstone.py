@@ -205,10 +205,10 @@ def check_lifetimes(root_days: float, issuing_days: float, device_days: float, r
         relation = "equals" if bad[1] == bad[3] else "exceeds"
         out.append(Finding("lifetimes", False,
                            f"the {bad[0]} lifetime ({bad[1]:g} days) {relation} the {bad[2]}'s ({bad[3]:g}); each "
-                           "lifetime must be shorter than its issuer's, or a certificate issued on the issuer's first "
-                           "day outlives it (an equal lifetime leaves no time to roll the issuer).",
+                           "lifetime must be shorter than its issuer's: with an equal or longer one, every "
+                           "certificate issued after the issuer's first day outlives it.",
                            _SOURCES["lifetimes"]))
-    window = issuing_days - device_days
+    window = max(issuing_days - device_days, 0)
     out.append(Finding("issuing-window", window >= 365,
                        (f"an issuing CA can sign full-length device certificates for {window:g} days before one would "
                         "outlive it" + ("; that is a year or more between rolls." if window >= 365 else
