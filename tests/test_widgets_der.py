@@ -179,3 +179,17 @@ def test_the_flipped_byte_shows_its_new_value(hierarchy, tree):
     flipped = [(o, byte) for o, mark, byte in _cells(tryit.parts["hex"].value) if mark == "x"]
     assert flipped == [(tbs.offset, "31")]  # 0x30 with its lowest bit flipped: SET
     assert "now says SET" in tryit.parts["report"].value
+
+
+def test_a_label_keeps_a_dotted_extension_oid_whole():
+    """An extension the lab cannot name is shown by its OID, whose dots are not field separators."""
+    from cryptography import x509
+
+    from pki_lab.ca import CertificateAuthority
+    from pki_lab.widgets.der import node_label
+
+    ca = CertificateAuthority.create_root("PKI Lab OID Label Root")
+    oid = x509.ObjectIdentifier("1.3.6.1.4.1.99999.1")
+    cert = ca.issue("oid.example.test", extensions=[(x509.UnrecognizedExtension(oid, b"\x05\x00"), False)])
+    node = tree_of(cert).find("tbsCertificate.extensions[1.3.6.1.4.1.99999.1]")
+    assert "\u00a0extensions[1.3.6.1.4.1.99999.1]\u00a0" in node_label(node)
