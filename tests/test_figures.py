@@ -303,7 +303,7 @@ FIGURES: dict[str, Entry] = {
     "08-widget-one-entry": Entry("pki_lab.widgets.transparency:proof_figure", _ch08_widget_small, widget=True),
     "09-migration": Entry("pki_lab.rotation:FleetResult.plot", _ch09_migration),
     "11-first-boot": Entry("pki_lab.plots:sequence_diagram", _ch11_first_boot),
-    "11-factory-line": Entry("pki_lab.iot.manufacturing:plot_lines", _ch11_factory_line),
+    "11-factory-line": Entry("pki_lab.iot.manufacturing:plot_lines", _ch11_factory_line, integer=((1, "y"),)),
     "12-summary": Entry("pki_lab.iot.capstone_report:draw_summary", _ch12_summary),
 }
 

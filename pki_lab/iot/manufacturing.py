@@ -30,6 +30,7 @@ import heapq
 import random
 
 from ..errors import ParameterError
+from ..plots import MAX_WIDTH_IN, integer_ticks, legend_below
 
 __all__ = ["LineMode", "EventKind", "LineConfig", "LineResult", "simulate", "plot_lines", "SCENARIOS"]
 
@@ -237,7 +238,7 @@ def plot_lines(results):
     """Throughput (devices per hour) and queue length over the shift, one line per result."""
     import matplotlib.pyplot as plt
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(MAX_WIDTH_IN, 6), sharex=True)
     for r, style in zip(results, ["-", "--", "-.", ":"] * len(results), strict=False):
         xs, ys = list(r.bin_starts_h) + [r.config.hours], list(r.per_hour) + [r.per_hour[-1]]
         top.step(xs, ys, where="post", ls=style, lw=1.6, label=r.config.label)
@@ -248,10 +249,12 @@ def plot_lines(results):
         if r.config.outage:
             for ax in (top, bottom):
                 ax.axvspan(*r.config.outage, color="#cf222e", alpha=0.12, label="CA outage" if ax is top else None)
-    top.set_ylabel("devices certified per hour")
-    bottom.set_ylabel("devices waiting for a certificate")
+    top.set_ylabel("devices certified\nper hour")
+    bottom.set_ylabel("devices waiting\nfor a certificate")
+    integer_ticks(bottom.yaxis)  # a number of devices
     bottom.set_xlabel("hours into the shift")
-    top.legend(fontsize=8, loc="lower right")
+    handles, labels = top.get_legend_handles_labels()  # the top panel has every entry (line speed, outage)
+    legend_below(bottom, handles=handles, labels=labels, ncol=3, below_pt=34, fontsize=9)  # the lines fill both panels
     top.set_title("A factory line and its CA")
     fig.tight_layout()
     return fig
