@@ -83,7 +83,7 @@ class State(StrEnum):
 
 
 _SYMBOLS = {State.PASSED: "✅", State.TRIED: "❌", State.NOT_TRIED: "·"}
-# The HTML table also spells each state in colour: a browser without an emoji font shows the icons as empty boxes.
+# Each state is also spelt out (in colour in the HTML table): without an emoji font the icons are empty boxes.
 _LABELS = {State.PASSED: ("passes", "#1a7f37"), State.TRIED: ("not yet", "#cf222e"),
            State.NOT_TRIED: ("to do", "#57606a")}
 
@@ -308,10 +308,10 @@ class ProgressReport:
         lines = [f"Your progress: {self.passed} of {self.total} exercises pass.", self._where(), "",
                  "chapter  passed   exercises"]
         for c in self.chapters:
-            marks = "  ".join(f"{_SYMBOLS[state]} {ex_id}" for ex_id, state in c.exercises)
+            marks = "  ".join(f"{_SYMBOLS[state]} {ex_id} {_LABELS[state][0]}" for ex_id, state in c.exercises)
             lines.append(f"{c.chapter:<8} {c.passed:>2} of {len(c.exercises):<3} {marks}")
         lines.append("")
-        lines.append("✅ passes   ❌ tried, not yet passing   · not tried")
+        lines.append("✅ passes: an answer was correct   ❌ not yet: tried, not yet passing   · to do: not tried")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

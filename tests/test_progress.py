@@ -159,7 +159,7 @@ def test_show_lists_every_chapter_with_exercises(progress_file):
     assert ch00.passed == 1 and report.passed == 1
     text = repr(report)
     assert f"Your progress: 1 of {report.total} exercises pass." in text
-    assert "✅ 00.1  ❌ 00.2  · 00.3" in text
+    assert "✅ 00.1 passes  ❌ 00.2 not yet  · 00.3 to do" in text
     assert str(progress_file) in text
     assert "<table>" in report._repr_html_() and "✅&nbsp;00.1" in report._repr_html_()
 
