@@ -140,3 +140,28 @@ def test_09_2_coaches_the_thumbprint_and_an_answer_outside_the_two():
     assert exercises.get("09.2").check("SPKI pin").correct
     assert "the hash of its bytes" in _incorrect("09.2", "thumbprint")
     assert "one of the two words the prompt offers" in _incorrect("09.2", "leaf")
+
+
+@pytest.mark.parametrize("name", ["www.example.org", "example.org", "*.example.org", "a.b.example.org",
+                                  "www.example.com", "evil-example.org", "*.org"])
+def test_04_4_agrees_with_the_validator_on_each_name(name):
+    """root -> CA (nameConstraints: permitted example.org) -> leaf for `name`: the check agrees with validate_chain."""
+    from cryptography import x509
+
+    from pki_lab.ca import CertificateAuthority
+    from pki_lab.validation import validate_chain
+
+    root = CertificateAuthority.create_root("Test 04.4 Root CA")
+    only_org = x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.org")], excluded_subtrees=None)
+    ca = root.create_intermediate("Test 04.4 Constrained CA", extensions=[(only_org, True)])
+    leaf = ca.issue(name)
+    probe = name.replace("*", "host", 1)  # a name the wildcard stands for, for the host-name check
+    valid = validate_chain(leaf, [ca.certificate], trust=[root], name=probe).ok
+    assert exercises.get("04.4").check(name).correct is valid
+
+
+def test_04_4_coaches_a_name_that_is_not_a_host_name_and_a_suffix_that_is_not_a_label():
+    assert "not a host name" in _incorrect("04.4", "https://www.example.org")
+    assert "not a host name" in _incorrect("04.4", "shop.example.org.")
+    assert "whole labels" in _incorrect("04.4", "evil-example.org")
+    assert "outside example.org" in _incorrect("04.4", "www.example.com")

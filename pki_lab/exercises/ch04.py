@@ -6,7 +6,7 @@ from .. import data
 from ..validation.api import validate_chain
 from ..validation.gallery import scenario
 from ..validation.history import certificates
-from ..validation.names import in_dns_subtree
+from ..validation.names import in_dns_subtree, is_valid_dns_name
 from ..validation.policy_tree import certificate_policies
 from . import Exercise, register
 
@@ -121,8 +121,26 @@ def _permitted_host() -> str:
     return "www.example.org"
 
 
+_PERMITTED = "example.org"
+
+
 def _in_constraints(answer, _expected) -> bool:
-    return in_dns_subtree(str(answer).strip(), "example.org")
+    """Inside the permitted subtree, as the validator judges a SAN: a wildcard stands for the names it covers."""
+    name = str(answer).strip()
+    if name.startswith("*.") and is_valid_dns_name(name, wildcard=True):
+        return in_dns_subtree(name[2:], _PERMITTED)
+    return in_dns_subtree(name, _PERMITTED)
+
+
+def _coach_constraints(answer, _expected) -> str:
+    name = str(answer).strip()
+    if not is_valid_dns_name(name, wildcard=True):
+        return ("That is not a host name as a certificate writes it: letters, digits and hyphens in labels "
+                "separated by dots, with no scheme, path, spaces or trailing dot.")
+    if name.lower().endswith(_PERMITTED):
+        return ("That name ends in the letters example.org, but a subtree is made of whole labels: the name must "
+                "be example.org itself or end in '.example.org'.")
+    return "That name is outside example.org, so the validator would reject it."
 
 
 register(Exercise(
@@ -139,7 +157,7 @@ register(Exercise(
     solution_code="'www.example.org'",
     explanation="Name constraints apply to every name in every certificate below the CA: a name inside "
                 "example.org passes, anything else fails, whatever the leaf's issuer is willing to sign.",
-    coach=lambda a, e: "That name is outside example.org, so the validator would reject it.",
+    coach=_coach_constraints,
     wrong_example="www.example.com",
 ))
 
