@@ -23,7 +23,7 @@ from ..validation.gallery import FAULTS, chain_with_faults
 from ..validation.report import ValidationReport
 from . import TryIt
 
-__all__ = ["FAULTS", "REVOCATION_MODES", "fault_report", "report_html", "chain_faults"]
+__all__ = ["FAULTS", "REVOCATION_MODES", "fault_report", "report_html", "chain_figure", "chain_faults"]
 
 #: The client's revocation modes the widget offers (no CRL is given, so each shows what it does without one).
 REVOCATION_MODES = tuple(m.value for m in (RevocationMode.OFF, RevocationMode.SOFT_FAIL, RevocationMode.HARD_FAIL,
