@@ -45,7 +45,8 @@ _SOURCES = {
     "lifetimes": "RFC 5280 6.1.3 (a)(2): every certificate of a path must be valid at the time of use",
     "issuing-window": "NIST SP 800-57 Part 1 Rev. 5, 5.3: a private signing key's cryptoperiod ends before its "
                       "public key's",
-    "root-covers-life": "RFC 4210 4.4 and chapter 09: a root is replaced by a planned root roll, never by surprise",
+    "root-covers-life": "RFC 9810 (CMP) 4.4, root CA key update, and chapter 09: a root is replaced by a planned "
+                        "roll, never by surprise",
     "keys": "Azure IoT Hub TLS support (RSA and ECDSA cipher suites, as of 2026-12-01) and chapter 06's policy",
     "names": "Azure DPS X.509 attestation: the device certificate's subject CN is the registration ID",
     "why": "the capstone's brief: each choice is justified",
