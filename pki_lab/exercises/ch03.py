@@ -6,6 +6,7 @@ import hashlib
 
 from ..ca import demo_hierarchy
 from ..data import certificate, files
+from ..der import PRINTABLE_CHARACTERS
 from ..describe import thumbprint
 from ..loading import to_der, tree_of
 from ..tamper import mystery_copy
@@ -158,27 +159,46 @@ register(Exercise(
 ))
 
 
-def _registration_id_type() -> str:
-    cert = demo_hierarchy().intermediate.issue("sensor_0042", profile="device")
-    return tree_of(cert).find("tbsCertificate.subject[commonName].value").tag
+# Exercise 03.4's registration IDs; chapter 03 lists the same ones in `registration_ids`.
+REGISTRATION_IDS = ("sensor_0042", "sensor-0042", "Sensor 42", "sensor@plant7", "Z\u00e4hler-7", "gw.plant7/line:3")
+
+
+def _fits(rid: str) -> bool:
+    return set(rid) <= PRINTABLE_CHARACTERS
+
+
+def _printable_ids() -> int:
+    return sum(1 for rid in REGISTRATION_IDS if _fits(rid))
+
+
+def _coach_printable(answer, expected):
+    if answer == sum(1 for rid in REGISTRATION_IDS if "_" not in rid):
+        return "'_' is not the only character PrintableString lacks: look at '@' and at accented letters too."
+    if answer == len(REGISTRATION_IDS):
+        return "Not every one: some of these IDs hold characters outside PrintableString's alphabet."
+    if isinstance(answer, int) and not 0 <= answer <= len(REGISTRATION_IDS):
+        return f"There are {len(REGISTRATION_IDS)} IDs, so the answer lies between 0 and that."
+    return ("Check every character of each ID against PrintableString's alphabet: letters, digits, space and "
+            "' ( ) + , - . / : = ?")
 
 
 register(Exercise(
     id="03.4",
-    prompt="Issue a device certificate for the registration ID 'sensor_0042' with "
-           "hierarchy.intermediate.issue('sensor_0042', profile='device'). Which ASN.1 string type holds its "
-           "common name? Answer with the type's name, e.g. 'IA5String'.",
-    expected=_registration_id_type,
-    accepts=(str,),
-    normalize=lambda v: "".join(str(v).split()).casefold(),
+    prompt="A device maker names its devices " + ", ".join(repr(r) for r in REGISTRATION_IDS) + " (the list "
+           "registration_ids). For how many of these registration IDs could a CA write the common name as a "
+           "PrintableString? Answer with a whole number.",
+    expected=_printable_ids,
+    accepts=(int,),
     hints=(
-        "Build the DER tree of the certificate with tree_of(cert) and find 'tbsCertificate.subject[commonName].value'.",
-        "The node's .tag is the answer.",
+        "PrintableString allows only the letters A-Z and a-z, the digits, space and ' ( ) + , - . / : = ? "
+        "(X.680 41.4).",
+        "pki_lab.der.PRINTABLE_CHARACTERS is that alphabet as a set: set(rid) <= PRINTABLE_CHARACTERS tests one ID.",
+        "Or call encode_string(rid, 'PrintableString') on each and count the ones that do not raise.",
     ),
-    solution_code="device = hierarchy.intermediate.issue('sensor_0042', profile='device')\n"
-                  "tree_of(device).find('tbsCertificate.subject[commonName].value').tag",
-    explanation="cryptography encodes a common name as a UTF8String by default, which is what 'sensor_0042' "
-                "needs: '_' is not in PrintableString's character set (X.680 41.4).",
-    coach=lambda a, e: "PrintableString cannot hold '_', so the library cannot have chosen it."
-    if "printable" in str(a).casefold() else None,
+    solution_code="from pki_lab.der import PRINTABLE_CHARACTERS\n"
+                  "sum(1 for rid in registration_ids if set(rid) <= PRINTABLE_CHARACTERS)",
+    explanation="Only IDs made of PrintableString's characters fit it; '_', '@' and an accented letter do not, so "
+                "those IDs need a UTF8String, which is what cryptography writes for every common name anyway. "
+                "RFC 5280 4.1.2.4 lets a CA use either type.",
+    coach=_coach_printable,
 ))
