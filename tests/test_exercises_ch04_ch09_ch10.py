@@ -165,3 +165,25 @@ def test_04_4_coaches_a_name_that_is_not_a_host_name_and_a_suffix_that_is_not_a_
     assert "not a host name" in _incorrect("04.4", "shop.example.org.")
     assert "whole labels" in _incorrect("04.4", "evil-example.org")
     assert "outside example.org" in _incorrect("04.4", "www.example.com")
+
+
+def test_04_2_takes_the_day_as_text_a_date_or_a_timestamp_and_coaches_the_format():
+    import datetime as dt
+
+    ex = exercises.get("04.2")
+    day = dt.date.fromisoformat(ex.expected())
+    for answer in (day.isoformat(), day, dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
+                   f"{day.isoformat()}T12:00:00+00:00"):
+        assert ex.check(answer).correct, answer
+    assert "'YYYY-MM-DD'" in _incorrect("04.2", day.strftime("%d/%m/%Y"))
+    from pki_lab.validation.gallery import scenario
+
+    assert "leaf's last day" in _incorrect("04.2", scenario("valid").leaf.not_valid_after_utc.date().isoformat())
+    late = dt.datetime.combine(day, dt.time(23), tzinfo=dt.timezone(dt.timedelta(hours=-5)))  # the next UTC day
+    assert ex.check(late).status == "incorrect"
+
+
+def test_04_1_takes_the_common_name_with_or_without_cn():
+    ex = exercises.get("04.1")
+    assert ex.check(f"CN={ex.expected()}").correct and ex.check(f"  {ex.expected().upper()} ").correct
+    assert "belongs to the CA above it" in _incorrect("04.1", "CN=Gallery Sub CA")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from .. import data
 from ..validation.api import validate_chain
 from ..validation.gallery import scenario
@@ -12,7 +14,10 @@ from . import Exercise, register
 
 
 def _norm_name(value) -> str:
-    return " ".join(str(value).split()).casefold()
+    """A common name compared without case or extra spaces; a leading 'CN=' (as rfc4514_string() writes it) is
+    allowed."""
+    text = " ".join(str(value).split())
+    return (text[3:] if text[:3].upper() == "CN=" else text).strip().casefold()
 
 
 def _pathlen_culprit() -> str:
@@ -44,18 +49,39 @@ def _last_valid_day() -> str:
     return min(c.not_valid_after_utc for c in (chain.leaf, *chain.intermediates, *chain.trust)).date().isoformat()
 
 
+def _as_day(value) -> str | None:
+    """The UTC day an answer names, as 'YYYY-MM-DD': a date, a datetime (aware ones in UTC) or ISO 8601 text."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = _dt.datetime.fromisoformat(text) if len(text) > 10 else _dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+    if isinstance(value, _dt.datetime):
+        return (value.astimezone(_dt.UTC) if value.tzinfo else value).date().isoformat()
+    return value.isoformat() if isinstance(value, _dt.date) else None
+
+
+def _same_day(answer, expected) -> bool:
+    return _as_day(answer) == expected
+
+
 def _coach_day(answer, expected):
-    if str(answer).strip() == scenario("valid").leaf.not_valid_after_utc.date().isoformat():
+    day = _as_day(answer)
+    if day is None:
+        return "Write the day as ISO 8601 does, 'YYYY-MM-DD' (for example '2026-01-31'), or give a date."
+    if day == scenario("valid").leaf.not_valid_after_utc.date().isoformat():
         return "That is the leaf's last day, but the chain needs every certificate on the path to be valid."
     return "A path is only as valid as its shortest-lived certificate; compare the notAfter of each one."
 
 
 register(Exercise(
     id="04.2",
-    prompt="What is the last day (UTC, as 'YYYY-MM-DD') on which the gallery's valid chain still validates?",
+    prompt="What is the last day (UTC) on which the gallery's valid chain still validates? Answer 'YYYY-MM-DD' "
+           "text or a datetime.date.",
     expected=_last_valid_day,
-    accepts=(str,),
-    normalize=lambda v: str(v).strip(),
+    accepts=(str, _dt.date),
+    compare=_same_day,
     hints=(
         "Every certificate on the path must be valid at the time of validation (RFC 5280 6.1.3 (a)(2)).",
         "Look at not_valid_after_utc of good.leaf, good.intermediates[0] and good.trust[0]; take the earliest.",
