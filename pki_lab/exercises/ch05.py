@@ -9,34 +9,49 @@ from ..ca import CertificateAuthority
 from ..truststore import TrustStore
 from . import Exercise, register
 
-_CUTOFF = _dt.datetime(2030, 1, 1, tzinfo=_dt.UTC)
+_CUTOFF = _dt.datetime(2030, 1, 1, tzinfo=_dt.UTC)  # the chapter's printed list runs up to this instant
 
 
 def _store():
     return TrustStore.snapshot()
 
 
-def _expired_by_2030() -> int:
-    return _store().summary(_CUTOFF).expired
+def _isrg_end() -> _dt.datetime:
+    return _store().find("ISRG Root X1")[0].not_valid_after_utc
+
+
+def _expired_when_isrg_ends() -> int:
+    return _store().summary(_isrg_end()).expired
+
+
+def _coach_expired(answer, expected):
+    store = _store()
+    if answer == store.summary(_CUTOFF).expired:
+        return "That is the count up to 2030, the list printed above. ISRG Root X1 lives longer: use its notAfter."
+    if answer == expected + 1:
+        return ("Close: at its own notAfter, ISRG Root X1 is still valid (RFC 5280 4.1.2.5), so it does not count "
+                "as expired yet.")
+    if answer == sum(1 for root in store if root.not_valid_after_utc.year < _isrg_end().year):
+        return "Whole years are too coarse: compare each root's notAfter with the exact instant ISRG Root X1 ends."
+    return None
 
 
 register(Exercise(
     id="05.1",
-    prompt="How many roots of the shipped certifi snapshot will have expired at 2030-01-01 00:00:00 UTC? "
-           "Answer with a whole number.",
-    expected=_expired_by_2030,
+    prompt="How many roots of the shipped certifi snapshot will already have expired at the instant ISRG Root X1 "
+           "expires (its notAfter)? Answer with a whole number.",
+    expected=_expired_when_isrg_ends,
     accepts=(int,),
     hints=(
-        "store.summary(at) counts the roots whose notAfter is before `at`.",
-        "Pass an aware datetime: dt.datetime(2030, 1, 1, tzinfo=dt.UTC). Careful with a root whose notAfter is "
-        "exactly that instant.",
+        "store.find('ISRG Root X1') returns the matching anchors; the root's not_valid_after_utc is the instant.",
+        "store.summary(at).expired counts the roots whose notAfter is before `at`.",
     ),
-    solution_code="store.summary(dt.datetime(2030, 1, 1, tzinfo=dt.UTC)).expired",
-    explanation="summary(at).expired counts the anchors whose notAfter lies before `at`. One root (AC RAIZ "
-                "FNMT-RCM) ends exactly at midnight: notAfter itself is still inside the validity period "
-                "(RFC 5280 section 4.1.2.5), so it is not expired yet at that instant.",
-    coach=lambda a, e: "Close: one root's notAfter is exactly that instant, and notAfter is still a valid moment."
-    if a == e + 1 else None,
+    solution_code="isrg = store.find('ISRG Root X1')[0]\n"
+                  "store.summary(isrg.not_valid_after_utc).expired",
+    explanation="summary(at).expired counts the anchors whose notAfter lies before `at`. ISRG Root X1 itself is "
+                "not among them: notAfter is still inside the validity period (RFC 5280 section 4.1.2.5). A device "
+                "still holding only this list can then use none of them.",
+    coach=_coach_expired,
 ))
 
 
