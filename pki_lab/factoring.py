@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 
 from .errors import ParameterError, PolicyError, WrongTypeError
 from .plots import legend_below
-from .toyrsa import is_probable_prime, random_prime
+from .toyrsa import MAX_TOY_BITS, is_probable_prime, random_prime
 
 __all__ = [
     "Factorization",
@@ -45,6 +45,8 @@ __all__ = [
 
 #: Refuse moduli above this size: the toy methods would run for hours (never hang).
 MAX_BITS = 96
+#: The largest key size the models (rho steps, GNFS estimate) take: far past any RSA key in use (16384 bits).
+MAX_MODEL_BITS = 65536
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,8 +140,10 @@ def pollard_rho(n: int, seed: int = 0, max_steps: int = 1 << 26) -> Factorizatio
 
 def semiprime(bits: int, seed: int) -> int:
     """An RSA-style modulus of exactly ``bits`` bits: two primes of ``bits/2`` bits, from ``Random(seed)``."""
-    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 8 or bits % 2:
-        raise ParameterError(f"bits must be an even whole number of at least 8, not {bits!r}.")
+    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 8 or bits % 2 or bits > MAX_TOY_BITS:
+        raise ParameterError(f"bits must be an even whole number from 8 to {MAX_TOY_BITS}, not {bits!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise WrongTypeError(f"seed must be a whole number (int), not {type(seed).__name__}.")
     rng = random.Random(seed)
     while True:
         p, q = random_prime(bits // 2, rng), random_prime(bits // 2, rng)
@@ -148,10 +152,24 @@ def semiprime(bits: int, seed: int) -> int:
 
 
 def private_exponent_from_factors(n: int, e: int, p: int) -> int:
-    """Knowing one prime factor p of n, anyone computes d = e^-1 mod (p-1)(q-1): the key is broken."""
+    """Knowing one prime factor p of n, anyone computes d = e^-1 mod (p-1)(q-1): the key is broken.
+
+    Raises:
+        WrongTypeError: ``n``, ``e`` or ``p`` is not a whole number.
+        ParameterError: ``p`` is not a factor of ``n`` strictly between 1 and ``n``, or ``e`` has no inverse.
+    """
+    for name, value in (("n", n), ("e", e), ("p", p)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise WrongTypeError(f"{name} must be a whole number (int), not {type(value).__name__}.")
+    if not 1 < p < n:
+        raise ParameterError(f"{p} is not a factor of n = {n} between 1 and n; give one of n's prime factors.")
     if n % p:
         raise ParameterError(f"{p} does not divide n = {n}; give one of n's prime factors.")
-    return pow(e, -1, (p - 1) * (n // p - 1))
+    phi = (p - 1) * (n // p - 1)
+    if e < 1 or math.gcd(e, phi) != 1:
+        raise ParameterError(f"e = {e} has no inverse modulo (p-1)(q-1) = {phi}, so these are not the factors "
+                             "of an RSA key with this e.")
+    return pow(e, -1, phi)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,14 +189,25 @@ class Timing:
 _METHODS = {"trial division": trial_division, "pollard rho": pollard_rho}
 
 
+def _sequence(values: object, what: str, example: str) -> tuple:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise WrongTypeError(f"{what} must be a sequence of whole numbers such as {example}, not "
+                             f"{type(values).__name__}.")
+    return tuple(values)
+
+
 def time_factoring(bit_sizes: Iterable[int], method: str = "pollard rho", seeds: Iterable[int] = (1, 2, 3)
                    ) -> list[Timing]:
     """Factor one modulus per (size, seed) and measure each; the moduli and steps are deterministic."""
-    key = method.lower().replace("'s", "").replace("_", " ")
+    key = method.lower().replace("'s", "").replace("_", " ") if isinstance(method, str) else None
     if key not in _METHODS:
         raise ParameterError(f"method must be 'trial division' or 'pollard rho', not {method!r}.")
+    bit_sizes, seeds = _sequence(bit_sizes, "bit_sizes", "range(24, 65, 8)"), _sequence(seeds, "seeds", "(1, 2, 3)")
     out = []
     for bits in bit_sizes:
+        if isinstance(bits, int) and not isinstance(bits, bool) and bits > MAX_BITS:
+            raise PolicyError(f"{bits}-bit moduli are beyond the lab's toy factoring ({MAX_BITS} bits at most): it "
+                              "would run for hours. See gnfs_estimate() for real key sizes.")
         for seed in seeds:
             n = semiprime(bits, seed)
             start = time.perf_counter()
@@ -189,6 +218,8 @@ def time_factoring(bit_sizes: Iterable[int], method: str = "pollard rho", seeds:
 
 def rho_steps(bits: int) -> float:
     """Model: Pollard's rho needs about sqrt(p) = 2**(bits/4) steps on a balanced ``bits``-bit modulus."""
+    if isinstance(bits, bool) or not isinstance(bits, (int, float)) or not 0 <= bits <= MAX_MODEL_BITS:
+        raise ParameterError(f"bits must be a number from 0 to {MAX_MODEL_BITS}, not {bits!r}.")
     return 2.0 ** (bits / 4)
 
 
@@ -228,8 +259,8 @@ def gnfs_estimate(bits: int) -> FactoringEstimate:
     attackers would use better hardware and algorithms tuned for the size; quantum
     computers running Shor's algorithm are not in this model.
     """
-    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 64:
-        raise ParameterError(f"bits must be a whole number of at least 64, not {bits!r}.")
+    if isinstance(bits, bool) or not isinstance(bits, int) or not 64 <= bits <= MAX_MODEL_BITS:
+        raise ParameterError(f"bits must be a whole number from 64 to {MAX_MODEL_BITS}, not {bits!r}.")
     name, anchor_bits, anchor_years = ANCHOR
     years = anchor_years * math.exp(_ln_l(bits) - _ln_l(anchor_bits))
     model = (f"GNFS heuristic L_n[1/3, 1.923] scaled from {name}, {anchor_bits} bits, "

@@ -81,6 +81,9 @@ def flip_bit(data: bytes | str, bit: int) -> bytes:
 
 def bit_difference(a: bytes, b: bytes) -> int:
     """How many bit positions differ between two byte strings of the same length."""
+    for name, value in (("a", a), ("b", b)):
+        if not isinstance(value, (bytes, bytearray)):
+            raise WrongTypeError(f"{name} must be bytes (a digest, for instance), not {type(value).__name__}.")
     if len(a) != len(b):
         raise ParameterError(f"Compare strings of the same length, not {len(a)} and {len(b)} bytes.")
     return sum(bin(x ^ y).count("1") for x, y in zip(a, b, strict=True))
@@ -125,6 +128,10 @@ def avalanche(data: bytes | str, bit: int = 0, algorithm: str = "sha256") -> Ava
     return Avalanche(algorithm, bit, digest(data, algorithm), digest(flip_bit(data, bit), algorithm))
 
 
+#: The most single-bit flips one profile makes (a second or two of hashing).
+MAX_FLIPS = 100_000
+
+
 def avalanche_profile(data: bytes | str, flips: int = 256, seed: int = 0, algorithm: str = "sha256"
                       ) -> list[int]:
     """Changed output bits for ``flips`` different single-bit flips (bits chosen with ``Random(seed)``).
@@ -134,6 +141,10 @@ def avalanche_profile(data: bytes | str, flips: int = 256, seed: int = 0, algori
     raw = as_bytes(data)
     if not raw:
         raise ParameterError("The data is empty, so there is no bit to flip; give at least one byte.")
+    if isinstance(flips, bool) or not isinstance(flips, int) or not 1 <= flips <= MAX_FLIPS:
+        raise ParameterError(f"flips must be a whole number from 1 to {MAX_FLIPS:,}, not {flips!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise WrongTypeError(f"seed must be a whole number (int), not {type(seed).__name__}.")
     rng = random.Random(seed)
     return [avalanche(raw, rng.randrange(8 * len(raw)), algorithm).changed_bits for _ in range(flips)]
 

@@ -101,7 +101,7 @@ def scheme_for(key: object, scheme: str | None = None) -> str:
 
 def sign(private_key: object, message: bytes | str, scheme: str | None = None) -> bytes:
     """Sign ``message`` (bytes, or text as UTF-8) with SHA-256 where the scheme uses a separate hash."""
-    if scheme is not None and scheme not in SCHEMES:
+    if scheme is not None and (not isinstance(scheme, str) or scheme not in SCHEMES):
         raise ParameterError(f"Unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}.")
     if not hasattr(private_key, "sign") or isinstance(private_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey,
                                                                      ed25519.Ed25519PublicKey)):
@@ -185,8 +185,19 @@ def tamper_lab(private_key: object, message: bytes | str, target: str = "message
     return TamperReport(target, bit, before, after)
 
 
+_MAX_EM_LEN = 2048
+
+
 def emsa_pkcs1_v15(message: bytes | str, em_len: int) -> bytes:
-    """EMSA-PKCS1-v1_5 with SHA-256 (RFC 8017 9.2): ``00 01 FF...FF 00 || DigestInfo || SHA-256(message)``."""
+    """EMSA-PKCS1-v1_5 with SHA-256 (RFC 8017 9.2): ``00 01 FF...FF 00 || DigestInfo || SHA-256(message)``.
+
+    ``em_len`` is the modulus length in bytes (256 for a 2048-bit key), at most 2048 (a 16384-bit key).
+    """
+    if isinstance(em_len, bool) or not isinstance(em_len, int):
+        raise WrongTypeError(f"em_len must be a whole number of bytes, not {type(em_len).__name__}.")
+    if em_len > _MAX_EM_LEN:
+        raise ParameterError(f"em_len = {em_len} is longer than any RSA key in use; the lab stops at "
+                             f"{_MAX_EM_LEN} bytes (a 16384-bit modulus).")
     t = SHA256_DIGESTINFO + hashlib.sha256(as_bytes(message, "message")).digest()
     if em_len < len(t) + 11:
         raise ParameterError(f"em_len = {em_len} is too short; EMSA-PKCS1-v1_5 needs {len(t) + 11} bytes.")
@@ -201,13 +212,20 @@ def recovered_encoding(public_key: object, signature: bytes) -> bytes:
             f"Only RSA has a public-key operation to undo a signature; {type(pub).__name__} has none "
             "(ECDSA and EdDSA verify an equation instead)."
         )
+    if not isinstance(signature, (bytes, bytearray)):
+        raise WrongTypeError(f"The signature must be bytes, not {type(signature).__name__}.")
     numbers = pub.public_numbers()
+    if int.from_bytes(signature, "big") >= numbers.n:
+        raise ParameterError("The signature, read as a number, is not smaller than the key's modulus n, so it "
+                             "cannot be an RSA signature made with this key.")
     k = (numbers.n.bit_length() + 7) // 8
     return pow(int.from_bytes(signature, "big"), numbers.e, numbers.n).to_bytes(k, "big")
 
 
 def explain_encoding(em: bytes) -> str:
     """Split an RSA encoded message into its parts, as a short text."""
+    if not isinstance(em, (bytes, bytearray)):
+        raise WrongTypeError(f"The encoded message must be bytes (from recovered_encoding), not {type(em).__name__}.")
     if em.startswith(b"\x00\x01\xff") and SHA256_DIGESTINFO in em:
         start = em.index(SHA256_DIGESTINFO)
         return (f"00 01 | FF x {start - 3} | 00 | DigestInfo(SHA-256) {SHA256_DIGESTINFO.hex()} | "
@@ -304,6 +322,11 @@ def recover_private_value(h1: int, s1: int, h2: int, s2: int, r: int) -> tuple[i
     ``d = (s1*k - h1) / r``, all modulo the group order n. Plain integer arithmetic.
     """
     n = toyecdsa.N
+    for name, value in (("h1", h1), ("s1", s1), ("h2", h2), ("s2", s2), ("r", r)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise WrongTypeError(f"{name} must be a whole number (int), not {type(value).__name__}.")
+    if r % n == 0:
+        raise ParameterError("r is 0 modulo the group order, which no valid ECDSA signature has.")
     if (s1 - s2) % n == 0:
         raise ParameterError("s1 equals s2, so these are the same signature; nonce reuse needs two messages.")
     k = (h1 - h2) * pow(s1 - s2, -1, n) % n
@@ -344,6 +367,15 @@ def nonce_reuse_demo(name: str = "alice", messages: tuple[bytes, bytes] = (b"pay
     made by :mod:`pki_lab.toyecdsa` because ``cryptography`` does not let anyone choose k;
     ``cryptography`` then verifies them with the key's real public key.
     """
+    if not isinstance(name, str):
+        raise WrongTypeError(f"name must be the name of a lab key (a str such as 'alice'), not {type(name).__name__}.")
+    if not isinstance(messages, (tuple, list)) or len(messages) != 2:
+        raise ParameterError("messages must be two messages (a tuple of two bytes or str values): nonce reuse "
+                             "needs two signatures.")
+    messages = tuple(as_bytes(m, "each message") for m in messages)
+    if messages[0] == messages[1]:
+        raise ParameterError("The two messages are the same, so the two signatures are too; give two different "
+                             "messages.")
     key = named_key(name, "ec")
     d = key.private_numbers().private_value
     k = int.from_bytes(hashlib.sha256(nonce_label.encode()).digest(), "big") % (toyecdsa.N - 1) + 1

@@ -129,11 +129,19 @@ def is_probable_prime(n: int, rounds: int = 8, seed: int = 0) -> bool:
     return True
 
 
+#: The largest toy key (and prime pair) the lab generates: bigger ones take minutes in pure Python.
+MAX_TOY_BITS = 2048
+
+
 def random_prime(bits: int, rng: random.Random) -> int:
     """A random prime of exactly ``bits`` bits (top two bits set, so p*q has 2*bits bits)."""
     bits = _int(bits, "bits")
     if bits < 3:
         raise ParameterError(f"A prime needs at least 3 bits here, not {bits}.")
+    if bits > MAX_TOY_BITS // 2:
+        raise ParameterError(f"A toy prime of {bits} bits would take too long in pure Python; the lab stops at "
+                             f"{MAX_TOY_BITS // 2}-bit primes ({MAX_TOY_BITS}-bit keys). Real keys come from the "
+                             "cryptography library.")
     while True:
         candidate = rng.getrandbits(bits) | (1 << (bits - 1)) | (1 << (bits - 2)) | 1
         if is_probable_prime(candidate):
@@ -254,8 +262,9 @@ def generate(bits: int, seed: int, e: int | None = None) -> ToyRSAKey:
         ParameterError: for fewer than 10 bits, an odd bit count, an even e, or an e too big for the key.
     """
     bits, seed = _int(bits, "bits"), _int(seed, "seed")
-    if bits < 10 or bits % 2:
-        raise ParameterError(f"bits must be an even number of at least 10, not {bits}.")
+    if bits < 10 or bits % 2 or bits > MAX_TOY_BITS:
+        raise ParameterError(f"bits must be an even number from 10 to {MAX_TOY_BITS}, not {bits}; real keys "
+                             "come from the cryptography library.")
     if e is not None:
         e = _int(e, "e")
         if e < 3 or e % 2 == 0:

@@ -94,7 +94,7 @@ def test_gnfs_estimate_is_anchored_on_rsa_250_and_grows():
     assert math.log10(e2048.core_years) == pytest.approx(math.log10(2700) + (ln_l(2048) - ln_l(829)) / math.log(10),
                                                          abs=0.01)
     assert "Estimate, not a measurement" in e2048.sentence() and "RSA-250" in e2048.sentence()
-    with pytest.raises(ParameterError, match="at least 64"):
+    with pytest.raises(ParameterError, match="from 64 to 65536"):
         gnfs_estimate(10)
 
 
@@ -122,3 +122,23 @@ def test_work_plot_is_built_from_steps_only():
     assert [tuple(p) for p in points] == [(t.bits, t.steps) for t in timings]
     with pytest.raises(ParameterError, match="no measurements to plot"):
         plot_factoring_work([])
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda: private_exponent_from_factors(3233, 17, 1), ParameterError, "not a factor of n = 3233"),
+    (lambda: private_exponent_from_factors(3233, 17, 3233), ParameterError, "not a factor"),
+    (lambda: private_exponent_from_factors(3233, 17, None), WrongTypeError, "p must be a whole number"),
+    (lambda: private_exponent_from_factors(3233, 4, 61), ParameterError, "no inverse modulo"),
+    (lambda: time_factoring([24], method=None), ParameterError, "method must be"),
+    (lambda: time_factoring([24], seeds=3), WrongTypeError, "seeds must be a sequence"),
+    (lambda: time_factoring(24), WrongTypeError, "bit_sizes must be a sequence"),
+    (lambda: time_factoring([MAX_BITS + 8]), PolicyError, "beyond the lab's toy factoring"),
+    (lambda: semiprime(10**30, seed=1), ParameterError, "from 8 to 2048"),
+    (lambda: semiprime(16, seed=[1]), WrongTypeError, "seed must be a whole number"),
+    (lambda: gnfs_estimate(10**30), ParameterError, "from 64 to 65536"),
+    (lambda: rho_steps("64"), ParameterError, "bits must be a number"),
+], ids=["p-is-1", "p-is-n", "p-none", "e-not-invertible", "method-none", "seeds-int", "sizes-int",
+        "sizes-too-big", "semiprime-huge", "semiprime-seed-list", "gnfs-huge", "rho-steps-text"])
+def test_bad_arguments_get_a_lab_sentence_never_a_python_error(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

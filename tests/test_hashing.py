@@ -87,3 +87,14 @@ def test_sha1_timeline_is_dated_in_order_with_sources():
     assert "2030-12-31" in by_date["2022-12-15"].event
     assert all(e.source for e in SHA1_TIMELINE)
     assert sha1_timeline().count("\n") == len(SHA1_TIMELINE) - 1
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda: bit_difference("ab", b"ab"), WrongTypeError, "a must be bytes"),
+    (lambda: avalanche_profile(b"abc", flips=10**30), ParameterError, "from 1 to 100,000"),
+    (lambda: avalanche_profile(b"abc", flips=1.5), ParameterError, "flips must be a whole number"),
+    (lambda: avalanche_profile(b"abc", flips=2, seed=[1]), WrongTypeError, "seed must be a whole number"),
+], ids=["bit-difference-text", "profile-huge", "profile-float", "profile-seed-list"])
+def test_bad_arguments_get_a_lab_sentence_and_never_hang(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

@@ -176,3 +176,24 @@ def test_bad_input_raises_a_sentence(call, error, message):
 def test_garbage_signature_is_an_invalid_verdict_not_a_crash():
     for kind in ("rsa", "ec", "ed25519"):
         assert not verify(named_key("alice", kind), b"m", b"\x00\x01garbage").ok
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda: sign(named_key("alice"), b"m", ["ecdsa-p256"]), ParameterError, "Unknown scheme"),
+    (lambda: recovered_encoding(named_key("alice", "rsa").public_key(), "not bytes"), WrongTypeError,
+     "signature must be bytes"),
+    (lambda: recovered_encoding(named_key("alice", "rsa").public_key(), b"\xff" * 256), ParameterError,
+     "not smaller than the key's modulus"),
+    (lambda: explain_encoding(None), WrongTypeError, "encoded message must be bytes"),
+    (lambda: emsa_pkcs1_v15(b"m", 10**30), ParameterError, "longer than any RSA key"),
+    (lambda: emsa_pkcs1_v15(b"m", "256"), WrongTypeError, "em_len must be a whole number"),
+    (lambda: recover_private_value(1, 2, 3, 4, 0), ParameterError, "r is 0"),
+    (lambda: recover_private_value(1, 2, 3, 4, None), WrongTypeError, "r must be a whole number"),
+    (lambda: nonce_reuse_demo(["alice"]), WrongTypeError, "name must be the name of a lab key"),
+    (lambda: nonce_reuse_demo("alice", b"one"), ParameterError, "two messages"),
+    (lambda: nonce_reuse_demo("alice", (b"same", b"same")), ParameterError, "the same"),
+], ids=["scheme-list", "signature-text", "signature-past-n", "encoding-none", "em-len-huge", "em-len-text",
+        "r-zero", "r-none", "name-list", "one-message", "same-messages"])
+def test_bad_arguments_get_a_lab_sentence_never_a_python_error(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

@@ -143,7 +143,7 @@ def test_malleability_multiplies_the_plaintext():
     (lambda: encrypt("key", 5), WrongTypeError, "Expected a toy RSA key"),
     (lambda: decrypt(ToyPublicKey(3233, 17), 5), WrongTypeError, "needs the private key"),
     (lambda: encrypt(ToyPublicKey(3233, 17), 1.5), WrongTypeError, "must be a whole number"),
-    (lambda: generate(7, seed=1), ParameterError, "even number of at least 10"),
+    (lambda: generate(7, seed=1), ParameterError, "even number from 10 to 2048"),
     (lambda: generate(16, seed=1, e=4), ParameterError, "must be odd"),
     (lambda: generate(16, seed=1, e=65537), ParameterError, "too big for a 16-bit key"),
     (lambda: paper_blocks("HI!"), ParameterError, "only has letters and blanks"),
@@ -153,3 +153,11 @@ def test_bad_input_raises_a_sentence(call, error, message):
     with pytest.raises(error, match=message) as info:
         call()
     assert str(info.value).endswith(".")
+
+
+def test_toy_keys_stop_at_2048_bits_with_a_sentence():
+    """A 10**30-bit request would never finish; the lab refuses it and points to real keys."""
+    with pytest.raises(ParameterError, match="from 10 to 2048.*cryptography library"):
+        generate(10**30, seed=1)
+    with pytest.raises(ParameterError, match="from 10 to 2048"):
+        generate(2050, seed=1)

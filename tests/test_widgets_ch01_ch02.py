@@ -2,7 +2,7 @@
 
 import pytest
 
-from pki_lab.errors import ParameterError
+from pki_lab.errors import ParameterError, WrongTypeError
 from pki_lab.hashing import avalanche
 from pki_lab.toyrsa import key_from_primes
 from pki_lab.widgets.hashing import avalanche_explorer, avalanche_view, flip_label
@@ -106,3 +106,8 @@ def test_avalanche_explorer_reacts():
     assert "bit number 55, in byte 6" in tryit.parts["output"].value
     tryit.parts["text"].value = "a"
     assert tryit.parts["bit"].max == 7 and tryit.parts["bit"].value == 7
+
+
+def test_message_bound_refuses_what_is_not_a_whole_number():
+    with pytest.raises(WrongTypeError, match="p must be a whole number"):
+        message_bound("61", 53)

@@ -10,7 +10,7 @@ import dataclasses
 import html
 from typing import Any
 
-from ..errors import ParameterError, PkiLabError
+from ..errors import ParameterError, PkiLabError, WrongTypeError
 from ..toyrsa import decrypt, encrypt, is_probable_prime, key_from_primes
 from . import TryIt
 
@@ -40,7 +40,13 @@ def message_bound(p: int, q: int) -> int:
 
         >>> message_bound(61, 53)
         3232
+
+    Raises:
+        WrongTypeError: ``p`` or ``q`` is not a whole number.
     """
+    for name, value in (("p", p), ("q", q)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise WrongTypeError(f"{name} must be a whole number (int), not {type(value).__name__}.")
     return p * q - 1
 
 
