@@ -216,7 +216,7 @@ def test_a_short_root_needs_its_planned_roll():
 @pytest.mark.parametrize("args, words", [
     pytest.param({"renew_at": 1}, "between 0 and 1", id="renew-at-1"),
     pytest.param({"renew_at": True}, "between 0 and 1", id="renew-at-bool"),
-    pytest.param({"roll_issuing_every": 3}, "at least 7", id="roll-too-often"),
+    pytest.param({"roll_issuing_every": 7}, "at least 30", id="roll-too-often"),
     pytest.param({"roll_issuing_every": 700, "why": 3}, "a sentence", id="why-not-text"),
 ])
 def test_a_plan_refuses_nonsense(args, words):

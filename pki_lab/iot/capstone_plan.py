@@ -39,6 +39,8 @@ __all__ = ["RenewalPlan", "Gap", "LifeReport", "simulate_life", "offline_margin"
 
 #: The simulation's step: the lab clock moves a week at a time.
 STEP_DAYS = 7
+#: The shortest interval between two CAs a plan may ask for.
+MIN_ROLL_DAYS = 30
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,8 +73,9 @@ class RenewalPlan:
             value = getattr(self, name)
             if value is None and name == "roll_root_every":
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < STEP_DAYS:
-                raise ParameterError(f"`{name}` must be a whole number of days, at least {STEP_DAYS}, not {value!r}.")
+            if isinstance(value, bool) or not isinstance(value, int) or value < MIN_ROLL_DAYS:
+                raise ParameterError(f"`{name}` must be a whole number of days, at least {MIN_ROLL_DAYS} (a CA rolled "
+                                     f"more often than monthly is not a plan), not {value!r}.")
         if not isinstance(self.why, str):
             raise ParameterError(f"`why` must be a sentence, not {type(self.why).__name__}.")
 
@@ -134,8 +137,8 @@ class LifeReport:
                     "RFC 5280 6.1.3 (a)(2); NIST SP 800-57 Part 1 Rev. 5, 5.3"),
             Finding("cloud-admits", not self.refused,
                     (f"DPS refused {len(self.refused)} renewed devices; first: {self.refused[0]}" if self.refused else
-                     f"DPS admitted every device after each of its {self.renewals} renewals (the enrollment groups "
-                     "trust each root before it issues)."), "Azure DPS enrollment groups"),
+                     f"DPS admitted every device under each issuing CA it renewed from ({self.renewals} renewals; "
+                     "the enrollment groups trust each root before it issues)."), "Azure DPS enrollment groups"),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +211,7 @@ class _Life:
         self.refused: list[str] = []
         self.renewals = self.issuing_rolls = self.root_rolls = 0
         self.last_root, self.last_issuing = 0, dict.fromkeys(self.factories, 0)
+        self.registered: set[tuple[str, x509.Name]] = set()
 
     def roll(self, day: int, when: _dt.datetime) -> None:
         every = self.plan.roll_root_every
@@ -236,9 +240,13 @@ class _Life:
                 self.renewals += 1
                 if (text := _outlives(device)) is not None:
                     self.outlived.append(text)
-                verdict = self.line.dps.register(device).verdict
-                if not verdict.ok:
-                    self.refused.append(f"day {day}: {verdict}")
+                # DPS is asked once per device and issuing CA: a renewal under the same CA chains the same way.
+                key = (device.registration_id, device.certificate.issuer)
+                if key not in self.registered:
+                    self.registered.add(key)
+                    verdict = self.line.dps.register(device).verdict
+                    if not verdict.ok:
+                        self.refused.append(f"day {day}: {verdict}")
             problem = _chain_problem(self.line, device, when)
             if problem is not None and device.registration_id not in self.gaps:
                 self.gaps[device.registration_id] = Gap(device.registration_id, day, problem)
@@ -256,7 +264,8 @@ def simulate_life(plan: RenewalPlan) -> LifeReport:
     One device per factory is made on day 0, and one more every year (factories in turn). Each week:
     the root rolls if due, then each factory's issuing CA, then new devices are made, then every device
     whose certificate is due renews (new key, through its factory's issuing service) and registers
-    again with DPS; finally every device's chain is checked against its validity periods.
+    again with DPS (once per issuing CA it moves to); finally every device's chain is checked against its
+    validity periods.
     """
     if not isinstance(plan, RenewalPlan):
         raise WrongTypeError(f"Expected a RenewalPlan, not {type(plan).__name__}.")
