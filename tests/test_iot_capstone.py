@@ -71,6 +71,7 @@ def test_a_design_of_ones_own_passes_every_rule():
     pytest.param({"root_days": 4000}, "root-covers-life", "plan a root roll", id="root-shorter-than-device-life"),
     pytest.param({"device_key": "ed25519"}, "keys", "choose 'ec'", id="device-key-ed25519"),
     pytest.param({"root_key": "ed25519"}, "keys", "RSA or ECDSA", id="root-key-ed25519"),
+    pytest.param({"issuing_key": "rsa"}, "keys", "every factory would share it", id="issuing-keys-shared-rsa"),
     pytest.param({"id_scheme": "{product}-{factory}"}, "names", "has no {serial}", id="scheme-without-serial"),
     pytest.param({"id_scheme": "{product}-{serial}"}, "names", "has no {factory}", id="scheme-without-factory"),
     pytest.param({"id_scheme": "{product}_{factory}_{serial}"}, "names", "lowercase letters", id="scheme-underscore"),

@@ -242,6 +242,9 @@ def lifetime_report(root_days: float, issuing_days: float, device_days: float) -
 def _key_findings(profile: CapstoneProfile) -> list[Finding]:
     bad = [f"the {role} key is {KEY_TYPES[kind]}, but IoT Hub and DPS speak TLS with RSA or ECDSA certificates"
            for role, kind in (("root", profile.root_key), ("issuing", profile.issuing_key)) if kind not in _HUB_KEYS]
+    if profile.issuing_key == "rsa" and len(profile.factories) > 1:
+        bad.append("the issuing keys are RSA, but the lab ships one test RSA key for issuing CAs, so every factory "
+                   "would share it and one compromise would reach them all (choose 'ec' or 'p384')")
     if profile.device_key not in _DEVICE_KEYS:
         bad.append(f"the device key is {KEY_TYPES[profile.device_key]}, but the lab's simulated devices make ECDSA "
                    "P-256 keys in their secure element (choose 'ec')")
