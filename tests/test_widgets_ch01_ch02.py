@@ -34,6 +34,8 @@ def test_rsa_explorer_reacts():
     assert "3599" in tryit.parts["output"].value and "#1a7f37" in tryit.parts["output"].value
     tryit.parts["q"].value = 61
     assert "different primes" in tryit.parts["output"].value and "#cf222e" in tryit.parts["output"].value
+    tryit.parts["e"].value = 7  # no key either way, but the display shows the choice
+    assert "p = 61, q = 61, e = 7, m = 65" in tryit.parts["output"].value
     assert all(p in SMALL_PRIMES for p in (11, 61, 199)) and 15 not in SMALL_PRIMES
 
 

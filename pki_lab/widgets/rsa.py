@@ -106,7 +106,10 @@ def rsa_explorer(p: int = 61, q: int = 53, e: int = 17, m: int = 65) -> Any:
     def update(_change: Any = None) -> None:
         result = rsa_playground(p_box.value, q_box.value, e_box.value, m_box.value)
         colour = "#1a7f37" if result.ok else "#cf222e"
-        out.value = f"<pre style='color:{colour}'>" + html.escape("\n".join(result.lines)) + "</pre>"
+        # The choices echoed first: every control visibly changes the display, even when p and q make no key.
+        chosen = f"p = {p_box.value}, q = {q_box.value}, e = {e_box.value}, m = {m_box.value}"
+        out.value = (f"<pre style='color:#57606a;margin-bottom:0'>{html.escape(chosen)}</pre>"
+                     f"<pre style='color:{colour};margin-top:0'>" + html.escape("\n".join(result.lines)) + "</pre>")
 
     def rebound(_change: Any = None) -> None:
         m_box.max = message_bound(p_box.value, q_box.value)  # a value past the new end moves to it
