@@ -192,7 +192,7 @@ class ProductLine:
         return self._factory_of[device.registration_id]
 
     def renew(self, device: IoTDevice) -> x509.Certificate:
-        """Renew a device with a new key (chapter 07's rule), through its factory's current issuing service."""
+        """Renew a device with a new key (chapter 06's rule), through its factory's current issuing service."""
         factory = self.factory(self.factory_of(device))
         csr = device.make_operational_csr()  # a new key pair made inside the device
         decision = factory.agent.submit(csr, factory.service)

@@ -1,6 +1,6 @@
 """The capstone over time: a renewal plan run for ten years, the hub's root migration, and two edge cases.
 
-* :class:`RenewalPlan` is the learner's plan: when devices renew (chapter 07's
+* :class:`RenewalPlan` is the learner's plan: when devices renew (chapter 06's
   :class:`~pki_lab.renewal.RenewalPolicy`, a fraction of the lifetime), how often each factory's issuing CA
   is rolled, and, if the root is shorter than the device life, when the root is rolled.
   :func:`simulate_life` builds the line at the lab clock's now and travels the lab clock

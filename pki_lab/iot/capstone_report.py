@@ -129,7 +129,7 @@ def milestone_offline(plan: RenewalPlan, days: int = OFFLINE_DAYS) -> list[Findi
                      "renewal returns " + ("valid and renews." if margin >= days else
                                            "expired: renew earlier (a smaller renew_at) or issue longer device "
                                            "certificates.")),
-                    "chapter 07's renewal window")
+                    "chapter 06's renewal window")
     return [found] + milestone_plan(plan)
 
 
