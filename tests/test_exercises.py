@@ -312,6 +312,9 @@ def test_a_number_given_as_text_gets_a_nudge_to_drop_the_quotes():
     lying = _lying_class(str, "128")("abc")  # the nudge reads the stored text, not __str__
     assert _toy(128, (int,)).check(lying).message == "Your answer is a LyingStr; this exercise expects an int."
     assert _toy("128", (str,)).check("128").correct  # where text is expected, text is the answer
+    assert _toy(True, (bool,)).check("True").message == ("Your answer is the text 'True'; give True or False, "
+                                                         "without quotes.")
+    assert _toy(True, (bool,)).check("yes").message == "Your answer is a str; this exercise expects a bool."
 
 
 def ex_phrase(accepts):

@@ -298,17 +298,22 @@ def type_nudge(answer: Any, accepts: tuple[type, ...] | None) -> str | None:
     """A sentence for an answer of the wrong kind that is close to a right one, or None.
 
     Text that holds a number where a number is expected ("Your answer is the text '128'; give it as a number,
-    without quotes."), and a number where text is expected. The answer is read with the base types' own methods
-    (it may be a hostile object), and only short values are shown back.
+    without quotes."), the text 'True' or 'False' where a bool is expected, and a number where text is expected.
+    The answer is read with the base types' own methods (it may be a hostile object), and only short values are
+    shown back.
     """
     if not accepts:
         return None
     kind = type(answer)
     wants_number = any(t in (int, float) for t in accepts)
-    if str in kind.__mro__ and wants_number and str not in accepts:
+    if str in kind.__mro__ and str not in accepts:
         text = str.__str__(answer)
-        if len(text) <= 40 and _is_number(text):
+        if len(text) > 40:
+            return None
+        if wants_number and _is_number(text):
             return f"Your answer is the text {text!r}; give it as a number, without quotes."
+        if bool in accepts and text.strip().casefold() in ("true", "false"):
+            return f"Your answer is the text {text!r}; give True or False, without quotes."
         return None
     if kind is not bool and (int in kind.__mro__ or float in kind.__mro__) and str in accepts and not wants_number:
         value = int.__int__(answer) if int in kind.__mro__ else float.__float__(answer)
