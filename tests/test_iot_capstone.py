@@ -282,7 +282,7 @@ def test_each_milestone_refuses_the_worked_example():
     for exercise in exercises.chapter("12"):
         result = exercise.check(exercise.wrong_example)
         assert result.status == "incorrect", exercise.id
-        assert result.message.startswith("Not yet: "), exercise.id
+        assert result.message.startswith("Not yet ("), exercise.id
 
 
 def test_the_report_marks_what_is_not_attempted_and_what_passes(line):

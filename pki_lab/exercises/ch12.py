@@ -31,7 +31,7 @@ def _passes(findings: list[Finding]) -> bool:
 
 def _first_failure(findings: list[Finding]) -> str:
     bad = next((f for f in findings if not f.ok), None)
-    return "Not yet; try hint()." if bad is None else f"Not yet: {bad.rule}: {bad.sentence}"
+    return "Not yet; try hint()." if bad is None else f"Not yet ({bad.rule}): {bad.sentence}"
 
 
 register(Exercise(

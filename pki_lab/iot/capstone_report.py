@@ -72,10 +72,11 @@ def milestone_plan(plan: RenewalPlan) -> list[Finding]:
 def milestone_bundle(bundle: Sequence[x509.Certificate], profile: CapstoneProfile) -> list[Finding]:
     """Milestone 4: the trust bundle devices carry before the hub moves to the new root."""
     before, after = migration_check(bundle, profile)
-    sentence = (f"before the move: {'admitted' if before.ok else before.code}; after: "
-                f"{'admitted' if after.ok else after.code}.")
+    sentence = (f"before the move: {'admitted' if before.ok else f'refused ({before.code})'}; after the move: "
+                f"{'admitted' if after.ok else f'refused ({after.code})'}.")
     if not (before.ok and after.ok):
-        sentence += " " + (before.reason if not before.ok else after.reason)
+        sentence += (" The device judges the hub's chain by its bundle alone: which root does that chain end at on "
+                     "each side of the move?")
     return [Finding("bundle-spans-move", before.ok and after.ok, sentence,
                     "chapter 09: announce the new root, deliver it, then switch")]
 
