@@ -46,10 +46,20 @@ def raised_in_cell(tb: TracebackType | None, cell_files: Container[str]) -> bool
     return tb.tb_frame.f_code.co_filename in cell_files
 
 
+class _CellFiles:
+    """The file names of a shell's cells: IPython 8+ maps each one (ipykernel: /tmp/ipykernel_<pid>/<hash>.py)
+    to its cell number; older IPythons (Colab's 7.x) name them <ipython-input-N-...>."""
+
+    def __init__(self, shell) -> None:
+        files = getattr(getattr(shell, "compile", None), "_filename_map", None)
+        self._files = files if isinstance(files, dict) else {}
+
+    def __contains__(self, filename: object) -> bool:
+        return filename in self._files or (isinstance(filename, str) and filename.startswith("<ipython-input-"))
+
+
 def _cell_files(shell) -> Container[str]:
-    # IPython's compiler maps each cell's file name (ipykernel: /tmp/ipykernel_<pid>/<hash>.py) to its number.
-    files = getattr(getattr(shell, "compile", None), "_filename_map", None)
-    return files if isinstance(files, dict) else {}
+    return _CellFiles(shell)
 
 
 def _short_traceback(shell, etype, value, tb, tb_offset=None):

@@ -90,3 +90,14 @@ def test_in_ipython_a_cell_name_error_keeps_its_traceback_and_gets_the_advice():
     assert "is not defined yet" not in library  # a library's NameError: shown as IPython shows it
     assert "UnboundLocalError" in unbound and "is not defined yet" not in unbound
     assert "UnboundLocalError" in tb  # %tb still shows the last error
+
+
+def test_cell_files_are_known_from_the_compiler_or_by_the_old_ipython_name():
+    from types import SimpleNamespace
+
+    from pki_lab._ipython import _cell_files
+
+    files = _cell_files(SimpleNamespace(compile=SimpleNamespace(_filename_map={"/tmp/ipykernel_1/9.py": 3})))
+    assert "/tmp/ipykernel_1/9.py" in files and "<ipython-input-4-abc>" in files
+    assert "/usr/lib/python3.11/json/decoder.py" not in files and None not in files
+    assert "/tmp/ipykernel_1/9.py" not in _cell_files(SimpleNamespace())  # no compiler map: only the old names
