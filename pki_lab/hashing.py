@@ -134,9 +134,14 @@ MAX_FLIPS = 100_000
 
 def avalanche_profile(data: bytes | str, flips: int = 256, seed: int = 0, algorithm: str = "sha256"
                       ) -> list[int]:
-    """Changed output bits for ``flips`` different single-bit flips (bits chosen with ``Random(seed)``).
+    """Changed output bits for ``flips`` single-bit flips of *different* bits (chosen with ``Random(seed)``).
 
-    For SHA-256 the counts cluster around 128 of 256, like coin tosses.
+    Each flip starts again from ``data`` and flips one bit that no other flip of the profile touches, so
+    ``flips`` is at most the number of bits in ``data``. For SHA-256 the counts cluster around 128 of 256,
+    like coin tosses.
+
+    Raises:
+        ParameterError: ``data`` is empty, or ``flips`` is not from 1 to the number of bits (and 100,000).
     """
     raw = as_bytes(data)
     if not raw:
@@ -145,8 +150,11 @@ def avalanche_profile(data: bytes | str, flips: int = 256, seed: int = 0, algori
         raise ParameterError(f"flips must be a whole number from 1 to {MAX_FLIPS:,}, not {flips!r}.")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise WrongTypeError(f"seed must be a whole number (int), not {type(seed).__name__}.")
-    rng = random.Random(seed)
-    return [avalanche(raw, rng.randrange(8 * len(raw)), algorithm).changed_bits for _ in range(flips)]
+    if flips > 8 * len(raw):
+        raise ParameterError(f"{len(raw)} bytes have only {8 * len(raw)} bits, so {flips} flips cannot all flip "
+                             f"different bits; ask for at most {8 * len(raw)} flips or give a longer text.")
+    bits = random.Random(seed).sample(range(8 * len(raw)), flips)
+    return [avalanche(raw, bit, algorithm).changed_bits for bit in bits]
 
 
 @dataclasses.dataclass(frozen=True)
