@@ -5,11 +5,12 @@ the system's (Debian's ``chromium`` package), launched by Python Playwright with
 
 The server runs on a free port with a random token, on a *copy* of the notebooks in a temporary
 folder, with its own Jupyter config, data, runtime and settings folders (so a learner's own settings
-cannot change what the test sees, and the test writes nothing into ``~``). Settings it pins:
-
-* notebook windowing off (``windowingMode: none``): every cell is in the page, so every output can be
-  checked and every widget seen, not only those scrolled into view;
-* no news or update notifications (they need the network and would cover the screenshots).
+cannot change what the test sees, and the test writes nothing into ``~``). Its application settings are
+the course's own (``jupyter/lab-overrides.json``, which ``make lab`` and Binder's ``postBuild`` install):
+they switch off the "official Jupyter news" prompt, and the tests check that it does not appear, so the
+harness does not switch it off itself. The one setting it pins: notebook windowing off
+(``windowingMode: none``), so every cell is in the page, every output can be checked and every widget
+seen, not only those scrolled into view.
 
 The browser may only reach the server: every other request (the Binder and Colab badges' images, for
 example) is refused inside the browser, so the tests need no network and send nothing out.
@@ -43,9 +44,11 @@ CHROMIUM_FLAGS = [
 
 _SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
 }
+#: The course's JupyterLab settings, installed as the application's overrides (as `make lab` and postBuild do).
+COURSE_OVERRIDES = ROOT / "jupyter" / "lab-overrides.json"
+#: What JupyterLab's news prompt says (it must never appear for the course).
+NEWS_PROMPT = "official Jupyter news"
 
 
 def chromium_path() -> str | None:
@@ -114,6 +117,10 @@ def running_jupyterlab(notebooks: Path, *, startup_timeout: float = 120) -> Iter
         for name, values in _SETTINGS.items():
             (settings / name).parent.mkdir(parents=True, exist_ok=True)
             (settings / name).write_text(json.dumps(values))
+        app_settings = tmp / "app-settings"
+        (app_settings / "overrides.d").mkdir(parents=True)
+        if COURSE_OVERRIDES.exists():
+            shutil.copy(COURSE_OVERRIDES, app_settings / "overrides.d" / "pki-lab.json")
         port, token = _free_port(), secrets.token_hex(24)
         env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(tmp / "config"),
                    JUPYTER_DATA_DIR=str(tmp / "data"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
@@ -122,6 +129,7 @@ def running_jupyterlab(notebooks: Path, *, startup_timeout: float = 120) -> Iter
             *_jupyter_lab_command(), "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={notebook_dir}", f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.app_settings_dir={app_settings}",
             f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--LabApp.expose_app_in_browser=True",
             "--LabApp.news_url=None", "--ServerApp.allow_root=True",
         ]
@@ -271,10 +279,20 @@ CONTROLS = ("input:not([type=hidden]), select, textarea, button, .noUi-handle, .
 
 # The text a widget shows (its controls removed, so a slider's own readout does not count as a reaction),
 # plus its images: a widget "reacts" when this changes.
-_DISPLAY = """el => {
+# An image counts by its bytes (a hash), not its address: ipywidgets gives every new value a new blob: URL,
+# so a control that redraws the same picture must not count as changing it.
+_DISPLAY = """async el => {
     const copy = el.cloneNode(true);
     copy.querySelectorAll('input, select, textarea, button, .widget-readout, .noUi-target').forEach(c => c.remove());
-    const images = Array.from(el.querySelectorAll('img')).map(i => i.src.slice(-200));
+    const images = [];
+    for (const img of el.querySelectorAll('img')) {
+        let hash = 2166136261;
+        try {
+            const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+            for (const b of bytes) hash = Math.imul(hash ^ b, 16777619) >>> 0;
+            images.push(bytes.length + ':' + hash);
+        } catch (e) { images.push(img.src.slice(-200)); }
+    }
     const svg = Array.from(el.querySelectorAll('svg')).map(s => s.innerHTML.length);
     return JSON.stringify([copy.textContent.replace(/\\s+/g, ' ').trim(), images, svg]);
 }"""
@@ -314,8 +332,9 @@ _ORDER = ("slider", "select", "checkbox", "radio", "number", "text", "button")
 
 def _inputs_for(control, kind: str):
     """The learner-like inputs to try on one control, each a function of no arguments."""
-    if kind == "slider":
+    if kind == "slider":  # the smallest move first (one step either way), then the ends
         return [lambda: (control.focus(), control.press("ArrowRight")),
+                lambda: (control.focus(), control.press("ArrowLeft")),
                 lambda: (control.focus(), control.press("End")),
                 lambda: (control.focus(), control.press("Home"))]
     if kind == "select":
@@ -324,34 +343,116 @@ def _inputs_for(control, kind: str):
     if kind in ("checkbox", "radio", "button"):
         return [lambda: control.click()]
     if kind == "number":
-        return [lambda: (control.fill(str(float(control.input_value() or 0) + 1)), control.press("Enter"),
-                         control.press("Tab"))]
+        value = control.input_value() or "0"
+        bumped = str(int(value) + 1) if value.lstrip("-").isdigit() else str(float(value) + 1)
+        return [lambda: (control.fill(bumped), control.press("Enter"), control.press("Tab"))]
     value = control.input_value()
     changed = value[:-1] if len(value) > 1 else value + "a"
     return [lambda: (control.fill(changed), control.press("Enter"), control.press("Tab"))]
 
 
-def react_to_one_input(page, output, *, wait_s: float = 10.0) -> tuple[str, str, str] | None:
-    """Operate the widget's controls one at a time, as a learner would, until what it shows changes.
+def _restore_for(control, kind: str):
+    """How to put a control back as it was (None for sliders and buttons: they are judged where they are)."""
+    if kind == "checkbox":
+        return control.click
+    if kind == "select":
+        value = control.input_value()
+        return lambda: control.select_option(value)
+    if kind in ("number", "text"):
+        value = control.input_value()
+        return lambda: (control.fill(value), control.press("Enter"), control.press("Tab"))
+    return None
 
-    Returns (the control operated, the display before, the display after), or None if nothing changed.
+
+def _label(control) -> str:
+    """What a learner would call the control: its description, its text, or its value."""
+    return control.evaluate("""c => {
+        const clean = t => (t || '').replace(/[\\u200b\\s]+/g, ' ').trim();
+        const wrapping = c.closest('label');
+        const box = c.closest('.widget-inline-hbox, .widget-hbox, .widget-vbox, .jupyter-widgets');
+        const label = box && box.querySelector(':scope > .widget-label');
+        const own = clean(c.getAttribute('aria-label') || c.getAttribute('title') || c.textContent);
+        return (clean(wrapping && wrapping.textContent) || clean(label && label.textContent) || own || c.value
+                || c.tagName).slice(0, 40);
+    }""")
+
+
+@dataclass(frozen=True)
+class ControlTry:
+    """One control operated: its kind and label, and whether what the widget shows changed."""
+
+    number: int
+    kind: str
+    label: str
+    changed: bool
+    before: str = ""
+    after: str = ""
+    note: str = ""
+
+    def __str__(self) -> str:
+        verdict = "changed the display" if self.changed else f"did NOT change the display{self.note}"
+        return f"control {self.number} ({self.kind} {self.label!r}) {verdict}"
+
+
+def _wait_for_change(page, output, before: str, wait_s: float) -> str | None:
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(150)
+        after = display_signature(output)
+        if after != before:
+            page.wait_for_function(_KERNEL_IDLE, timeout=60_000)
+            page.wait_for_timeout(200)  # let the last message from the kernel land
+            return display_signature(output)
+    return None
+
+
+def use_every_control(page, output, *, screenshot=None, wait_s: float = 3.0) -> list[ControlTry]:
+    """Operate each of the widget's controls in turn, as a learner would, and see whether the display changes.
+
+    Controls are tried in a learner's order (sliders and menus first, buttons last, so a reset button comes
+    after something to reset); each gets a few inputs (a slider: one step right, one step left, its end, its
+    start), and each input up to ``wait_s`` seconds to change what the widget shows. A checkbox, menu or text
+    box is then put back as it was, so each is judged from the widget's first state (two faults that hide one
+    another, or two menus that make a state where a third control cannot matter, are not piled up). The
+    selected button of a toggle group is skipped (pressing it again changes nothing by design).
+    ``screenshot(name)``, if given, is called before and after each control.
     """
-    controls = [c for c in output.locator(CONTROLS).all() if c.is_visible() and c.is_enabled()]
+    controls = [c for c in output.locator(CONTROLS).element_handles() if c.is_visible() and c.is_enabled()]
     controls.sort(key=lambda c: _ORDER.index(_control_kind(c)))
-    for control in controls:
-        kind = _control_kind(control)
+    results = []
+    for number, control in enumerate(controls, start=1):
+        kind, label = _control_kind(control), _label(control)
+        if not (control.is_visible() and control.is_enabled()):
+            results.append(ControlTry(number, kind, label, True, note=" (hidden or disabled by then: skipped)"))
+            continue
+        if control.evaluate("c => c.classList.contains('mod-active') && !!c.closest('.widget-toggle-buttons')"):
+            continue  # the current choice of a toggle group
+        if screenshot:
+            screenshot(f"c{number}-before")
+        first = display_signature(output)
+        restore = _restore_for(control, kind)
+        changed = None
         for act in _inputs_for(control, kind):
             before = display_signature(output)
             act()
-            deadline = time.monotonic() + wait_s
-            while time.monotonic() < deadline:
-                page.wait_for_timeout(200)
-                after = display_signature(output)
-                if after != before:
-                    page.wait_for_function(_KERNEL_IDLE, timeout=60_000)
-                    page.wait_for_timeout(300)
-                    return kind, before, display_signature(output)
-    return None
+            changed = _wait_for_change(page, output, before, wait_s)
+            if changed is not None:
+                break
+        if screenshot:
+            screenshot(f"c{number}-after")
+        if restore is not None and display_signature(output) != first:  # back to how it was, for the next one
+            before = display_signature(output)
+            restore()
+            _wait_for_change(page, output, before, wait_s)
+        results.append(ControlTry(number, kind, label, changed is not None, first, changed or "",
+                                  "" if changed is not None else f" within {wait_s:.0f} s of each input"))
+    return results
+
+
+def news_prompts(page) -> list[str]:
+    """The text of every notification toast on the page that is JupyterLab's news prompt."""
+    texts = page.locator(".Toastify__toast, .jp-Notification-Toast").all_inner_texts()
+    return [t for t in texts if NEWS_PROMPT in t]
 
 
 _SCROLLER = f"({_PANEL}.content.node.querySelector('.jp-WindowedPanel-outer') || {_PANEL}.content.node)"

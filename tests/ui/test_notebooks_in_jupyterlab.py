@@ -7,9 +7,12 @@ kernel, clear the stored outputs, *Run All Cells*, wait until the kernel is idle
   stderr anything the stored notebook does not show (a warning, a log line; a chapter may show a command's
   error line on purpose, and nbval keeps that the same);
 * every widget renders (no "Error displaying widget", no "Loading widget" left), shows at least one
-  control a learner can use, and reacts to one input (what it shows changes);
+  control a learner can use, and reacts to *every* control: each slider, menu, text box, checkbox and button
+  is operated in turn and what the widget shows must change after it (a button that does nothing visible
+  fails, naming the control);
+* JupyterLab never shows its "official Jupyter news" prompt (the course's settings switch it off);
 
-and save screenshots (top of the notebook, the whole notebook, each widget before and after the input)
+and save screenshots (top of the notebook, the whole notebook, each widget before and after each control)
 under the folder printed at the end of the run. Run with ``make test-ui``.
 """
 
@@ -99,18 +102,24 @@ def test_notebook_runs_in_jupyterlab_and_its_widgets_work(path, lab_server, brow
                 problems.append(f"{where} shows no control a learner can use")
                 continue
             locator.screenshot(path=str(screenshot_dir / f"{name}-before.png"))
-            reaction = lab.react_to_one_input(page, output)
+
+            def shot(step, locator=locator, name=name):
+                locator.screenshot(path=str(screenshot_dir / f"{name}-{step}.png"))
+
+            tries = lab.use_every_control(page, output, screenshot=shot)
             locator.screenshot(path=str(screenshot_dir / f"{name}-after.png"))
-            if reaction is None:
-                problems.append(f"{where} did not change what it shows after an input on any of its "
-                                f"{len(controls)} controls")
-            else:
-                kind, before, after = reaction
-                print(f"{where}: {kind} input changed the display\n  before: {before[:200]}\n  after:  {after[:200]}")
+            for result in tries:
+                print(f"{where}: {result}")
+            dead = [str(t) for t in tries if not t.changed]
+            if not tries:
+                problems.append(f"{where}: none of its {len(controls)} controls could be operated")
+            problems += [f"{where}: {d} (a control that only sets what a button will do should still show the "
+                         f"choice it made)" if "button" not in d.split("(", 2)[1] else f"{where}: {d}" for d in dead]
 
         # The widgets' input may have produced new outputs or errors: read the cells again.
         problems += [p for p in _problems_in_outputs(lab.code_cells(page), stored_stderr) if p not in problems]
         lab.full_page_screenshot(page, screenshot_dir / f"{path.stem}-full.png")
+        problems += [f"JupyterLab shows its news prompt: {t.strip()[:120]!r}" for t in lab.news_prompts(page)]
         problems += [f"the page raised a JavaScript error: {e}" for e in page_errors]
         assert not problems, f"{path.name} in JupyterLab:\n" + "\n".join(problems)
         if refused:
