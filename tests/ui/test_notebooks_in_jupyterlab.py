@@ -110,11 +110,11 @@ def test_notebook_runs_in_jupyterlab_and_its_widgets_work(path, lab_server, brow
             locator.screenshot(path=str(screenshot_dir / f"{name}-after.png"))
             for result in tries:
                 print(f"{where}: {result}")
-            dead = [str(t) for t in tries if not t.changed]
             if not tries:
                 problems.append(f"{where}: none of its {len(controls)} controls could be operated")
-            problems += [f"{where}: {d} (a control that only sets what a button will do should still show the "
-                         f"choice it made)" if "button" not in d.split("(", 2)[1] else f"{where}: {d}" for d in dead]
+            hint = " (a control that only sets what a button will do should still show the choice it made)"
+            problems += [f"{where}: {t}{hint if t.kind != 'button' else ''}"
+                         for t in tries if not t.changed]
 
         # The widgets' input may have produced new outputs or errors: read the cells again.
         problems += [p for p in _problems_in_outputs(lab.code_cells(page), stored_stderr) if p not in problems]
