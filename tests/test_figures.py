@@ -761,3 +761,28 @@ def test_widget_pictures_are_crisp(make):
     shown = int(picture.layout.width.removesuffix("px"))
     assert shown <= plots.OUTPUT_WIDTH_PX
     assert abs(pixels - plots.WIDGET_PIXEL_RATIO * shown) <= 1 or (shown == plots.OUTPUT_WIDTH_PX and pixels > shown)
+
+
+def _png_chunks(data: bytes) -> list[bytes]:
+    chunks, at = [], 8
+    while at < len(data):
+        length = int.from_bytes(data[at:at + 4], "big")
+        chunks.append(data[at + 4:at + 8])
+        at += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize("name", ["06-enrollment-sequence", "08-audit-path", "09-migration"])
+def test_stored_figures_are_the_same_bytes_every_run(name):
+    """A notebook stores its figures' PNGs: drawing one twice gives the same bytes, with no time chunk in them."""
+    pngs = []
+    for _ in range(2):
+        fig = _figure_of(FIGURES[name].build())
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=plots.INLINE_DPI, bbox_inches="tight")  # as matplotlib-inline does
+        pngs.append(buffer.getvalue())
+        plt.close(fig)
+    assert pngs[0] == pngs[1]
+    assert b"tIME" not in _png_chunks(pngs[0])
+    widget_png, _ = plots.widget_png(_figure_of(FIGURES["08-widget-one-entry"].build()))
+    assert not {b"tIME", b"tEXt", b"iTXt"} & set(_png_chunks(widget_png)), "a widget picture carries metadata"
