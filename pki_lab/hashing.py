@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import random
+import textwrap
 
 from .errors import ParameterError, WrongTypeError
 
@@ -187,6 +188,9 @@ SHA1_TIMELINE: tuple[HashEvent, ...] = (
 )
 
 
-def sha1_timeline() -> str:
-    """The retirement timeline as text, one event per line."""
-    return "\n".join(f"{e.date:<11} {e.event}" for e in SHA1_TIMELINE)
+def sha1_timeline(width: int = 100) -> str:
+    """The retirement timeline as text, one event per entry, wrapped at ``width`` characters under its date."""
+    if isinstance(width, bool) or not isinstance(width, int) or width < 40:
+        raise ParameterError(f"width must be a whole number of at least 40 characters, not {width!r}.")
+    return "\n".join(textwrap.fill(e.event, width, initial_indent=f"{e.date:<11} ", subsequent_indent=" " * 12)
+                     for e in SHA1_TIMELINE)

@@ -86,7 +86,10 @@ def test_sha1_timeline_is_dated_in_order_with_sources():
     assert "Shambles" in by_date["2020-01"].event and "chosen-prefix" in by_date["2020-01"].event
     assert "2030-12-31" in by_date["2022-12-15"].event
     assert all(e.source for e in SHA1_TIMELINE)
-    assert sha1_timeline().count("\n") == len(SHA1_TIMELINE) - 1
+    lines = sha1_timeline().splitlines()
+    assert [line[:11].strip() for line in lines if not line.startswith(" ")] == [e.date for e in SHA1_TIMELINE]
+    assert max(len(line) for line in lines) <= 100 and len(lines) > len(SHA1_TIMELINE)  # long events wrap
+    assert " ".join(line[12:] for line in lines).count("SHAttered") == 1
 
 
 @pytest.mark.parametrize(("call", "error", "words"), [
