@@ -18,7 +18,7 @@ from pki_lab.iot import hub as hub_module
 from pki_lab.iot.broker import CrlCheckingBroker
 from pki_lab.iot.device import IoTDevice
 from pki_lab.iot.gallery import FAILURES, lab_world, run_failure
-from pki_lab.iot.trust import TRANSLATIONS, Code, check_chain
+from pki_lab.iot.trust import TRANSLATIONS, Code, ServerTls, check_chain, lab_cloud_root
 from pki_lab.keys import named_key
 from pki_lab.revocation import build_crl
 from pki_lab.validation import validate_chain
@@ -196,3 +196,16 @@ def test_ca_store_edges():
         world.dps.upload_ca("not a certificate")
     with pytest.raises(WrongTypeError, match="must present an x509.Certificate"):
         check_chain("not a certificate", anchors=[world.root.certificate])
+
+
+@pytest.mark.parametrize("years", [0, 3, 8, 12])
+def test_a_managed_service_keeps_its_whole_tls_chain_current_for_years(years):
+    # A device that comes back years later meets a chain valid then: the leaf (90 days) and the TLS issuing CA
+    # are both replaced once the time falls outside them, under the same cloud root.
+    tls = ServerTls(lab_cloud_root(), "hub.example")
+    at = clock.now() + dt.timedelta(days=365 * years)
+    chain = tls.chain_at(at)
+    assert all(c.not_valid_before_utc <= at <= c.not_valid_after_utc for c in chain)
+    assert chain[1].issuer == tls.root.certificate.subject
+    report = validate_chain(chain[0], [chain[1]], [tls.root.certificate], at=at, name="hub.example")
+    assert report.ok, report

@@ -32,7 +32,7 @@ from ..renewal import RenewalPolicy
 from .capstone import DEVICE_LIFE_DAYS, CapstoneProfile, Finding
 from .capstone_line import ProductLine
 from .device import DeviceClock, IoTDevice
-from .trust import LAB_CLOUD_ROOT_MADE, ServerTls, Verdict, lab_cloud_root
+from .trust import LAB_CLOUD_ROOT_MADE, Verdict, lab_cloud_root
 
 __all__ = ["RenewalPlan", "Gap", "LifeReport", "simulate_life", "offline_margin", "back_after_offline",
            "next_cloud_root", "current_cloud_root", "migration_check", "clock_cases", "STEP_DAYS"]
@@ -149,30 +149,6 @@ class LifeReport:
     __repr__ = __str__
 
 
-class _ManagedTls(ServerTls):
-    """A cloud service's TLS kept current for years: its TLS issuing CA is replaced too, not only the leaf.
-
-    Ten simulated years outlast the simulator's TLS issuing CA; a managed service such as IoT Hub keeps
-    its whole server chain current, which is what the learner's devices meet.
-    """
-
-    def chain_at(self, at: _dt.datetime) -> list[x509.Certificate]:
-        issuing = self.issuing.certificate
-        if not issuing.not_valid_before_utc <= at <= issuing.not_valid_after_utc:
-            with clock.travel_to(at):
-                self.issuing = self.root.create_intermediate(f"{certificate_label(self.root.certificate)} TLS "
-                                                             "Issuing CA")
-                self.chain = [self.issuing.issue(self.host, profile="server"), self.issuing.certificate]
-        return super().chain_at(at)
-
-
-def _managed(line: ProductLine) -> ProductLine:
-    """The line, its DPS and hub given a :class:`_ManagedTls` (made at the lab clock's now, as theirs were)."""
-    for service in (line.dps, line.hub):
-        service.tls = _ManagedTls(service.tls.root, service.tls.host)
-    return line
-
-
 def _chain_problem(line: ProductLine, device: IoTDevice, when: _dt.datetime) -> str | None:
     """Why the device's chain is not valid at ``when`` (None if every certificate of it is inside its period)."""
     cert = device.certificate
@@ -205,7 +181,7 @@ class _Life:
         self.plan, self.policy = plan, plan.policy
         self.factories = list(plan.profile.factories)
         with clock.travel_to(clock.LAB_EPOCH):
-            self.line = _managed(ProductLine(plan.profile))
+            self.line = ProductLine(plan.profile)
         self.gaps: dict[str, Gap] = {}
         self.outlived: list[str] = []
         self.refused: list[str] = []

@@ -393,8 +393,9 @@ class ServerTls:
     """A cloud service's TLS identity: an issuing CA under ``root`` and a server certificate it keeps current.
 
     The issuing CA is made when the root was; the server certificate (90 days) is renewed whenever the
-    world's time falls outside it, as a managed service renews its own: :meth:`chain_at` is what the
-    service presents at a given instant.
+    world's time falls outside it, and the TLS issuing CA is replaced once the time falls outside *it*, as a
+    managed service such as IoT Hub keeps its whole server chain current for years: :meth:`chain_at` is what
+    the service presents at a given instant.
     """
 
     def __init__(self, root: CertificateAuthority, host: str) -> None:
@@ -404,7 +405,14 @@ class ServerTls:
         self.chain = [self.issuing.issue(host, profile="server"), self.issuing.certificate]
 
     def chain_at(self, at: _dt.datetime) -> list[x509.Certificate]:
-        """The chain the service presents at ``at``, renewing the server certificate if it is not valid then."""
+        """The chain the service presents at ``at``, renewing the issuing CA and the server certificate if they are not
+        valid then."""
+        issuing = self.issuing.certificate
+        if not issuing.not_valid_before_utc <= at <= issuing.not_valid_after_utc:
+            with clock.travel_to(at):
+                name = f"{certificate_label(self.root.certificate)} TLS Issuing CA"
+                self.issuing = self.root.create_intermediate(name)
+                self.chain = [self.issuing.issue(self.host, profile="server"), self.issuing.certificate]
         leaf = self.chain[0]
         if not leaf.not_valid_before_utc <= at <= leaf.not_valid_after_utc:
             with clock.travel_to(at):
