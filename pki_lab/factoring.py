@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+import textwrap
 import time
 from collections.abc import Callable, Iterable
 
@@ -248,7 +249,7 @@ class FactoringEstimate:
                 f"field sieve would take about {self.core_years:.1e} core-years ({self.model}).")
 
     def __repr__(self) -> str:
-        return self.sentence()
+        return textwrap.fill(self.sentence(), 100)  # wrapped, so a narrow output area never breaks a word
 
 
 def gnfs_estimate(bits: int) -> FactoringEstimate:

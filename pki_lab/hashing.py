@@ -109,8 +109,8 @@ class Avalanche:
 
     def sentence(self) -> str:
         return (f"Flipping input bit {self.bit} changed {self.changed_bits} of the {self.total_bits} output bits "
-                f"of {_NAMES[self.algorithm]} ({100 * self.changed_bits / self.total_bits:.0f}%; about half "
-                "is what a good hash does).")
+                f"of {_NAMES[self.algorithm]} ({100 * self.changed_bits / self.total_bits:.0f}%; a good hash "
+                "changes about half).")
 
     def marks(self, width: int = 64) -> str:
         """The output bits, one character each: '^' where the bit changed, '.' where it did not; ``width`` a line."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import textwrap
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -138,18 +139,15 @@ def verify(key: object, message: bytes | str, signature: bytes, scheme: str | No
     data = as_bytes(message, "message")
     if not isinstance(signature, (bytes, bytearray)):
         raise WrongTypeError(f"The signature must be bytes, not {type(signature).__name__}.")
-    name = SCHEMES[scheme]
     if scheme == "rsa-pss":
         ok = _verify_pss(pub, bytes(signature), data)
     else:
         ok = verify_bytes(pub, bytes(signature), data)
+    # The verdict's repr names the scheme, so the reason need not: it stays short enough for one line.
     if not ok:
-        return Verdict(False, scheme, (
-            f"the {name} signature does not match this message and public key: the message or the signature "
-            "was changed, or it was signed with another key."))
-    return Verdict(True, scheme, (
-        f"the {name} signature matches: the message is byte for byte what the holder of the matching private "
-        "key signed."))
+        return Verdict(False, scheme, "it does not match: the message or the signature was changed, or another key "
+                                      "signed it.")
+    return Verdict(True, scheme, "it matches: the message is byte for byte what the matching private key signed.")
 
 
 def tamper(data: bytes | str, bit: int) -> bytes:
@@ -228,7 +226,7 @@ def explain_encoding(em: bytes) -> str:
         raise WrongTypeError(f"The encoded message must be bytes (from recovered_encoding), not {type(em).__name__}.")
     if em.startswith(b"\x00\x01\xff") and SHA256_DIGESTINFO in em:
         start = em.index(SHA256_DIGESTINFO)
-        return (f"00 01 | FF x {start - 3} | 00 | DigestInfo(SHA-256) {SHA256_DIGESTINFO.hex()} | "
+        return (f"00 01 | FF x {start - 3} | 00 | DigestInfo(SHA-256) {SHA256_DIGESTINFO.hex()} |\n"
                 f"hash {em[start + len(SHA256_DIGESTINFO):].hex()}")
     if em[-1:] == b"\xbc":
         return f"{len(em)} bytes of masked data (salt and hash mixed by MGF1) ending in the PSS trailer BC"
@@ -255,7 +253,9 @@ class Flow:
     def __repr__(self) -> str:
         lines = [self.title]
         for i, (box, really, value) in enumerate(self.steps, 1):
-            lines.append(f"{i}. [{box}] {really}" + (f"\n     {value}" if value else ""))
+            # Wrapped at 100 columns under the step, so a narrow output area never breaks a word.
+            lines.append(textwrap.fill(f"{i}. [{box}] {really}", 100, subsequent_indent="   ")
+                         + (f"\n     {value}" if value else ""))
         if self.verdict is not None:
             lines.append(f"=> {self.verdict!r}")
         return "\n".join(lines)
@@ -352,7 +352,8 @@ class NonceReuseDemo:
         s1, s2 = self.signatures
         return "\n".join([
             f"signature 1: r = {s1.r:x}",
-            f"signature 2: r = {s2.r:x}   (the same r: the same nonce k was used twice)",
+            f"signature 2: r = {s2.r:x}",
+            f"the same r: {s1.r == s2.r} (so the same nonce k signed both messages)",
             f"both signatures verify with the real public key (cryptography): {self.both_verify}",
             f"recovered private value: {self.recovered:x}",
             f"equals the real private key: {self.key_recovered}",

@@ -55,6 +55,12 @@ _SMALL_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
 _DEFAULT_EXPONENTS = (65537, 257, 17, 5, 3)
 
 
+def _fit(numbers: str, warning: str, width: int = 100) -> str:
+    """A key's repr on one line when it fits in ``width`` columns, else with the warning on a second line."""
+    one_line = f"{numbers} {warning}"
+    return one_line if len(one_line) <= width else f"{numbers}\n    {warning}"
+
+
 def _int(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise WrongTypeError(f"{what} must be a whole number (int), not {type(value).__name__}.")
@@ -160,7 +166,7 @@ class ToyPublicKey:
         return self.n.bit_length()
 
     def __repr__(self) -> str:
-        return f"ToyPublicKey(n={self.n}, e={self.e}; {self.bits}-bit modulus; {_WARNING})"
+        return _fit(f"ToyPublicKey(n={self.n}, e={self.e};", f"{self.bits}-bit modulus; {_WARNING})")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,8 +206,8 @@ class ToyRSAKey:
         return ToyPublicKey(self.n, self.e)
 
     def __repr__(self) -> str:
-        return (f"ToyRSAKey(p={self.p}, q={self.q}, n={self.n}, e={self.e}, d={self.d}; "
-                f"{self.bits}-bit modulus; {_WARNING})")
+        return _fit(f"ToyRSAKey(p={self.p}, q={self.q}, n={self.n}, e={self.e}, d={self.d};",
+                    f"{self.bits}-bit modulus; {_WARNING})")
 
 
 def _pick_e(phi: int) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import textwrap
 from typing import Any
 
 from ..errors import ParameterError, PkiLabError, WrongTypeError
@@ -59,7 +60,7 @@ def rsa_playground(p: int, q: int, e: int | None, m: int) -> Playground:
     try:
         key = key_from_primes(p, q, e)
     except PkiLabError as exc:
-        return Playground(False, (f"No key: {exc}",))
+        return Playground(False, tuple(textwrap.wrap(f"No key: {exc}", 100)))
     key_lines = (
         f"n = {key.p} x {key.q} = {key.n}   phi = {key.phi}",
         f"public key (n, e) = ({key.n}, {key.e})   private exponent d = {key.d}",
@@ -67,7 +68,7 @@ def rsa_playground(p: int, q: int, e: int | None, m: int) -> Playground:
     try:
         c = encrypt(key.public, m)
     except PkiLabError as exc:
-        return Playground(False, (*key_lines, f"Cannot encrypt: {exc}"))
+        return Playground(False, (*key_lines, *textwrap.wrap(f"Cannot encrypt: {exc}", 100)))
     back = decrypt(key, c)
     return Playground(True, (
         *key_lines,
