@@ -205,43 +205,45 @@ def _ch07_crl_growth():
 
 
 @functools.cache
-def _ct_log():
+def _ct_log(size: int):
+    """Chapter 08's log after its first ``size`` submissions: 5 at the audit path, 8 at the consistency proof,
+    10 (two from a rogue CA) when the widget is shown."""
     from pki_lab.ca import CertificateAuthority
     from pki_lab.transparency import CTLog
 
-    good_ca = CertificateAuthority.create_root("Good CA")
+    good_ca, rogue_ca = CertificateAuthority.create_root("Good CA"), CertificateAuthority.create_root("Rogue CA")
     log = CTLog("PKI Lab Log 2026")
-    for host in ("www.example.com", "mail.example.com", "shop.example.net", "api.example.com", "blog.example.org"):
-        log.submit(good_ca.issue(host))
-    rogue_ca = CertificateAuthority.create_root("Rogue CA", key="mallory")
-    log.submit(rogue_ca.issue("www.example.com"))
-    log.submit(rogue_ca.issue("www.example.org"))
+    hosts = ["www.example.com", "mail.example.com", "shop.example.net", "api.example.com", "blog.example.org",
+             "cdn.example.com", "vpn.example.net", "status.example.com"]
+    certs = [good_ca.issue(h) for h in hosts] + [rogue_ca.issue("login.example.com"), rogue_ca.issue("www.example.org")]
+    for cert in certs[:size]:
+        log.submit(cert)
     return log
 
 
 def _ch08_audit_path():
     from pki_lab.widgets.transparency import draw_merkle_tree
 
-    return draw_merkle_tree(_ct_log().tree, index=3)
+    return draw_merkle_tree(_ct_log(5).tree, index=3)
 
 
 def _ch08_consistency():
     from pki_lab.widgets.transparency import draw_merkle_tree
 
-    return draw_merkle_tree(_ct_log().tree, old_size=5)
+    return draw_merkle_tree(_ct_log(8).tree, old_size=5)
 
 
 def _ch08_widget_full():
     from pki_lab.widgets.transparency import proof_figure
 
-    tree = _ct_log().tree
+    tree = _ct_log(10).tree
     return proof_figure(tree, len(tree), len(tree) - 1)
 
 
 def _ch08_widget_small():
     from pki_lab.widgets.transparency import proof_figure
 
-    return proof_figure(_ct_log().tree, 1, 0)
+    return proof_figure(_ct_log(10).tree, 1, 0)
 
 
 def _ch09_migration():
@@ -740,7 +742,7 @@ def test_each_check_catches_its_fault(fault, words):
 def _proof_widget():
     from pki_lab.widgets.transparency import proof_explorer
 
-    return proof_explorer(_ct_log().tree)
+    return proof_explorer(_ct_log(10).tree)
 
 
 def _chain_widget():
