@@ -312,17 +312,22 @@ FIGURES: dict[str, Entry] = {
 
 # --- Finding the drawing functions in the source -----------------------------------------------------------------
 
-_CREATES = {("plt", "subplots"), ("plt", "figure"), ("plt", "subplot"), ("pyplot", "subplots"),
-            ("pyplot", "figure"), ("plots", "new_figure")}
+_CREATES = {(module, name) for module in ("plt", "pyplot") for name in ("subplots", "figure", "subplot",
+                                                                         "subplot_mosaic", "axes")}
 
 
 def _creates_figure(call: ast.Call) -> bool:
-    func = call.func
+    """``plt.subplots(...)``, ``matplotlib.pyplot.figure(...)``, ``Figure(...)``, ``plots.new_figure(...)`` and
+    the like (the call's dotted name, however it was imported)."""
+    parts, func = [], call.func
+    while isinstance(func, ast.Attribute):
+        parts.insert(0, func.attr)
+        func = func.value
     if isinstance(func, ast.Name):
-        return func.id in ("Figure", "new_figure")
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        return (func.value.id, func.attr) in _CREATES or func.attr == "Figure"
-    return False
+        parts.insert(0, func.id)
+    if parts and parts[-1] in ("Figure", "new_figure"):
+        return True
+    return len(parts) >= 2 and (parts[-2], parts[-1]) in _CREATES
 
 
 def drawing_functions() -> set[str]:
@@ -370,9 +375,10 @@ def test_the_scan_finds_what_it_should():
     found = drawing_functions()
     assert {"pki_lab.factoring:_measured_and_extrapolated", "pki_lab.rotation:FleetResult.plot",
             "pki_lab.validation.graph:draw_report"} <= found
-    tree = ast.parse("def f():\n    fig, ax = plt.subplots()\ndef g():\n    def inner():\n        Figure()\n")
+    tree = ast.parse("def f():\n    fig, ax = plt.subplots()\ndef g():\n    def inner():\n        Figure()\n"
+                     "def h():\n    matplotlib.figure.Figure(figsize=(2, 2))\ndef i():\n    plt.show()\n")
     assert [n.name for n in tree.body if any(isinstance(c, ast.Call) and _creates_figure(c) for c in _own_nodes(n))
-            ] == ["f"]
+            ] == ["f", "h"]
 
 
 # --- Rendering and recording what is drawn -------------------------------------------------------------------------
