@@ -123,7 +123,7 @@ def sequence_diagram(participants: list[str], messages: list[Message], *, title:
     rows = []
     for number, (source, target, label, _ok) in enumerate(messages, start=1):
         span = abs(x[target] - x[source]) or 1
-        rows.append(_fill(f"{number}. {label}", span * column * (0.92 if source != target else 0.8), 8))
+        rows.append(_fill(f"{number}. {label}", span * column * (0.92 if source != target else 0.7), 8))
     heights = [0.2 + _LINE_IN * text.count("\n") + 0.14 for text in rows]  # inches: arrow, label lines, gap
     header = 0.55
     total = header + sum(heights) + 0.15

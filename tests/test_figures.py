@@ -285,6 +285,18 @@ def _ch12_summary():
     return draw_summary(line)
 
 
+def _long_labels_and_rejections():
+    from pki_lab.iot.events import EventLog
+
+    log = EventLog()
+    log.add("a-device-with-a-long-name.devices.example.com", "DPS", "register with a request whose label is long "
+            "enough to need three lines between two lifelines", ok=False)
+    log.add("DPS", "DPS", "a step inside one participant, told in a sentence long enough to wrap twice or more")
+    log.add("Operator", "Operator", "a step in the last column, whose label goes to the left of its lifeline")
+    log.add("DPS", "a-device-with-a-long-name.devices.example.com", "refused", ok=False)
+    return log.draw("Edge cases: long names, long labels, rejections")
+
+
 FIGURES: dict[str, Entry] = {
     "01-factoring-work": Entry("pki_lab.factoring:_measured_and_extrapolated", _ch01_work, spread=((0, 0.5),)),
     "01-factoring-times": Entry("pki_lab.factoring:_measured_and_extrapolated", _ch01_times, spread=((0, 0.5),)),
@@ -306,6 +318,7 @@ FIGURES: dict[str, Entry] = {
     "09-migration": Entry("pki_lab.rotation:FleetResult.plot", _ch09_migration),
     "11-first-boot": Entry("pki_lab.plots:sequence_diagram", _ch11_first_boot),
     "11-factory-line": Entry("pki_lab.iot.manufacturing:plot_lines", _ch11_factory_line, integer=((1, "y"),)),
+    "plots-sequence-edge-cases": Entry("pki_lab.plots:sequence_diagram", _long_labels_and_rejections),
     "12-summary": Entry("pki_lab.iot.capstone_report:draw_summary", _ch12_summary),
 }
 
