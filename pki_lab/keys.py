@@ -88,7 +88,6 @@ def rsa_key_names() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-@functools.cache
 def named_key(name: str, kind: KeyKind = "ec") -> PrivateKey:
     """Return the lab's private key called ``name``, of the given ``kind``.
 
@@ -102,10 +101,16 @@ def named_key(name: str, kind: KeyKind = "ec") -> PrivateKey:
         ParameterError: for an empty name, an unknown kind, or an RSA name the lab
             does not ship.
     """
+    # The checks come before the cache: an unhashable argument (a list) gets the sentence, not a TypeError.
     _check_name(name)
     if not isinstance(kind, str):
         raise ParameterError(f"`kind` must be one of {', '.join(KEY_KINDS)}, not {kind!r}.")
-    kind = _ALIASES.get(kind.lower(), kind.lower())
+    return _named_key(name, _ALIASES.get(kind.lower(), kind.lower()))
+
+
+@functools.cache
+def _named_key(name: str, kind: str) -> PrivateKey:
+    """The key itself, derived once per (name, kind): :func:`named_key` has checked both."""
     if kind in _CURVES:
         curve, order = _CURVES[kind]
         digest = hashlib.sha512(f"pki-lab/{kind}/{name}".encode()).digest()

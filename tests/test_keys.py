@@ -64,3 +64,14 @@ def test_ecdsa_signatures_repeat_with_deterministic_signing():
     key = named_key("alice")
     algo = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
     assert key.sign(b"hello", algo) == key.sign(b"hello", algo)
+
+
+@pytest.mark.parametrize("name", [[], ["alice"], {"a": 1}, None, 3, ""])
+def test_a_name_that_is_not_a_string_gets_a_sentence_even_when_unhashable(name):
+    # named_key is cached; the check must come before the cache, or a list raises a bare TypeError.
+    with pytest.raises(ParameterError, match="non-empty string"):
+        named_key(name)
+
+
+def test_spellings_of_a_kind_give_the_same_cached_key():
+    assert named_key("alice", "P-256") is named_key("alice", "ec")
