@@ -193,3 +193,54 @@ def test_a_label_keeps_a_dotted_extension_oid_whole():
     cert = ca.issue("oid.example.test", extensions=[(x509.UnrecognizedExtension(oid, b"\x05\x00"), False)])
     node = tree_of(cert).find("tbsCertificate.extensions[1.3.6.1.4.1.99999.1]")
     assert "\u00a0extensions[1.3.6.1.4.1.99999.1]\u00a0" in node_label(node)
+
+
+def test_flip_preview_says_what_the_button_will_do_before_it_is_pressed(tree):
+    """The 'flip' menu and the offset box only set what the button does, so a line shows their choice at once."""
+    from pki_lab.widgets.der import flip_preview
+
+    tbs = tree.find("tbsCertificate")
+    assert tree.data[tbs.offset] == 0x30
+    assert flip_preview(tree, tbs.offset, 0x01) == (
+        f"will flip: byte {tbs.offset} from 0x30 to 0x31 (the tag byte of tbsCertificate: SEQUENCE -> SET)")
+    assert flip_preview(tree, tbs.offset, 0xFF).endswith(
+        "from 0x30 to 0xCF (the tag byte of tbsCertificate: SEQUENCE -> [PRIVATE 15], constructed -> primitive)")
+    assert "(a length byte of tbsCertificate)" in flip_preview(tree, tbs.offset + 1, 0x01)
+    not_after = tree.find("tbsCertificate.validity.notAfter")
+    byte = tree.data[not_after.content_offset]
+    assert flip_preview(tree, not_after.content_offset, 0x01) == (
+        f"will flip: byte {not_after.content_offset} from 0x{byte:02X} to 0x{byte ^ 1:02X} (a content byte of "
+        f"tbsCertificate.validity.notAfter: {chr(byte)!r} -> {chr(byte ^ 1)!r})")
+    # the highest bit takes a character out of ASCII: no character is promised
+    assert flip_preview(tree, not_after.content_offset, 0x80).endswith("(a content byte of "
+                                                                       "tbsCertificate.validity.notAfter)")
+    for offset in (len(tree.data), -1, "7"):
+        assert flip_preview(tree, offset, 0x01).startswith("will flip: nothing (the offset must be a byte")
+
+
+def test_flip_preview_agrees_with_what_the_tamper_lab_then_does(hierarchy, tree):
+    from pki_lab.widgets.der import flip_preview
+
+    for offset, mask in ((0, 0x80), (4, 0x01), (120, 0xFF), (300, 0x01)):
+        report = tamper(hierarchy.leaf, offset, mask=mask, issuer=hierarchy.intermediate.certificate)
+        preview = flip_preview(tree, offset, mask)
+        assert preview.startswith(f"will flip: byte {offset} from 0x{report.old_byte:02X} to 0x{report.new_byte:02X}")
+        assert f"of {report.field}" in preview
+        if report.tag_change:
+            assert f"{report.tag_change[0]} -> {report.tag_change[1]}" in preview
+
+
+def test_the_widget_shows_the_flip_it_will_make_as_the_menu_and_offset_change(hierarchy, tree):
+    tryit = der_explorer(hierarchy.leaf, issuer=hierarchy.intermediate.certificate)
+    parts = tryit.parts
+    tbs = tree.find("tbsCertificate")
+    parts["offset"].value = tbs.offset
+    assert "from 0x30 to 0x31 (the tag byte of tbsCertificate: SEQUENCE -&gt; SET)" in parts["preview"].value
+    assert parts["report"].value == ""  # nothing flipped yet
+    parts["mask"].value = 0x80
+    assert "from 0x30 to 0xB0" in parts["preview"].value
+    index = [n.path for n in tree.nodes()].index("tbsCertificate.subject")
+    parts["tree"].value = index  # choosing a field moves the offset, and the preview follows it
+    assert f"will flip: byte {parts['offset'].value} from" in parts["preview"].value
+    parts["offset"].value = len(tree.data)
+    assert "will flip: nothing" in parts["preview"].value

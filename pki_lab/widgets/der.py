@@ -4,8 +4,10 @@ Choose a field in the tree and its bytes light up in the hex (tag and length byt
 in one colour, content in another); type an offset and the tree follows it; flip a
 byte to see what breaks (:func:`pki_lab.tamper.tamper`). The hex pane shows a window
 of rows that moves to the selection (:func:`scroll_row`), and an offset outside the
-certificate is refused with a sentence (:func:`offset_message`), never clamped. The
-widget is a thin shell over these pure functions and :func:`node_options`,
+certificate is refused with a sentence (:func:`offset_message`), never clamped. A line
+under the controls says what "Flip this byte" will do before it is pressed
+(:func:`flip_preview`), so the offset box and the "flip" menu show their choice at once.
+The widget is a thin shell over these pure functions and :func:`node_options`,
 :func:`node_index_at`, :func:`highlight_html` and :func:`tamper_html`, which the unit
 tests check without a browser.
 """
@@ -15,14 +17,15 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..der import DerTree, Node
+from ..der import DerTree, Node, tag_name
+from ..der.reader import TAG_CLASSES
 from ..loading import tree_of
 from ..tamper import TamperReport, tamper
 from . import TryIt
 
 __all__ = ["node_label", "node_options", "node_index_at", "label_width", "scroll_row", "offset_message",
-           "highlight_html", "message_html", "tamper_html", "der_explorer",
-           "HEADER_COLOUR", "CONTENT_COLOUR", "FLIPPED_COLOUR", "CURSOR_COLOUR", "VISIBLE_ROWS"]
+           "highlight_html", "message_html", "tamper_html", "flip_preview", "preview_html",
+           "der_explorer", "HEADER_COLOUR", "CONTENT_COLOUR", "FLIPPED_COLOUR", "CURSOR_COLOUR", "VISIBLE_ROWS"]
 
 HEADER_COLOUR = "#ffd58a"   # tag and length bytes of the chosen field
 CONTENT_COLOUR = "#fff3c4"  # its content bytes
@@ -104,6 +107,58 @@ def offset_message(offset: object, size: int) -> str | None:
         return (f"Offset {offset} is past the end (the certificate has {size} bytes, offsets 0 to {size - 1}); "
                 "nothing was selected or flipped.")
     return None
+
+
+_TEXT_TAGS = frozenset({12, 18, 19, 22, 23, 24, 26})  # universal string and time types: their bytes are characters
+
+
+def _tag_text(byte: int) -> str:
+    """The type a first identifier byte names (X.690 8.1.2): ``SEQUENCE``, ``[PRIVATE 15]``, ...
+
+    Low five bits all set mean a tag number in the following bytes (X.690 8.1.2.4), which one byte cannot say.
+    """
+    if byte & 0x1F == 0x1F:
+        return f"a {TAG_CLASSES[byte >> 6]} tag whose number follows in the next bytes"
+    return tag_name(TAG_CLASSES[byte >> 6], byte & 0x1F)
+
+
+def _character(byte: int) -> str | None:
+    return repr(chr(byte)) if 0x20 <= byte <= 0x7E else None
+
+
+def flip_preview(tree: DerTree, offset: object, mask: int) -> str:
+    """What "Flip this byte" will do with this offset and mask, in one line, before the button is pressed.
+
+    ``will flip: byte 4 from 0x30 to 0x31 (the tag byte of tbsCertificate: SEQUENCE -> SET)``. A tag byte
+    says which type the tag will name (and when its constructed bit changes); a character of a string or a
+    time says which character it becomes. An offset that is not a byte of the certificate flips nothing.
+    """
+    size = len(tree.data)
+    if offset_message(offset, size) is not None or not isinstance(offset, int):
+        return f"will flip: nothing (the offset must be a byte of the certificate, 0 to {size - 1})"
+    node = tree.at(offset)
+    old = tree.data[offset]
+    new = old ^ mask
+    field = node.path or node.tag
+    if offset == node.offset:
+        what = f"the tag byte of {field}: {node.tag} -> {_tag_text(new)}"
+        if (old ^ new) & 0x20:
+            what += ", constructed -> primitive" if old & 0x20 else ", primitive -> constructed"
+    elif offset < node.content_offset:
+        what = (f"a tag or length byte of {field}" if node.tag_number >= 0x1F else
+                f"a length byte of {field}")
+    else:
+        what = f"a content byte of {field}"
+        before, after = _character(old), _character(new)
+        text = node.is_universal and node.tag_number in _TEXT_TAGS or ".dNSName[" in field
+        if text and not node.constructed and before and after:
+            what += f": {before} -> {after}"
+    return f"will flip: byte {offset} from 0x{old:02X} to 0x{new:02X} ({what})"
+
+
+def preview_html(text: str) -> str:
+    """The flip preview as a grey line in the widget."""
+    return f"<div style='color:#57606a;font-family:monospace;font-size:12px'>{html.escape(text)}</div>"
 
 
 def message_html(message: str | None) -> str:
@@ -199,6 +254,7 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
                       value=0x01, description="flip", layout=w.Layout(width="20em"))
     button = w.Button(description="Flip this byte", button_style="warning")
     message = w.HTML()
+    preview = w.HTML()
     report_view = w.HTML()
     quiet = {"on": False}  # set while one control updates the other, so the two do not chase each other
 
@@ -206,6 +262,9 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
         hex_view.value = highlight_html(tree, node, flipped=flipped, flipped_to=flipped_to,
                                         cursor=offset.value if flipped is None else flipped,
                                         first_row=scroll_row(size, focus), visible=VISIBLE_ROWS)
+
+    def will_flip(_change: Any = None) -> None:  # the offset or the mask changed: say what the button will do
+        preview.value = preview_html(flip_preview(tree, offset.value, mask.value))
 
     def select(index: int) -> None:
         quiet["on"] = True
@@ -224,6 +283,7 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
                 quiet["on"] = False
             message.value = ""
             report_view.value = ""
+            will_flip()
             render(node, node.offset)
 
     def typed(_change: Any = None) -> None:  # an offset was typed
@@ -232,6 +292,7 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
         problem = offset_message(offset.value, size)
         message.value = message_html(problem)
         report_view.value = ""
+        will_flip()
         if problem is None:
             index = node_index_at(tree, offset.value)
             select(index)
@@ -251,10 +312,11 @@ def der_explorer(cert: Any, *, issuer: Any = None) -> TryIt:
 
     tree_list.observe(show, names="value")
     offset.observe(typed, names="value")
+    mask.observe(will_flip, names="value")
     button.on_click(flip)
     show()
     panes = w.HBox([tree_list, hex_view], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
-    box = w.VBox([style, panes, w.HBox([offset, mask, button]), message, report_view])
+    box = w.VBox([style, panes, w.HBox([offset, mask, button]), preview, message, report_view])
     return TryIt(box, "choose a field to see its bytes, or flip a byte and see what breaks",
                  tree=tree_list, hex=hex_view, offset=offset, mask=mask, button=button, report=report_view,
-                 message=message, flip=flip)
+                 message=message, preview=preview, flip=flip)
