@@ -105,3 +105,34 @@ def test_verdict_html_accepted_chain_is_a_green_badge():
 
     page = verdict_html(RevocationDemo(demo_hierarchy()).verdict())
     assert f"background:{GREEN}" in page and ">ACCEPTED<" in page and page.count(">GOOD<") == 2
+
+
+def test_revocation_demo_preview_says_what_revoke_will_do_without_doing_it():
+    demo = RevocationDemo(demo_hierarchy())
+    assert demo.preview("issuing CA", "keyCompromise") == "will revoke: issuing CA (keyCompromise), in the root's CRL"
+    assert demo.preview("leaf", "superseded") == "will revoke: leaf (superseded), in the issuing CA's CRL"
+    assert demo.verdict().accepted  # a preview revokes nothing
+    demo.revoke("leaf", "superseded")
+    assert demo.preview("leaf", "keyCompromise").startswith(
+        "will revoke: nothing, the leaf is already revoked (superseded, on 2026-03-15)")
+    assert demo.preview("issuing CA", "cACompromise") == "will revoke: issuing CA (cACompromise), in the root's CRL"
+    with pytest.raises(ParameterError, match="'leaf' or 'issuing CA'"):
+        demo.preview("root")
+    with pytest.raises(ParameterError, match="Unknown revocation reason"):
+        demo.preview("leaf", "stolen")
+
+
+def test_revoke_button_shows_its_choice_as_the_controls_change():
+    """The toggle and the reason menu only set what Revoke does, so a line shows their choice at once."""
+    tryit = revoke_button(demo_hierarchy())
+    parts = tryit.parts
+    assert "will revoke: leaf (keyCompromise)" in parts["preview"].value
+    parts["which"].value = "issuing CA"
+    assert "will revoke: issuing CA (keyCompromise), in the root&#x27;s CRL" in parts["preview"].value
+    parts["reason"].value = "cessationOfOperation"
+    assert "will revoke: issuing CA (cessationOfOperation)" in parts["preview"].value
+    assert "ACCEPTED" in parts["output"].value  # nothing was revoked by choosing
+    parts["revoke"].click()
+    assert "already revoked (cessationOfOperation" in parts["preview"].value
+    parts["reset"].click()
+    assert "will revoke: issuing CA (cessationOfOperation)" in parts["preview"].value

@@ -4,7 +4,9 @@
 :class:`~pki_lab.revocation.RevocationRegistry` per CA and the CRLs they
 publish; :meth:`RevocationDemo.verdict` takes its verdict from chapter 04's
 :func:`pki_lab.validation.validate_chain` with those CRLs, and lists each
-certificate's revocation status (:attr:`~pki_lab.validation.ValidationReport.revocation`) under it.
+certificate's revocation status (:attr:`~pki_lab.validation.ValidationReport.revocation`) under it;
+:meth:`RevocationDemo.preview` says what "Revoke" will do with the controls as they stand, so the
+"revoke" toggle and the "reason" menu show their choice before the button is pressed.
 :func:`revoke_button` is the widget shell; :func:`plot_crl_growth` draws how a CRL grows with its revocations.
 """
 
@@ -16,7 +18,7 @@ import html
 from typing import Any
 
 from ..errors import ParameterError, PkiLabError
-from ..revocation import REASONS, RevocationRegistry, crl_size_table
+from ..revocation import REASONS, RevocationRegistry, crl_size_table, reason_name
 from ..transparency import certificate_names
 from ..validation import validate_chain
 from ..validation.crl import RevocationMode
@@ -125,15 +127,33 @@ class RevocationDemo:
         self.registries = {"root": RevocationRegistry(self.hierarchy.root),
                            "issuing": RevocationRegistry(self.hierarchy.intermediate)}
 
+    def _target(self, which: str) -> tuple[Any, str]:
+        """(the certificate, the registry that revokes it) for ``which``."""
+        if which == "leaf":
+            return self.hierarchy.leaf, "issuing"
+        if which == "issuing CA":
+            return self.hierarchy.intermediate.certificate, "root"
+        raise ParameterError(f"`which` must be 'leaf' or 'issuing CA', not {which!r}.")
+
     def revoke(self, which: str = "leaf", reason: str = "keyCompromise") -> str:
         """Revoke the leaf (in the issuing CA's registry) or the issuing CA (in the root's); say what happened."""
-        if which == "leaf":
-            record = self.registries["issuing"].revoke(self.hierarchy.leaf, reason)
-        elif which == "issuing CA":
-            record = self.registries["root"].revoke(self.hierarchy.intermediate.certificate, reason)
-        else:
-            raise ParameterError(f"`which` must be 'leaf' or 'issuing CA', not {which!r}.")
-        return record.sentence()
+        cert, registry = self._target(which)
+        return self.registries[registry].revoke(cert, reason).sentence()
+
+    def preview(self, which: str = "leaf", reason: str = "keyCompromise") -> str:
+        """What :meth:`revoke` would do with these choices, in one line, without doing it.
+
+        ``will revoke: issuing CA (keyCompromise), in the root's CRL``; a certificate already revoked is
+        revoked only once, so then the line says that the button will change nothing.
+        """
+        cert, registry = self._target(which)
+        reason = reason_name(reason)
+        record = self.registries[registry].is_revoked(cert)
+        if record is not None:
+            return (f"will revoke: nothing, the {which} is already revoked ({record.reason}, on "
+                    f"{record.date.date().isoformat()}); press Start again to begin over")
+        crl = "the issuing CA's CRL" if registry == "issuing" else "the root's CRL"
+        return f"will revoke: {which} ({reason}), in {crl}"
 
     def crls(self) -> list:
         """Fresh CRLs from both CAs, as a client would download them now."""
@@ -156,10 +176,16 @@ def revoke_button(hierarchy: Any) -> TryIt:
     which = w.ToggleButtons(options=["leaf", "issuing CA"], description="revoke")
     reason = w.Dropdown(options=list(REASONS), value="keyCompromise", description="reason")
     revoke, reset = w.Button(description="Revoke", button_style="danger"), w.Button(description="Start again")
+    preview = w.HTML()
     out = w.HTML()
+
+    def will_revoke(_change: Any = None) -> None:  # a control changed, or the state did: what Revoke will do
+        preview.value = (f"<div style='color:#57606a;{_WRAP}'>"
+                         f"{html.escape(demo.preview(which.value, reason.value))}</div>")
 
     def show(message: str = "") -> None:
         out.value = verdict_html(demo.verdict(), message)
+        will_revoke()
 
     def on_revoke(_button: Any) -> None:
         try:
@@ -171,12 +197,14 @@ def revoke_button(hierarchy: Any) -> TryIt:
         demo.reset()
         show("Started again: nothing is revoked.")
 
+    which.observe(will_revoke, names="value")
+    reason.observe(will_revoke, names="value")
     revoke.on_click(on_revoke)
     reset.on_click(on_reset)
     show()
-    return TryIt(w.VBox([which, reason, w.HBox([revoke, reset]), out]),
+    return TryIt(w.VBox([which, reason, w.HBox([revoke, reset]), preview, out]),
                  "revoke a certificate and watch the chain's verdict flip", demo=demo, revoke=revoke, reset=reset,
-                 output=out)
+                 output=out, which=which, reason=reason, preview=preview)
 
 
 def plot_crl_growth(ca: Any, counts: Any = (0, 1_000, 5_000, 10_000, 25_000, 50_000, 100_000), ax: Any = None):
