@@ -285,6 +285,25 @@ def _ch12_summary():
     return draw_summary(line)
 
 
+def _ch12_summary_large_fleet():
+    """A learner's line can be large: 3 factories, 30 devices, every issuing CA rolled twice (9 CAs in a row)."""
+    from pki_lab.iot.capstone import design
+    from pki_lab.iot.capstone_line import ProductLine
+    from pki_lab.iot.capstone_report import draw_summary
+
+    why = {"lifetimes": "a 16-year root covers ten years of devices", "keys": "ECDSA P-256 in the secure element",
+           "names": "product, factory and serial keep every ID unique"}
+    factories = ("Porto", "Brno", "Guadalajara")
+    line = ProductLine(design("Fabrikam Sense", factories, root_days=6000, issuing_days=1460, device_days=730,
+                              why=why))
+    for i in range(30):
+        line.enroll(factories[i % 3])
+    for _ in range(2):
+        for factory in factories:
+            line.roll_issuing(factory)
+    return draw_summary(line)
+
+
 def _long_labels_and_rejections():
     from pki_lab.iot.events import EventLog
 
@@ -320,6 +339,7 @@ FIGURES: dict[str, Entry] = {
     "11-factory-line": Entry("pki_lab.iot.manufacturing:plot_lines", _ch11_factory_line, integer=((1, "y"),)),
     "plots-sequence-edge-cases": Entry("pki_lab.plots:sequence_diagram", _long_labels_and_rejections),
     "12-summary": Entry("pki_lab.iot.capstone_report:draw_summary", _ch12_summary),
+    "12-summary-large-fleet": Entry("pki_lab.iot.capstone_report:draw_summary", _ch12_summary_large_fleet),
 }
 
 

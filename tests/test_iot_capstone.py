@@ -318,3 +318,22 @@ def test_summary_graph_has_a_legend_naming_every_colour(line):
     assert ax.get_title() == "Fabrikam Sense: what you built"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(LEGEND)
     assert min(t.get_fontsize() for t in ax.texts) >= 10
+
+
+def test_summary_graph_fits_the_output_area_at_full_size(line):
+    """11 in wide, JupyterLab shrank it to 73% (10.1 px text); at MAX_WIDTH_IN it is shown at its own size."""
+    from pki_lab import plots
+
+    fig = draw_summary(line)
+    assert fig.get_size_inches()[0] <= plots.MAX_WIDTH_IN
+    assert min(t.get_fontsize() for t in fig.axes[0].texts) * plots.INLINE_DPI / 72 >= plots.MIN_TEXT_PX
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert "Porto\nIssuing CA" in labels and "Fabrikam Sense\nRoot CA" in labels  # the title names the product
+    assert {t.get_rotation() for t in fig.axes[0].texts if "-0000" in t.get_text()} == {35}
+
+
+def test_summary_graph_slants_device_labels_as_the_fleet_grows(line):
+    for _ in range(8):
+        line.enroll("Porto")
+    rotations = {t.get_rotation() for t in draw_summary(line).axes[0].texts if "-0000" in t.get_text()}
+    assert rotations == {90}  # 12 devices: 0.6 in apart, too close for a 35 or 60 degree slant

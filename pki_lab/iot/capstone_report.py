@@ -20,6 +20,7 @@ from cryptography import x509
 
 from ..errors import ParameterError
 from ..names import certificate_label, common_name
+from ..plots import MAX_WIDTH_IN
 from .capstone import KEY_TYPES, CapstoneProfile, Finding, is_worked_example, milestone_design
 from .capstone_line import ProductLine
 from .capstone_plan import RenewalPlan, migration_check, offline_margin, simulate_life
@@ -259,8 +260,63 @@ LEGEND = {"root CA": "#0969da", "issuing CA (current)": "#8250df", "retired CA":
           "device admitted": "#2da44e", "device refused": "#cf222e", "device blocked (disabled)": "#9a6700"}
 
 
+_FONT_PT = 10        # every label of the summary graph: 13.9 px at 100 dpi, unscaled (the figure fits the output)
+_CHAR_IN = 0.6 * _FONT_PT / 72  # one character's width (DejaVu Sans, generous)
+
+
+def _ca_label(name: str, product: str, width_in: float) -> str:
+    """A CA's name on lines that fit ``width_in``: its kind ("Issuing CA G2", "Root CA") on a line of its own.
+
+    An issuing CA's name drops the product (the title gives it), as device labels do: ``Porto`` over
+    ``Issuing CA G2``.
+    """
+    import textwrap
+
+    head, kind = name, ""
+    for word in (" Issuing CA", " Root CA"):
+        if word in name:
+            head, rest = name.split(word, 1)
+            kind = word.strip() + rest
+    if kind.startswith("Issuing") and head.startswith(product + " ") and head != product:
+        head = head[len(product) + 1:]
+    chars = max(10, int(width_in / _CHAR_IN))
+    lines = textwrap.wrap(head, chars, break_long_words=False, break_on_hyphens=False) or [head]
+    return "\n".join(lines + ([kind] if kind else []))
+
+
+def _lines_width(text: str) -> float:
+    return max(len(part) for part in text.splitlines()) * _CHAR_IN
+
+
+def _device_label(name: str) -> str:
+    """``factory-000001`` of ``product-factory-000001``: the product is the same for every device of the line."""
+    return name.rsplit("-", 2)[-2] + "-" + name.rsplit("-", 1)[-1] if name.count("-") >= 2 else name
+
+
+def _device_rotation(labels: Sequence[str], spacing_in: float) -> int:
+    """The smallest slant (35, 60 or 90 degrees) at which neighbouring device labels keep clear of each other.
+
+    A label slanted by ``a`` takes ``length * cos(a) + height * sin(a)`` of the row's width, where its
+    neighbour starts ``spacing_in`` further along.
+    """
+    import math
+
+    length = max((len(label) for label in labels), default=0) * _CHAR_IN
+    height = _FONT_PT * 1.3 / 72
+    for angle in (35, 60):
+        a = math.radians(angle)
+        if length * math.cos(a) + height * math.sin(a) + 0.08 <= spacing_in:
+            return angle
+    return 90
+
+
 def draw_summary(line: ProductLine, status: dict[str, str] | None = None, title: str | None = None):
-    """The line as a graph: roots, issuing CAs (retired in grey), devices coloured by ``status``, with a legend."""
+    """The line as a graph: roots, issuing CAs (retired in grey), devices coloured by ``status``, with a legend.
+
+    The figure is :data:`pki_lab.plots.MAX_WIDTH_IN` wide, so JupyterLab shows it at its own size and its
+    10 pt text at 13.9 px: CA names wrap to their share of the width, and device labels slant more steeply
+    when a fleet is large.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -278,28 +334,40 @@ def draw_summary(line: ProductLine, status: dict[str, str] | None = None, title:
         nodes[d.registration_id] = (2, kind)
         parent[d.registration_id] = certificate_label(d.certificate.issuer)
     pos: dict[str, tuple[float, float]] = {}
+    counts = {}
     for level in (0, 1, 2):
         row = sorted((n for n, (lv, _) in nodes.items() if lv == level),
                      key=lambda n: (pos.get(parent.get(n, ""), (0, 0))[0], n))
+        counts[level] = len(row)
         for i, name in enumerate(row):
             pos[name] = ((i + 0.5) / len(row), -level)
-    fig, ax = plt.subplots(figsize=(11, 5.6))
+    width = MAX_WIDTH_IN
+    devices = [n for n, (lv, _) in nodes.items() if lv == 2]
+    rotation = _device_rotation([_device_label(n) for n in devices], width * 0.96 / max(1, len(devices)))
+    fig, ax = plt.subplots(figsize=(width, 5.6 + (0.6 if rotation > 35 else 0)))
     for child, up in parent.items():
         if child in pos and up in pos:
             ax.plot(*zip(pos[up], pos[child], strict=True), color="#8c959f", lw=1, zorder=1)
+    ca_width = {level: width * 0.96 / max(1, counts[level]) - 0.1 for level in (0, 1)}
+    ca_labels = {name: _ca_label(name, line.profile.product, ca_width[level])
+                 for name, (level, _) in nodes.items() if level < 2}
+    # A crowded row of CAs: every other label one step higher, so neighbours do not run into each other.
+    crowded = any(_lines_width(ca_labels[n]) > ca_width[nodes[n][0]] + 0.05 for n in ca_labels)
     for name, (level, kind) in nodes.items():
         x, y = pos[name]
         ax.scatter([x], [y], s=220, color=LEGEND[kind], zorder=2, edgecolors="white")
-        label = name.replace(" Issuing CA", "\nIssuing CA").replace(" Root CA", "\nRoot CA")
         if level == 2:
-            label = name.rsplit("-", 2)[-2] + "-" + name.rsplit("-", 1)[-1] if name.count("-") >= 2 else name
-            ax.text(x, y - 0.12, label, ha="right", va="top", fontsize=10, rotation=35, rotation_mode="anchor")
+            ax.text(x, y - 0.12, _device_label(name), ha="right", va="top" if rotation < 90 else "center",
+                    fontsize=_FONT_PT, rotation=rotation, rotation_mode="anchor")
         else:
-            ax.text(x, y + 0.12, label, ha="center", va="bottom", fontsize=10)
+            rank = sorted((n for n in ca_labels if nodes[n][0] == level), key=lambda n: pos[n][0]).index(name)
+            lift = 0.38 if crowded and level == 1 and rank % 2 else 0.0
+            ax.text(x, y + 0.12 + lift, ca_labels[name], ha="center", va="bottom", fontsize=_FONT_PT,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1} if lift else None)
     ax.legend(handles=[Patch(color=c, label=k) for k, c in LEGEND.items()], loc="upper center",
-              bbox_to_anchor=(0.5, -0.02), ncol=3, fontsize=10, frameon=False)
+              bbox_to_anchor=(0.5, -0.02), ncol=3, fontsize=_FONT_PT, frameon=False)
     ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-2.9, 0.75)
+    ax.set_ylim(-2.9 - (0.5 if rotation > 35 else 0), 0.75)
     ax.set_title(title or f"{line.profile.product}: what you built", fontsize=12)
     ax.axis("off")
     fig.tight_layout()
