@@ -12,11 +12,12 @@ import functools
 
 from ..iot.capstone import WORKED_EXAMPLE, CapstoneProfile, Finding, milestone_design
 from ..iot.capstone_line import ProductLine
-from ..iot.capstone_plan import RenewalPlan
+from ..iot.capstone_plan import ClockPolicy, RenewalPlan
 from ..iot.capstone_report import (
     OFFLINE_DAYS,
     milestone_block,
     milestone_bundle,
+    milestone_clock,
     milestone_line,
     milestone_offline,
     milestone_plan,
@@ -185,4 +186,32 @@ register(Exercise(
                 "longer comes back expired and cannot authenticate a renewal: it must be re-provisioned by hand.",
     coach=lambda answer, _: _first_failure(milestone_offline(answer)),
     wrong_example=RenewalPlan(WORKED_EXAMPLE, renew_at=2 / 3, roll_issuing_every=700),
+))
+
+
+register(Exercise(
+    id="12.7",
+    prompt="Milestone 7, a clock reset: one of your devices loses power and has no battery-backed clock. Write a "
+           "ClockPolicy for your profile (a build-date floor or not, the time saved to flash or not, which time "
+           "source it syncs from and whether before its first TLS connection, and why) so that the reset device is "
+           "admitted by the hub and its clock never reads earlier than the firmware's build date, even when a time "
+           "answer is forged. Answer with the policy.",
+    expected=lambda: "a policy under which the reset device is admitted and its clock never goes before the floor",
+    compare=lambda answer, _: _passes(milestone_clock(answer)),
+    accepts=(ClockPolicy,),
+    hints=(
+        "Step 6 tried each fix alone: which one got the device admitted? And what did the clock read at boot "
+        "without a floor?",
+        "A floor and a saved time are dates in the past; the hub's certificate may be newer. An unauthenticated "
+        "time source can be forged; what keeps a forged answer from taking the clock back years?",
+    ),
+    solution_code=('my_clock = ClockPolicy(mine, floor=True, saved_time=True, sync="nts",\n'
+                   '                       why="authenticated time before TLS; the build date bounds a bad boot")\n'
+                   "my_clock"),
+    explanation="The device syncs its clock before its first TLS connection, so it judges the hub's certificate at "
+                "the real time; NTS authenticates the answer, and the build-date floor keeps any boot (or a forged "
+                "SNTP, NITZ or GNSS time, on devices that use those) from going back before the firmware existed. "
+                "The saved time is optional: it narrows the gap when no time source answers, but proves nothing.",
+    coach=lambda answer, _: _first_failure(milestone_clock(answer)),
+    wrong_example=ClockPolicy(WORKED_EXAMPLE, floor=True, sync="sntp"),
 ))

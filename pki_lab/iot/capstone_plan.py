@@ -12,7 +12,9 @@
   Root G2); a device connects before and after the move only if its bundle holds both roots.
 * :func:`offline_margin` and :func:`back_after_offline`: a device offline through its renewal window
   returns with an expired certificate unless the window is longer than its time away;
-  :func:`clock_cases`: a device whose clock reset to 1970 refuses the hub until it knows the time.
+  :func:`clock_cases`: a device whose clock reset to 1970 refuses the hub until it knows the time;
+  :class:`ClockPolicy` is the learner's answer to it (a build-date floor, the time saved to flash, a time
+  source synced before TLS), and :func:`clock_reset_run` runs one of the line's devices through a reset with it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from .device import DeviceClock, IoTDevice
 from .trust import LAB_CLOUD_ROOT_MADE, Verdict, lab_cloud_root
 
 __all__ = ["RenewalPlan", "Gap", "LifeReport", "simulate_life", "offline_margin", "back_after_offline",
-           "next_cloud_root", "current_cloud_root", "migration_check", "clock_cases", "STEP_DAYS"]
+           "next_cloud_root", "current_cloud_root", "migration_check", "clock_cases", "STEP_DAYS", "TIME_SOURCES",
+           "FIRMWARE_BUILT", "LAST_SAVED", "FORGED_TIME", "ClockPolicy", "ClockRun", "clock_reset_run"]
 
 #: The simulation's step: the lab clock moves a week at a time.
 STEP_DAYS = 7
@@ -340,3 +343,117 @@ def clock_cases(line: ProductLine, device: IoTDevice, build_date: _dt.datetime,
 def current_cloud_root() -> CertificateAuthority:
     """The lab cloud's TLS root today, "Lab Cloud Root G1" (:func:`pki_lab.iot.trust.lab_cloud_root`)."""
     return lab_cloud_root()
+
+
+#: The capstone devices' firmware build date: the floor a :class:`ClockPolicy` may set (step 6's ``build``).
+FIRMWARE_BUILT = _dt.datetime(2026, 1, 10, tzinfo=_dt.UTC)
+#: When the device last saved its time to flash, before the power cut (step 6's ``saved``).
+LAST_SAVED = _dt.datetime(2026, 3, 14, tzinfo=_dt.UTC)
+#: The time a forged answer from an unauthenticated time source claims: long before the firmware was built, so
+#: that certificates which expired years ago would look valid again.
+FORGED_TIME = _dt.datetime(2020, 1, 1, tzinfo=_dt.UTC)
+
+#: Where a device may take its time at boot: (short name, what it is, whether its answers are authenticated).
+TIME_SOURCES = {
+    "sntp": ("SNTP", "SNTP or NTP without authentication (RFC 4330, RFC 5905)", False),
+    "nts": ("NTS", "NTP with Network Time Security (RFC 8915)", True),
+    "nitz": ("NITZ", "cellular network time (NITZ), unauthenticated", False),
+    "gnss": ("GNSS", "a GNSS fix (GPS, Galileo), unauthenticated on most receivers", False),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ClockPolicy:
+    """How the learner's devices get their time at boot, and why (milestone 7).
+
+    Args:
+        profile: the design it is for.
+        floor: True if the firmware carries its build date (:data:`FIRMWARE_BUILT`) as a floor the clock never
+            reads earlier than.
+        saved_time: True if the device saves its time to flash and restores it at boot.
+        sync: the time source the device syncs from at boot, a key of :data:`TIME_SOURCES`, or None.
+        sync_before_tls: True if that sync happens before the device's first TLS connection.
+        why: why this policy.
+    """
+
+    profile: CapstoneProfile
+    floor: bool = False
+    saved_time: bool = False
+    sync: str | None = None
+    sync_before_tls: bool = True
+    why: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.profile, CapstoneProfile):
+            raise WrongTypeError(f"`profile` must be a CapstoneProfile, not {type(self.profile).__name__}.")
+        for name in ("floor", "saved_time", "sync_before_tls"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(f"`{name}` must be True or False, not {getattr(self, name)!r}.")
+        if self.sync is not None and self.sync not in TIME_SOURCES:
+            raise ParameterError(f"`sync` must be one of {', '.join(map(repr, TIME_SOURCES))}, or None for no time "
+                                 f"source, not {self.sync!r}.")
+        if not isinstance(self.why, str):
+            raise ParameterError(f"`why` must be a sentence, not {type(self.why).__name__}.")
+
+    def __str__(self) -> str:
+        parts = [f"build-date floor {FIRMWARE_BUILT.date().isoformat()}" if self.floor else "no floor",
+                 "time saved to flash" if self.saved_time else "no saved time",
+                 ("no time source" if self.sync is None else
+                  f"{TIME_SOURCES[self.sync][1]}, {'before' if self.sync_before_tls else 'after'} the first TLS "
+                  "connection")]
+        return "at boot: " + "; ".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClockRun:
+    """One reset device under a :class:`ClockPolicy`: what its clock read at each step, and the hub's verdict.
+
+    ``readings`` are (step, reading) pairs in order; ``verdict`` is the hub's answer to the device's first TLS
+    connection after the reset; ``forged`` is what the clock read after a forged answer (None if the policy's time
+    source authenticates its answers, or it has none).
+    """
+
+    policy: ClockPolicy
+    readings: tuple[tuple[str, _dt.datetime], ...]
+    verdict: Verdict
+    forged: _dt.datetime | None
+
+    @property
+    def at_tls(self) -> _dt.datetime:
+        """The clock's reading when the device made its first TLS connection."""
+        return next(r for step, r in reversed(self.readings) if step != "the sync after the first TLS connection")
+
+    @property
+    def lowest(self) -> tuple[str, _dt.datetime]:
+        """The earliest time the clock read, and at which step (a forged answer included)."""
+        steps = list(self.readings) + ([("a forged time answer", self.forged)] if self.forged is not None else [])
+        return min(steps, key=lambda s: s[1])
+
+
+@functools.lru_cache(maxsize=32)
+def clock_reset_run(policy: ClockPolicy) -> ClockRun:
+    """Power-cut one device of the policy's line (no RTC), boot it with ``policy``, and connect it to the hub.
+
+    The line is built at the lab clock's now, as in milestone 4. At boot the clock restarts at 1970 (or at the
+    floor); the policy then restores the saved time and syncs from its time source, before or after the first
+    TLS connection. Then, on a network with an attacker, an unauthenticated source's answer is forged to say
+    :data:`FORGED_TIME` (an NTS answer that is not authenticated is refused, so the clock keeps its reading).
+    """
+    if not isinstance(policy, ClockPolicy):
+        raise WrongTypeError(f"Expected a ClockPolicy, not {type(policy).__name__}.")
+    with clock.travel_to(clock.LAB_EPOCH):
+        line = ProductLine(policy.profile)
+        device = line.enroll(policy.profile.factories[0])
+        device.clock = DeviceClock(floor=FIRMWARE_BUILT if policy.floor else None)
+        readings = [("the power cut (no RTC)", device.clock.reset())]
+        if policy.saved_time:
+            readings.append(("restoring the time saved to flash", device.clock.set(LAST_SAVED)))
+        if policy.sync is not None and policy.sync_before_tls:
+            readings.append((f"the {TIME_SOURCES[policy.sync][0]} sync", device.clock.sync()))
+        verdict = line.connect(device)
+        if policy.sync is not None and not policy.sync_before_tls:
+            readings.append(("the sync after the first TLS connection", device.clock.sync()))
+        forged = None
+        if policy.sync is not None and not TIME_SOURCES[policy.sync][2]:
+            forged = device.clock.set(FORGED_TIME)
+    return ClockRun(policy, tuple(readings), verdict, forged)

@@ -23,11 +23,21 @@ from ..names import certificate_label, common_name
 from ..plots import MAX_WIDTH_IN
 from .capstone import KEY_TYPES, CapstoneProfile, Finding, is_worked_example, milestone_design
 from .capstone_line import ProductLine
-from .capstone_plan import RenewalPlan, migration_check, offline_margin, simulate_life
+from .capstone_plan import (
+    FIRMWARE_BUILT,
+    FORGED_TIME,
+    TIME_SOURCES,
+    ClockPolicy,
+    RenewalPlan,
+    clock_reset_run,
+    migration_check,
+    offline_margin,
+    simulate_life,
+)
 from .trust import Code
 
 __all__ = ["milestone_line", "milestone_plan", "milestone_bundle", "milestone_block", "milestone_offline",
-           "OFFLINE_DAYS", "design_report", "SavedReport", "save_report", "draw_summary", "LEGEND"]
+           "milestone_clock", "OFFLINE_DAYS", "design_report", "SavedReport", "save_report", "draw_summary", "LEGEND"]
 
 _OWN = "the capstone's brief"
 
@@ -135,6 +145,74 @@ def milestone_offline(plan: RenewalPlan, days: int = OFFLINE_DAYS) -> list[Findi
     return [found] + milestone_plan(plan)
 
 
+_CLOCK_SOURCES = {
+    "admitted-after-reset": "RFC 5280 6.1.3 (a)(2): validity is judged at the current time, the device's own clock; "
+                            "RFC 5905 (NTPv4) and RFC 4330 (SNTP): the time sync",
+    "floor-holds": "RFC 8915 (NTS): unauthenticated NTP and SNTP answers can be forged on the path; a build-date "
+                   "floor bounds how far back a boot or a forged answer can take the clock",
+    "why": "the capstone's brief: each choice is justified",
+}
+
+
+def _day(when) -> str:
+    return when.date().isoformat()
+
+
+def milestone_clock(policy: ClockPolicy) -> list[Finding]:
+    """Milestone 7: a device whose clock reset is admitted by the hub, and its clock never reads before the floor.
+
+    :func:`~pki_lab.iot.capstone_plan.clock_reset_run` boots one device of the policy's line after a power cut
+    with the policy; the hub's own validity check (the device's clock against the hub's TLS chain) decides.
+    """
+    if not isinstance(policy, ClockPolicy):
+        raise ParameterError(f"Expected a ClockPolicy (made with ClockPolicy(profile, ...)), not "
+                             f"{type(policy).__name__}.")
+    run = clock_reset_run(policy)
+    out = _own(policy.profile)
+    at_tls, verdict = run.at_tls, run.verdict
+    head = f"the reset device's clock read {_day(at_tls)} at its first TLS connection"
+    if verdict.ok:
+        sentence = f"{head}, and the hub admitted it."
+    else:
+        why = ("before the hub's TLS chain is valid, so the device refused the hub"
+               if verdict.code == Code.SERVER_UNTRUSTED else f"and the hub said {verdict.code}: {verdict.reason}")
+        sync = "sync the clock (sync='nts', 'sntp', 'nitz' or 'gnss') before the first TLS connection."
+        if policy.sync is None and not (policy.floor or policy.saved_time):
+            fix = f"with no time source and no floor, a reset device trusts its 1970 clock: {sync}"
+        elif policy.sync is None:
+            fix = ("a floor or a saved time is a date in the past, so it only helps with certificates issued before "
+                   f"it, and the hub renewed its TLS certificate since: {sync}")
+        elif not policy.sync_before_tls:
+            fix = ("the device syncs only after its first TLS connection, which its unsynced clock has already "
+                   "judged: sync before TLS (sync_before_tls=True).")
+        else:
+            fix = "read the hub's reason."
+        sentence = f"{head}, {why}; {fix}"
+    out.append(Finding("admitted-after-reset", verdict.ok, sentence, _CLOCK_SOURCES["admitted-after-reset"]))
+    step, lowest = run.lowest
+    holds = lowest >= FIRMWARE_BUILT
+    floor = _day(FIRMWARE_BUILT)
+    if not holds:
+        sentence = (f"the clock read {_day(lowest)} after {step}, earlier than the firmware's build date ({floor}): "
+                    "at such a time, certificates that expired long ago look valid. Keep the build date as a floor "
+                    "(floor=True), so no boot and no forged time answer goes back before it.")
+    elif run.forged is not None:
+        sentence = (f"the clock never read earlier than the firmware's build date, {floor}: a forged "
+                    f"{TIME_SOURCES[policy.sync][0]} answer saying {_day(FORGED_TIME)} was held at the floor "
+                    "(NTS would refuse it outright).")
+    elif policy.sync is not None:
+        sentence = (f"the clock never read earlier than the firmware's build date, {floor}, and NTS refuses a time "
+                    "answer it cannot authenticate.")
+    else:
+        sentence = f"the clock never read earlier than the firmware's build date, {floor}."
+    out.append(Finding("floor-holds", holds, sentence, _CLOCK_SOURCES["floor-holds"]))
+    given = len(policy.why.split()) >= 4
+    out.append(Finding("why", given, "the policy says why." if given else
+                       "give why='...' a sentence of at least four words: why this time source, and why a floor.",
+                       _CLOCK_SOURCES["why"]))
+    return out
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 def _verdict(findings: list[Finding] | None) -> str:
@@ -153,12 +231,12 @@ def _safely(check, *args) -> list[Finding] | None:
 
 
 def design_report(profile: Any = ..., line: Any = ..., plan: Any = ..., bundle: Any = ..., blocked: Any = ...,
-                  offline_plan: Any = ...) -> str:
+                  offline_plan: Any = ..., clock_policy: Any = ...) -> str:
     """The learner's design report as Markdown: choices and reasons, then each milestone's verdict.
 
     Every argument may be left as ``...`` (not attempted yet). ``bundle`` is a device (its trust bundle is
     used) or a list of root certificates; ``blocked`` is the line after blocking the stolen device (often the
-    same object as ``line``).
+    same object as ``line``); ``clock_policy`` is milestone 7's :class:`~pki_lab.iot.capstone_plan.ClockPolicy`.
     """
     rows = ["# Capstone design report", ""]
     if isinstance(profile, CapstoneProfile):
@@ -175,6 +253,8 @@ def design_report(profile: Any = ..., line: Any = ..., plan: Any = ..., bundle: 
         rows += ["No design yet: build your profile with `design(...)` in exercise 12.1.", ""]
     if isinstance(plan, RenewalPlan):
         rows += [f"**Renewal plan:** {plan}. Why: {plan.why or '(no reason given)'}", ""]
+    if isinstance(clock_policy, ClockPolicy):
+        rows += [f"**Device time:** {clock_policy}. Why: {clock_policy.why or '(no reason given)'}", ""]
     milestones = [
         ("1. Design", _safely(milestone_design, profile)),
         ("2. Issue through the roles", _safely(milestone_line, line)),
@@ -183,6 +263,7 @@ def design_report(profile: Any = ..., line: Any = ..., plan: Any = ..., bundle: 
                                                        profile if isinstance(profile, CapstoneProfile) else None)),
         ("5. Revoke the Azure way", _safely(milestone_block, blocked)),
         (f"6. {OFFLINE_DAYS} days offline", _safely(milestone_offline, offline_plan)),
+        ("7. A clock reset", _safely(milestone_clock, clock_policy)),
     ]
     rows += ["## Milestones", ""]
     for title, findings in milestones:
