@@ -7,7 +7,7 @@ import os
 import pytest
 
 from pki_lab import exercises
-from pki_lab.errors import ParameterError, PolicyError
+from pki_lab.errors import ParameterError, PolicyError, WrongTypeError
 from pki_lab.iot.capstone import (
     WORKED_EXAMPLE,
     check_lifetimes,
@@ -21,9 +21,12 @@ from pki_lab.iot.capstone import (
 )
 from pki_lab.iot.capstone_line import ProductLine, enroll_by_hand
 from pki_lab.iot.capstone_plan import (
+    FIRMWARE_BUILT,
+    ClockPolicy,
     RenewalPlan,
     back_after_offline,
     clock_cases,
+    clock_reset_run,
     current_cloud_root,
     migration_check,
     next_cloud_root,
@@ -36,6 +39,7 @@ from pki_lab.iot.capstone_report import (
     draw_summary,
     milestone_block,
     milestone_bundle,
+    milestone_clock,
     milestone_line,
     milestone_offline,
     save_report,
@@ -276,6 +280,73 @@ def test_a_clock_reset_to_1970_refuses_the_hub_until_synced(line):
     assert device.clock.synced  # the device's own clock is given back
 
 
+# -- milestone 7: the clock reset ----------------------------------------------------------------
+
+CLOCK_WHY = "sync before TLS, and the build date bounds a bad boot"
+
+
+def sentence(findings, rule):
+    return next(f.sentence for f in findings if f.rule == rule)
+
+
+def test_a_reset_device_with_no_clock_policy_is_refused_and_reads_1970():
+    found = milestone_clock(ClockPolicy(fabrikam(), why=CLOCK_WHY))
+    assert failing(found) == ["admitted-after-reset", "floor-holds"]
+    assert "read 1970-01-01 at its first TLS connection" in sentence(found, "admitted-after-reset")
+    assert "no time source and no floor" in sentence(found, "admitted-after-reset")
+    assert "1970-01-01 after the power cut" in sentence(found, "floor-holds")
+    assert "RFC 8915" in next(f.source for f in found if f.rule == "floor-holds")
+
+
+def test_a_floor_alone_keeps_the_clock_up_but_the_hub_is_still_refused():
+    found = milestone_clock(ClockPolicy(fabrikam(), floor=True, why=CLOCK_WHY))
+    assert failing(found) == ["admitted-after-reset"]
+    text = sentence(found, "admitted-after-reset")
+    assert "read 2026-01-10" in text and "only helps with certificates issued before it" in text
+    assert "RFC 5905" in next(f.source for f in found if f.rule == "admitted-after-reset")
+    assert clock_reset_run(ClockPolicy(fabrikam(), floor=True)).verdict.code == "server-untrusted"
+
+
+def test_the_saved_time_alone_is_a_day_too_old_and_the_boot_still_reads_1970():
+    found = milestone_clock(ClockPolicy(fabrikam(), saved_time=True, why=CLOCK_WHY))
+    assert failing(found) == ["admitted-after-reset", "floor-holds"]
+    assert "read 2026-03-14" in sentence(found, "admitted-after-reset")  # the hub renewed its certificate since
+    assert "1970-01-01 after the power cut" in sentence(found, "floor-holds")
+
+
+def test_a_sync_without_a_floor_or_after_tls_is_refused():
+    unfloored = milestone_clock(ClockPolicy(fabrikam(), sync="sntp", why=CLOCK_WHY))
+    assert failing(unfloored) == ["floor-holds"]
+    late = milestone_clock(ClockPolicy(fabrikam(), floor=True, sync="sntp", sync_before_tls=False, why=CLOCK_WHY))
+    assert failing(late) == ["admitted-after-reset"]
+    assert "syncs only after its first TLS connection" in sentence(late, "admitted-after-reset")
+
+
+def test_a_floor_and_a_sync_before_tls_pass_and_the_floor_stops_a_forged_answer():
+    sntp = ClockPolicy(fabrikam(), floor=True, sync="sntp", why=CLOCK_WHY)
+    assert failing(milestone_clock(sntp)) == []
+    run = clock_reset_run(sntp)
+    assert run.verdict.ok and run.forged == FIRMWARE_BUILT and run.lowest[1] == FIRMWARE_BUILT
+    assert "forged SNTP answer saying 2020-01-01 was held at the floor" in sentence(milestone_clock(sntp),
+                                                                                     "floor-holds")
+    nts = ClockPolicy(fabrikam(), floor=True, saved_time=True, sync="nts", why=CLOCK_WHY)
+    assert failing(milestone_clock(nts)) == [] and clock_reset_run(nts).forged is None
+    assert failing(milestone_clock(ClockPolicy(fabrikam(), floor=True, sync="nts"))) == ["why"]
+
+
+def test_the_worked_example_is_refused_by_milestone_7_and_bad_values_say_what_to_give():
+    found = milestone_clock(ClockPolicy(WORKED_EXAMPLE, floor=True, sync="nts", why=CLOCK_WHY))
+    assert failing(found) == ["own-design"]
+    with pytest.raises(ParameterError, match="`sync` must be one of 'sntp', 'nts', 'nitz', 'gnss'"):
+        ClockPolicy(fabrikam(), sync="ntp")
+    with pytest.raises(ParameterError, match="`floor` must be True or False"):
+        ClockPolicy(fabrikam(), floor="2026-01-10")
+    with pytest.raises(WrongTypeError, match="must be a CapstoneProfile"):
+        ClockPolicy("Fabrikam Sense")
+    with pytest.raises(ParameterError, match="Expected a ClockPolicy"):
+        milestone_clock(fabrikam())
+
+
 # -- the exercises, the report, the drawing -------------------------------------------------------
 
 def test_each_milestone_refuses_the_worked_example():
@@ -287,10 +358,14 @@ def test_each_milestone_refuses_the_worked_example():
 
 def test_the_report_marks_what_is_not_attempted_and_what_passes(line):
     empty = design_report()
-    assert empty.count("not attempted") == 6 and "No design yet" in empty
+    assert empty.count("not attempted") == 7 and "No design yet" in empty
     text = design_report(fabrikam(), line, RenewalPlan(fabrikam(), 0.5, 700, why="renew halfway"))
     assert "### 1. Design: PASS" in text and "### 3. Renewal over ten years: PASS" in text
     assert "### 4. Root migration and trust bundle: not attempted" in text
+    assert "### 7. A clock reset: not attempted" in text
+    clocked = design_report(fabrikam(), clock_policy=ClockPolicy(fabrikam(), floor=True, sync="nts", why=CLOCK_WHY))
+    assert "### 7. A clock reset: PASS" in clocked
+    assert "**Device time:** at boot: build-date floor 2026-01-10" in clocked
     assert "| lifetimes | root 6000 d, issuing CAs 1460 d, devices 730 d |" in text
 
 
