@@ -148,7 +148,7 @@ def milestone_offline(plan: RenewalPlan, days: int = OFFLINE_DAYS) -> list[Findi
 _CLOCK_SOURCES = {
     "admitted-after-reset": "RFC 5280 6.1.3 (a)(2): validity is judged at the current time, the device's own clock; "
                             "RFC 5905 (NTPv4) and RFC 4330 (SNTP): the time sync",
-    "floor-holds": "RFC 8915 (NTS): unauthenticated NTP and SNTP answers can be forged on the path; a build-date "
+    "floor-holds": "RFC 8915 (NTS), why unauthenticated NTP answers can be forged on the path; step 6: a build-date "
                    "floor bounds how far back a boot or a forged answer can take the clock",
     "why": "the capstone's brief: each choice is justified",
 }
