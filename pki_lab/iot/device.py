@@ -29,8 +29,8 @@ from .trust import ChainCheck, check_chain, lab_cloud_root
 
 __all__ = ["DeviceClock", "UNIX_EPOCH", "IoTDevice", "manufacture", "impostor_of", "proves_possession"]
 
-#: Where a clock with no time source starts: 1970-01-01T00:00:00Z, the Unix epoch (time 0).
-UNIX_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+#: Where a clock with no time source starts: 1970-01-01T00:00:00Z, the Unix epoch (the lab clock's constant).
+UNIX_EPOCH = _lab_clock.UNIX_EPOCH
 
 
 class DeviceClock:
@@ -83,7 +83,7 @@ class DeviceClock:
 
         Returns the clock's new reading.
         """
-        return self.set(UNIX_EPOCH, at=at)
+        return self.set(_lab_clock.boot_clock(floor=self.floor), at=at)  # no RTC: the epoch, raised to the floor
 
     def set(self, when: _dt.datetime, at: _dt.datetime | None = None) -> _dt.datetime:
         """Set the clock to ``when`` (at the world's time ``at``); it runs on from there. Returns the reading."""
