@@ -43,12 +43,25 @@ def test_title_cell_has_objectives_and_badges_for_this_notebook(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_colab_install_cell_is_guarded(path):
+def test_each_badge_has_a_text_link_beside_it(path):
+    # A badge is an image from the network: offline (a classroom, a proxy) it is a broken icon, so the same
+    # address follows it as text. In the badge, [alt] is followed by the image's address, never by the link's.
+    title = _src(_cells(path)[0])
+    badges = re.findall(r"\[!\[([^\]]+)\]\([^)]+\)\]\((https://[^)]+)\)", title)
+    assert len(badges) == 2, badges
+    for alt, url in badges:
+        assert f"[{alt}]({url})" in title, f"no text link beside the {alt!r} badge"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_install_cell_is_guarded_and_collapsed(path):
     cell = _cells(path)[1]
     assert cell["cell_type"] == "code"
     source = _src(cell)
     assert 'if "google.colab" in sys.modules:' in source
     assert f"git+{REPO_URL}" in source
+    assert "hide-input" in cell["metadata"].get("tags", [])
+    assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
