@@ -9,7 +9,7 @@ from ..ca import CertificateAuthority
 from ..enrollment import Device, IssuancePolicy, IssuingService, alter_csr_subject
 from ..lifecycle import judge_at_device_time
 from ..renewal import RenewalPolicy, make_fleet, scan
-from . import Exercise, register
+from . import Exercise, plural, register
 
 __all__ = ["boot_clocks"]
 
@@ -60,8 +60,8 @@ register(Exercise(
     solution_code="scan(small_fleet, RenewalPolicy(days_before=30)).due",
     explanation="A certificate is due from 30 days before its notAfter until notAfter itself (still valid, RFC 5280 "
                 "4.1.2.5); after that it is expired, not due.",
-    coach=lambda a, e: f"You listed {len(a)} names; the right list has a different length." if len(a) != len(e)
-    else "Same number of names, but not the same ones.",
+    coach=lambda a, e: (f"You listed {plural(len(a), 'name')}; the right list has a different length."
+                        if len(a) != len(e) else "Same number of names, but not the same ones."),
 ))
 
 
