@@ -32,7 +32,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from .errors import ParameterError, WrongTypeError
+from .errors import ParameterError, WrongTypeError, a_type
 from .keys import public_key_of
 
 __all__ = ["b64url", "jwk", "jwk_thumbprint", "key_authorization", "ChallengeKind", "Challenge", "http01", "dns01",
@@ -70,7 +70,7 @@ def jwk(key: Any) -> dict[str, str]:
     if isinstance(public, ed25519.Ed25519PublicKey):
         raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return {"crv": "Ed25519", "kty": "OKP", "x": b64url(raw)}
-    raise WrongTypeError(f"No JWK form for a {type(public).__name__}; use an RSA, EC or Ed25519 key.")
+    raise WrongTypeError(f"No JWK form for {a_type(public)}; use an RSA, EC or Ed25519 key.")
 
 
 def jwk_thumbprint(key: Any) -> str:

@@ -23,7 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .der import MAX_DEPTH, DerTree, parse, read_header
-from .errors import MalformedInputError, ParameterError, WrongTypeError
+from .errors import MalformedInputError, ParameterError, WrongTypeError, a_type
 from .reading import MAX_INPUT_BYTES, Source, pem_blocks, read_source, sentence_start, source_label
 from .wellformed import check_object
 
@@ -240,7 +240,7 @@ def _encode(obj: Any, encoding: serialization.Encoding) -> bytes:
     if hasattr(obj, "public_bytes"):
         return obj.public_bytes(encoding, serialization.PublicFormat.SubjectPublicKeyInfo)
     raise WrongTypeError(
-        f"Cannot encode a {type(obj).__name__}; expected a certificate, CSR, CRL or key."
+        f"Cannot encode {a_type(obj)}; expected a certificate, CSR, CRL or key."
     )
 
 

@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives import serialization
 
 from . import clock
 from .describe import thumbprint
-from .errors import ParameterError, WrongTypeError
+from .errors import ParameterError, WrongTypeError, a_type
 from .names import certificate_label
 from .validation.compare import verify_with_cryptography
 
@@ -118,7 +118,7 @@ def _chain(chain: object) -> list[x509.Certificate]:
     for index, cert in enumerate(certs):
         if not isinstance(cert, x509.Certificate):
             raise WrongTypeError(
-                f"Item {index} of the presented chain is a {type(cert).__name__}, not an x509.Certificate."
+                f"Item {index} of the presented chain is {a_type(cert)}, not an x509.Certificate."
             )
     return certs
 

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import MalformedInputError, PkiLabError
+from .errors import MalformedInputError, PkiLabError, a_type
 
 try:  # POSIX
     import fcntl
@@ -164,7 +164,7 @@ def parse(raw: bytes) -> Document:
         elif isinstance(found, dict):
             exercises = found
         else:
-            raise Unreadable(f"its 'exercises' field is a {type(found).__name__}, not an object")
+            raise Unreadable(f"its 'exercises' field is {a_type(found)}, not an object")
     else:
         raise Unreadable(f"it holds a JSON {type(data).__name__}, not a PKI Lab progress object")
     document = Document(top, dict(exercises), repairs=tuple(repairs))

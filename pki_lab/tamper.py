@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 
 from .der import DerTree, Node, parse
 from .describe import name_text, summarize_extension
-from .errors import MalformedInputError, ParameterError, WrongTypeError
+from .errors import MalformedInputError, ParameterError, WrongTypeError, a_type
 from .keys import verify_bytes
 from .loading import load_certificate, to_der, tree_of
 from .oids import oid_name
@@ -67,7 +67,7 @@ def signature_verifies(cert: x509.Certificate, issuer_public_key: object) -> boo
     """
     key = issuer_public_key
     if not isinstance(key, _VERIFYING_KEYS):
-        raise WrongTypeError(f"Cannot check a signature with a {type(key).__name__}; pass the issuer's RSA, "
+        raise WrongTypeError(f"Cannot check a signature with {a_type(key)}; pass the issuer's RSA, "
                              "EC or EdDSA public key (issuer_cert.public_key()).")
     try:
         algorithm, pad = cert.signature_hash_algorithm, cert.signature_algorithm_parameters

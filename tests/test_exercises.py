@@ -378,3 +378,14 @@ def test_each_outcome_shows_a_coloured_text_label_beside_its_icon(answer, label,
     assert f"background:{colour};color:#ffffff;font-weight:bold" in shown
     assert f">{label}</span> <b>Exercise 99.3: {result.status}.</b>" in shown
     assert repr(result).split(" ", 1)[1].startswith(f"Exercise 99.3: {result.status}. ")  # the harness reads this
+
+
+def test_every_error_names_a_type_with_the_right_article():
+    # One helper for every sentence that names a type (errors.a_type): "an int", never "a int".
+    from pki_lab.errors import a_type
+    from pki_lab.loading import to_der
+
+    assert [a_type(v) for v in (3, "s", b"", object(), None)] == ["an int", "a str", "a bytes object", "an object",
+                                                                   "None"]
+    with pytest.raises(Exception, match="Cannot encode an int;"):
+        to_der(3)

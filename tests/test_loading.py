@@ -163,5 +163,5 @@ def test_encrypted_private_key_needs_its_password():
 
 
 def test_to_pem_refuses_other_objects():
-    with pytest.raises(WrongTypeError, match="Cannot encode a int"):
+    with pytest.raises(WrongTypeError, match="Cannot encode an int"):
         to_pem(5)

@@ -26,6 +26,8 @@ import enum
 import math
 from typing import Any
 
+from ..errors import article, type_noun
+
 __all__ = ["MAX_BITS", "MAX_DEPTH", "MAX_ITEMS", "MAX_LENGTH", "NotWhole", "Refused", "TooLarge", "article",
            "plain_answer", "plain_value", "type_nudge", "type_phrase"]
 
@@ -54,40 +56,11 @@ class NotWhole(TooLarge):
     """A float that is not a whole number, where the answer is an int."""
 
 
-# Words that start with a vowel letter but a consonant sound ("a unique", "a one"), and the reverse ("an hour").
-_CONSONANT_SOUNDS = ("uni", "use", "usu", "uti", "eu", "one", "once")
-_VOWEL_SOUNDS = ("hour", "honest", "honour", "heir")
-# Initials read letter by letter whose name starts with a vowel sound: "an RSA key", "an SCT", "an X509Name".
-_VOWEL_INITIALS = frozenset("AEFHILMNORSX")
-# How a type is named in a sentence, where its bare name reads badly ("a bytes").
-_NOUNS = {"bytes": "a bytes object", "bytearray": "a bytearray", "NoneType": "None", "ellipsis": "... (Ellipsis)",
-          "builtin_function_or_method": "a built-in function"}
-
-
-def article(word: str) -> str:
-    """``word`` with "a" or "an", chosen by its sound: "an int", "a str", "an RSAPublicKey", "a unique name"."""
-    if not word:
-        return word
-    if len(word) > 1 and word[:2].isupper():  # initials, read letter by letter
-        return f"an {word}" if word[0] in _VOWEL_INITIALS else f"a {word}"
-    low = word.casefold()
-    if low.startswith(_VOWEL_SOUNDS):
-        return f"an {word}"
-    if low[0] in "aeiou" and not low.startswith(_CONSONANT_SOUNDS):
-        return f"an {word}"
-    return f"a {word}"
-
-
-def _article(name: str) -> str:
-    """A type's name for a sentence: "an int", "a bytes object", "a built-in function"."""
-    return _NOUNS.get(name) or article(name)
-
-
 def type_phrase(types: tuple[type, ...] | None) -> str:
     """``(int, float)`` -> ``"an int or a float"``; ``(list, tuple, set)`` -> ``"a list, a tuple or a set"``."""
     if not types:
         return "a plain value (a number, a string, bytes, a list, a tuple, a set or a dict)"
-    names = [_article(_name_of(t)) for t in types]
+    names = [type_noun(_name_of(t)) for t in types]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
@@ -116,7 +89,7 @@ class _Copier:
             return container(self, value, depth + 1, inside_lab_object)
         if inside_lab_object and _trusted(kind):
             return self._lab_object(value, depth)
-        raise Refused(f"Your answer {'holds' if depth else 'is'} {_article(_name_of(kind))}")
+        raise Refused(f"Your answer {'holds' if depth else 'is'} {type_noun(_name_of(kind))}")
 
     def count(self, n: int) -> None:
         self.items += n
@@ -264,11 +237,11 @@ def plain_answer(answer: Any, accepts: tuple[type, ...] | None) -> Any:
             numeric = any(t in (int, float) for t in accepts)
             raise Refused("Your answer is a bool" + (" (True and False are not numbers here)" if numeric else ""))
         if not any(issubclass(kind, t) for t in accepts):
-            raise Refused(f"Your answer is {_article(_name_of(kind))}")
+            raise Refused(f"Your answer is {type_noun(_name_of(kind))}")
         if not _SCALARS.keys() & set(kind.__mro__) and not _CONTAINERS.keys() & set(kind.__mro__):
             if kind not in accepts:
-                raise Refused(f"Your answer is {_article(_name_of(kind))}, made from "
-                              f"{_article(_name_of(next(t for t in accepts if issubclass(kind, t))))}")
+                raise Refused(f"Your answer is {type_noun(_name_of(kind))}, made from "
+                              f"{type_noun(_name_of(next(t for t in accepts if issubclass(kind, t))))}")
             return _Copier().copy(answer, 0, True)
     return _Copier().copy(answer, 0, False)
 

@@ -38,7 +38,7 @@ from ..der.encode import (
     sequence,
     time,
 )
-from ..errors import ParameterError, WrongTypeError
+from ..errors import ParameterError, WrongTypeError, a_type
 from ..keys import sign_bytes, signing_hash
 
 __all__ = ["REASONS", "REASON_CODES", "Revocation", "reason_name", "signature_algorithm", "build_crl"]
@@ -108,7 +108,7 @@ def signature_algorithm(key: Any) -> bytes:
         return sequence(oid(_EC_ALGORITHMS[name]))
     if isinstance(key, rsa.RSAPrivateKey) and name in _RSA_ALGORITHMS:
         return sequence(oid(_RSA_ALGORITHMS[name]), null())
-    raise WrongTypeError(f"The lab cannot sign a CRL with a {type(key).__name__} (hash {name or 'none'}).")
+    raise WrongTypeError(f"The lab cannot sign a CRL with {a_type(key)} (hash {name or 'none'}).")
 
 
 def _entries(revoked: Iterable[Any], start: _dt.datetime, delta: bool) -> list[Revocation]:

@@ -17,7 +17,7 @@ from typing import Any
 from cryptography import x509
 
 from .. import clock
-from ..errors import ParameterError, WrongTypeError
+from ..errors import ParameterError, WrongTypeError, a_type
 from ..lifecycle import State
 from ..renewal import RenewalPolicy, state_under_policy
 from . import TryIt
@@ -82,7 +82,7 @@ def states_at(certs: Mapping[str, x509.Certificate], at: _dt.datetime | None = N
         raise WrongTypeError("`certs` must be a non-empty mapping of name -> certificate.")
     for name, cert in certs.items():
         if not isinstance(cert, x509.Certificate):
-            raise WrongTypeError(f"{name!r} maps to a {type(cert).__name__}, not an x509.Certificate.")
+            raise WrongTypeError(f"{name!r} maps to {a_type(cert)}, not an x509.Certificate.")
     policy = policy or RenewalPolicy(days_before=30)
     when = clock.now() if at is None else clock.require_aware(at)
     lo = min(c.not_valid_before_utc for c in certs.values())
