@@ -24,6 +24,7 @@ kinds a peer name can be (DNS name, IP address, e-mail address).
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 
 from cryptography import x509
@@ -31,7 +32,7 @@ from cryptography.x509.oid import NameOID
 
 from .errors import ParameterError
 
-__all__ = ["make_name", "make_general_name", "make_san", "common_name", "certificate_label"]
+__all__ = ["make_name", "make_general_name", "make_san", "common_name", "certificate_label", "host_label"]
 
 
 def make_name(value: object, *, organization: str | None = None) -> x509.Name:
@@ -160,3 +161,22 @@ def make_san(values: Iterable[object]) -> x509.SubjectAlternativeName:
     if not entries:
         raise ParameterError("A subject alternative name list must have at least one entry.")
     return x509.SubjectAlternativeName(entries)
+
+
+def host_label(name: object) -> str:
+    """A free-form service name as a DNS label: ``"Contoso DPS"`` -> ``"Contoso-DPS"`` (case kept: DNS ignores it).
+
+    The simulated services (DPS, the hub, the broker) name their TLS host after themselves; a space or
+    another character a host name cannot hold becomes a hyphen (RFC 1123 section 2.1: letters, digits and
+    hyphens, neither first nor last).
+
+    Raises:
+        ParameterError: ``name`` is not a string, or has no letter or digit to make a label from.
+    """
+    if not isinstance(name, str):
+        raise ParameterError(f"A service name must be a string such as 'contoso-hub', not {name!r}.")
+    label = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+    if not label:
+        raise ParameterError(f"The service name {name!r} has no letter or digit to name its TLS host after; "
+                             "use a name such as 'contoso-hub'.")
+    return label

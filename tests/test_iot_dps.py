@@ -216,3 +216,16 @@ def test_the_failure_explorer_widget_shows_the_card():
     assert repr(widget).startswith("Try it: pick a failure")
     widget.parts["pick"].value = "revoked device"
     assert "broker rejects (revoked)" in widget.parts["card"].value
+
+
+@pytest.mark.parametrize("name, host", [("Contoso DPS", "contoso-dps.azure-devices-provisioning.example"),
+                                        ("dps", "dps.azure-devices-provisioning.example"),
+                                        (" thermo_dps! ", "thermo-dps.azure-devices-provisioning.example")])
+def test_a_service_name_with_spaces_still_names_a_tls_host(name, host):
+    # The service's TLS certificate needs a DNS name; a name a learner types with spaces gets a hyphenated label.
+    assert ProvisioningService(name).host == host
+
+
+def test_a_service_name_with_no_letter_gets_a_sentence():
+    with pytest.raises(ParameterError, match="no letter or digit"):
+        ProvisioningService(" -- ")

@@ -31,7 +31,7 @@ from .. import clock
 from ..ca import CertificateAuthority
 from ..errors import WrongTypeError
 from ..hashing import digest
-from ..names import certificate_label
+from ..names import certificate_label, host_label
 from .device import IoTDevice, proves_possession
 from .events import EventLog
 from .trust import Code, ServerTls, Verdict, check_chain, lab_cloud_root, server_refusal
@@ -53,7 +53,7 @@ class CrlCheckingBroker:
                  server_root: CertificateAuthority | None = None) -> None:
         self.name = name
         self.log = log if log is not None else EventLog()
-        self.host = f"{name.lower()}.mqtt.example"
+        self.host = f"{host_label(name).lower()}.mqtt.example"
         root = server_root or lab_cloud_root()
         self.tls = ServerTls(root, self.host)
         self.server_roots = [root.certificate]

@@ -41,7 +41,7 @@ from ..ca import CertificateAuthority
 from ..describe import thumbprint
 from ..errors import ParameterError, WrongTypeError
 from ..hashing import digest
-from ..names import certificate_label, common_name
+from ..names import certificate_label, common_name, host_label
 from .device import IoTDevice, proves_possession
 from .events import EventLog
 from .hub import AuthMethod
@@ -97,7 +97,7 @@ class ProvisioningService:
     def __init__(self, name: str = "DPS", *, log: EventLog | None = None,
                  server_root: CertificateAuthority | None = None) -> None:
         self.name = name
-        self.host = f"{name.lower()}.azure-devices-provisioning.example"
+        self.host = f"{host_label(name).lower()}.azure-devices-provisioning.example"
         root = server_root or lab_cloud_root()
         self.tls = ServerTls(root, self.host)
         self.server_roots = [root.certificate]

@@ -35,7 +35,7 @@ from ..ca import CertificateAuthority
 from ..describe import thumbprint
 from ..errors import ParameterError, PolicyError
 from ..hashing import digest
-from ..names import certificate_label, common_name
+from ..names import certificate_label, common_name, host_label
 from .device import IoTDevice, proves_possession
 from .events import EventLog
 from .trust import (
@@ -107,7 +107,7 @@ class IoTHub:
         self._set_server_root(server_root or lab_cloud_root())
 
     def _set_server_root(self, root: CertificateAuthority) -> None:
-        self.host = f"{self.name}.azure-devices.example"
+        self.host = f"{host_label(self.name)}.azure-devices.example"
         self.tls = ServerTls(root, self.host)
         self.server_roots = [root.certificate]
 
