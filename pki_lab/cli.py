@@ -27,11 +27,14 @@ import argparse
 import importlib
 import os
 import pkgutil
+import platform
 import sys
 import traceback
 from typing import NoReturn
 
-from . import commands
+import cryptography
+
+from . import __version__, commands
 from .errors import PkiLabError
 
 __all__ = ["main", "EXIT_OK", "EXIT_INVALID", "EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_PIPE", "EXIT_INTERRUPTED"]
@@ -64,6 +67,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> _Parser:
     parser = _Parser(prog="pki-lab", description="PKI Lab command-line tools.", epilog=EXIT_CODES)
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error as well")
+    parser.add_argument("--version", action="version", version=version_line(),
+                        help="show the course package's version and the cryptography and Python it runs on")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
@@ -76,6 +81,11 @@ def _parser() -> _Parser:
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show the traceback of an error as well")
     return parser
+
+
+def version_line() -> str:
+    """``pki-lab 0.1.0 (cryptography 50.0.2, Python 3.11.2)``: what a bug report needs, as ``openssl version`` gives."""
+    return f"pki-lab {__version__} (cryptography {cryptography.__version__}, Python {platform.python_version()})"
 
 
 def _sentence(message: str) -> str:

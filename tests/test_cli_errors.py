@@ -373,3 +373,16 @@ def test_without_the_idna_package_an_internationalised_name_is_refused_not_conve
         with pytest.raises(ParameterError, match=r"'straße.de' is an internationalised name; write its A-label"):
             make_general_name("straße.de")
         assert make_general_name("xn--strae-oqa.de").value == "xn--strae-oqa.de"  # an A-label needs no idna
+
+
+def test_version_names_the_package_and_what_it_runs_on():
+    # As `openssl version` or `step version`: the first line of a bug report. Exit 0, nothing on stderr.
+    import importlib.metadata
+    import platform
+
+    import cryptography
+
+    code, out, err = run("--version")
+    assert (code, err) == (0, "")
+    assert out.strip() == (f"pki-lab {importlib.metadata.version('pki-lab')} (cryptography {cryptography.__version__}, "
+                           f"Python {platform.python_version()})")
