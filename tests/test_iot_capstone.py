@@ -412,3 +412,20 @@ def test_summary_graph_slants_device_labels_as_the_fleet_grows(line):
         line.enroll("Porto")
     rotations = {t.get_rotation() for t in draw_summary(line).axes[0].texts if "-0000" in t.get_text()}
     assert rotations == {90}  # 12 devices: 0.6 in apart, too close for a 35 or 60 degree slant
+
+
+def test_a_milestone_check_judges_the_object_as_it_is_now():
+    # compare and coach share one run of the milestone per check, never across checks: the same line, checked
+    # before and after the learner blocks a device, gets each time the verdict of its state then.
+    from pki_lab import exercises
+    from pki_lab.iot.capstone import design as design_profile
+    from pki_lab.iot.capstone_line import ProductLine as Line
+
+    ns = {"design": design_profile, "ProductLine": Line}
+    exec(exercises.get("12.1").solution_code, ns)
+    exec(exercises.get("12.2").solution_code, ns)
+    ex = exercises.get("12.5")
+    assert ex.check(ns["my_line"]).status == "incorrect"
+    exec(exercises.get("12.5").solution_code, ns)
+    assert ex.check(ns["my_line"]).correct
+    assert ex.check(ns["my_line"]).correct

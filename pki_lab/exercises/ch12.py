@@ -9,6 +9,8 @@ worked example, and each solution uses only what the solutions before it defined
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 from ..iot.capstone import WORKED_EXAMPLE, CapstoneProfile, Finding, milestone_design
 from ..iot.capstone_line import ProductLine
@@ -34,6 +36,28 @@ def _first_failure(findings: list[Finding]) -> str:
     bad = next((f for f in findings if not f.ok), None)
     return "Not yet; try hint()." if bad is None else f"Not yet ({bad.rule}): {bad.sentence}"
 
+def _judged(milestone: Callable[[Any], list[Finding]]) -> dict[str, Callable[[Any, Any], Any]]:
+    """``compare`` and ``coach`` for a milestone exercise, sharing one run of the milestone per check.
+
+    A check compares, then coaches a wrong answer; a milestone may simulate ten years, so ``compare`` runs it and
+    ``coach`` takes those findings (and forgets them). ``compare`` always runs it afresh: a learner may change
+    the same object and check it again.
+    """
+    last: dict[str, Any] = {}
+
+    def compare(answer: Any, _expected: Any) -> bool:
+        last.clear()
+        last.update(answer=answer, findings=milestone(answer))
+        return _passes(last["findings"])
+
+    def coach(answer: Any, _expected: Any) -> str:
+        found = last.pop("findings") if last.pop("answer", None) is answer and "findings" in last else None
+        last.clear()
+        return _first_failure(milestone(answer) if found is None else found)
+
+    return {"compare": compare, "coach": coach}
+
+
 
 register(Exercise(
     id="12.1",
@@ -41,7 +65,7 @@ register(Exercise(
            "lifetimes, key types, factories, an ID scheme and a why for each of lifetimes, keys and names. It must "
            "pass every rule, and it must not be the worked example.",
     expected=lambda: "a profile of your own that passes every design rule",
-    compare=lambda answer, _: _passes(milestone_design(answer)),
+    **_judged(milestone_design),
     accepts=(CapstoneProfile,),
     hints=(
         "check_profile(your_profile) lists every rule with PASS or FAIL; fix the first FAIL.",
@@ -56,7 +80,6 @@ register(Exercise(
         "mine"),
     explanation="Lifetimes shrink down the chain with room to roll each issuer, the keys are ones IoT Hub speaks, "
                 "the ID scheme is unique per device and is the CN DPS needs, and each choice says why.",
-    coach=lambda answer, _: _first_failure(milestone_design(answer)),
     wrong_example=WORKED_EXAMPLE,
 ))
 
@@ -72,7 +95,7 @@ register(Exercise(
            "per factory (by hand with enroll_by_hand and adopt, or with line.enroll), so that DPS and the hub admit "
            "each one. Answer with your line.",
     expected=lambda: "your line, with devices from every factory, all issued by the roles and admitted",
-    compare=lambda answer, _: _passes(milestone_line(answer)),
+    **_judged(milestone_line),
     accepts=(ProductLine,),
     hints=(
         "my_line = ProductLine(mine); then my_line.enroll(factory) for each factory in mine.factories.",
@@ -86,7 +109,6 @@ register(Exercise(
     explanation="Each device made its key and CSR inside; the factory's agent carried the CSR to the issuing service, "
                 "whose policy (the ID pattern, the key type) approved it; the device installed the certificate and "
                 "registered with DPS, which admitted it through the enrollment group on the root.",
-    coach=lambda answer, _: _first_failure(milestone_line(answer)),
     wrong_example=_example_line(),
 ))
 
@@ -97,7 +119,7 @@ register(Exercise(
            "each factory's issuing CA rolls, and the root if it must) so that simulate_life(plan) leaves no device "
            "without a valid chain and no certificate outliving its issuer. Answer with the plan.",
     expected=lambda: "a plan for your profile that simulate_life passes",
-    compare=lambda answer, _: _passes(milestone_plan(answer)),
+    **_judged(milestone_plan),
     accepts=(RenewalPlan,),
     hints=(
         "A new issuing CA must come while the old one still has more than a device certificate's lifetime left: "
@@ -109,7 +131,6 @@ register(Exercise(
                    "my_plan"),
     explanation="Rolling each issuing CA 700 days into its 1460 leaves 760 days, more than a 730-day device "
                 "certificate, so none outlives its issuer; renewing halfway keeps every device valid all ten years.",
-    coach=lambda answer, _: _first_failure(milestone_plan(answer)),
     wrong_example=RenewalPlan(WORKED_EXAMPLE, renew_at=0.9, roll_issuing_every=1500),
 ))
 
@@ -120,7 +141,7 @@ register(Exercise(
            "Set the trust bundle (device.trust_bundle, a list of root certificates) that one of your devices must "
            "carry before the move, so that it reaches the hub both before and after it. Answer with the device.",
     expected=lambda: "a device whose bundle works on both sides of the move",
-    compare=lambda answer, _: _passes(milestone_bundle(answer.trust_bundle, WORKED_EXAMPLE)),
+    **_judged(lambda device: milestone_bundle(device.trust_bundle, WORKED_EXAMPLE)),
     accepts=(IoTDevice,),
     hints=(
         "Before the move the hub's chain ends at one root; after it, at the other.",
@@ -132,7 +153,6 @@ register(Exercise(
     explanation="Both roots: the old one until the hub moves, the new one after. Delivering the new root before "
                 "the switch (announce, deliver, switch) is what Microsoft asked of devices before IoT Hub moved to "
                 "DigiCert Global Root G2.",
-    coach=lambda answer, _: _first_failure(milestone_bundle(answer.trust_bundle, WORKED_EXAMPLE)),
     wrong_example=IoTDevice("contoso-thermo-shenzhen-000001"),
 ))
 
@@ -143,7 +163,7 @@ register(Exercise(
            "not read CRLs), so that it is refused by both DPS and the hub while every other device still works. "
            "Answer with your line.",
     expected=lambda: "your line with exactly one device blocked at DPS and at the hub",
-    compare=lambda answer, _: _passes(milestone_block(answer)),
+    **_judged(milestone_block),
     accepts=(ProductLine,),
     hints=(
         "DPS: an individual enrollment for the stolen device's certificate, disabled, overrides its group "
@@ -159,7 +179,6 @@ register(Exercise(
     explanation="The disabled individual enrollment stops DPS from provisioning the device again (keep it: deleting "
                 "it would let the group admit the device); the disabled hub identity stops the device that already "
                 "knows the hub. The rest of the fleet, same factory included, keeps working.",
-    coach=lambda answer, _: _first_failure(milestone_block(answer)),
     wrong_example=_example_line(),
 ))
 
@@ -171,7 +190,7 @@ register(Exercise(
            f"valid certificate after {OFFLINE_DAYS} days away (even if they left just before renewing), and that "
            "still passes milestone 3. Answer with the plan.",
     expected=lambda: f"a plan whose renewal window is at least {OFFLINE_DAYS} days and that passes ten years",
-    compare=lambda answer, _: _passes(milestone_offline(answer)),
+    **_judged(milestone_offline),
     accepts=(RenewalPlan,),
     hints=(
         "A device that leaves just before renewing has what is left of its certificate: device_days * (1 - renew_at) "
@@ -184,7 +203,6 @@ register(Exercise(
     explanation="Renewing at 40% of a 730-day certificate leaves 438 days: a device that goes dark just before its "
                 "renewal still returns valid after 400 days, renews with a new key and carries on. A device away "
                 "longer comes back expired and cannot authenticate a renewal: it must be re-provisioned by hand.",
-    coach=lambda answer, _: _first_failure(milestone_offline(answer)),
     wrong_example=RenewalPlan(WORKED_EXAMPLE, renew_at=2 / 3, roll_issuing_every=700),
 ))
 
@@ -197,7 +215,7 @@ register(Exercise(
            "admitted by the hub and its clock never reads earlier than the firmware's build date, even when a time "
            "answer is forged. Answer with the policy.",
     expected=lambda: "a policy under which the reset device is admitted and its clock never goes before the floor",
-    compare=lambda answer, _: _passes(milestone_clock(answer)),
+    **_judged(milestone_clock),
     accepts=(ClockPolicy,),
     hints=(
         "Step 6 tried each fix alone: which one got the device admitted? And what did the clock read at boot "
@@ -212,6 +230,5 @@ register(Exercise(
                 "the real time; NTS authenticates the answer, and the build-date floor keeps any boot (or a forged "
                 "SNTP, NITZ or GNSS time, on devices that use those) from going back before the firmware existed. "
                 "The saved time is optional: it narrows the gap when no time source answers, but proves nothing.",
-    coach=lambda answer, _: _first_failure(milestone_clock(answer)),
     wrong_example=ClockPolicy(WORKED_EXAMPLE, floor=True, sync="sntp"),
 ))
