@@ -121,3 +121,7 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# Targets beyond the two commands live in mk/*.mk, one file per concern (the website, the package, the classroom):
+# each file declares its own .PHONY targets and says what it needs.
+include $(sort $(wildcard mk/*.mk))
