@@ -17,6 +17,10 @@ bare traceback:
   (``pki-lab inspect big.pem | head -1``); nothing more is printed;
 * 130: interrupted with Ctrl-C.
 
+Each subcommand's ``--help`` ends with the codes it can return (:func:`exit_codes`). With ``--json``
+(``inspect``, ``verify``) an error is a JSON document on standard output instead of the sentence on standard
+error (schema ``pki-lab/error/1``: the same sentence, the same exit code; see docs/cli.md).
+
 ``--debug`` (before or after the subcommand) prints the traceback as well, for a bug
 report or to see where a refusal came from.
 """
@@ -35,16 +39,34 @@ from typing import NoReturn
 import cryptography
 
 from . import __version__, commands
+from .commands.output import dumps, error_json
 from .errors import PkiLabError
 
-__all__ = ["main", "EXIT_OK", "EXIT_INVALID", "EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_PIPE", "EXIT_INTERRUPTED"]
+__all__ = ["main", "exit_codes", "EXIT_OK", "EXIT_INVALID", "EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_PIPE",
+           "EXIT_INTERRUPTED"]
 
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 EXIT_PIPE, EXIT_INTERRUPTED = 141, 130
 
-EXIT_CODES = ("Exit codes: 0 done (verify: the chain is valid); 1 the chain is invalid (verify only); 2 bad input, "
-              "with one sentence on standard error; 3 a bug in pki_lab (run again with --debug for the traceback); "
-              "141 standard output was closed early (as by head); 130 interrupted.")
+# What 0 (and 1) mean for each subcommand; the other codes mean the same everywhere.
+_SUCCESS = {
+    "inspect": "0 every object of every file was described",
+    "progress": "0 the progress was shown (or reset)",
+    "verify": "0 the chain is valid; 1 the chain is invalid",
+}
+_ALWAYS = ("2 bad input (a damaged, missing or special file, a bad flag value), with one sentence on standard "
+           "error, or with --json a JSON error on standard output; 3 a bug in pki_lab (run again with --debug for "
+           "the traceback); 141 standard output was closed early (as by head); 130 interrupted.")
+
+
+def exit_codes(command: str | None = None) -> str:
+    """The exit codes a command can return, as its ``--help`` ends (None: the top-level ``pki-lab --help``)."""
+    if command is None:
+        return "Exit codes: 0 done (verify: the chain is valid); 1 the chain is invalid (verify only); " + _ALWAYS
+    return f"Exit codes: {_SUCCESS.get(command, '0 done')}; {_ALWAYS}"
+
+
+EXIT_CODES = exit_codes()
 
 
 class UsageError(Exception):
@@ -75,8 +97,8 @@ def _parser() -> _Parser:
         if hasattr(module, "register"):  # a helper module of the subcommands is not one itself
             module.register(subparsers)
     parser.command_names = tuple(sorted(subparsers.choices))
-    for sub in subparsers.choices.values():
-        sub.epilog = sub.epilog or EXIT_CODES
+    for name, sub in subparsers.choices.items():
+        sub.epilog = sub.epilog or exit_codes(name)
         # SUPPRESS: given after the subcommand it is set, absent it leaves the top-level value alone.
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show the traceback of an error as well")
@@ -119,7 +141,22 @@ def _tolerant_streams() -> None:
                 pass
 
 
-def _run(argv: list[str]) -> int:
+def _fail(line: str, code: int, command: str | None, json_mode: bool) -> int:
+    """Say what went wrong: one line on standard error, or with --json one JSON error on standard output."""
+    line = _one_line(line)
+    if json_mode:
+        print(dumps(error_json(command, code, line)))
+        sys.stdout.flush()
+    else:
+        print(line, file=sys.stderr)
+    return code
+
+
+def _command_of(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _run(argv: list[str], json_mode: bool) -> int:
     parser = _parser()
     try:
         args, extra = parser.parse_known_args(argv)
@@ -135,8 +172,7 @@ def _run(argv: list[str]) -> int:
     except PkiLabError as exc:
         if args.debug:
             traceback.print_exc()
-        print(_one_line(f"pki-lab {args.command}: {exc}"), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(f"pki-lab {args.command}: {exc}", EXIT_BAD_INPUT, args.command, json_mode)
     sys.stdout.flush()  # inside the guard: a closed pipe is noticed here, not at the interpreter's exit
     return code
 
@@ -144,13 +180,14 @@ def _run(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
-    debug = "--debug" in argv
+    debug, json_mode = "--debug" in argv, "--json" in argv
     _tolerant_streams()
     try:
-        return _run(argv)
+        return _run(argv, json_mode)
     except UsageError as exc:
-        print(_one_line(f"{exc.prog}: {_sentence(str(exc))}; see '{exc.prog} --help'."), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        command = exc.prog.split(" ", 1)[1] if " " in exc.prog else None
+        return _fail(f"{exc.prog}: {_sentence(str(exc))}; see '{exc.prog} --help'.", EXIT_BAD_INPUT, command,
+                     json_mode)
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_PIPE
@@ -160,10 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - anything but a PkiLabError is a bug: one sentence, never a bare traceback
         if debug:
             traceback.print_exc()
-        where = next((a for a in argv if not a.startswith("-")), "pki-lab")
-        print(f"pki-lab: internal error in pki_lab ({type(exc).__name__} while running '{where}'), a bug and not "
-              "your input; please report it with the output of the same command run with --debug.", file=sys.stderr)
-        return EXIT_BUG
+        where = _command_of(argv) or "pki-lab"
+        return _fail(f"pki-lab: internal error in pki_lab ({type(exc).__name__} while running '{where}'), a bug and "
+                     "not your input; please report it with the output of the same command run with --debug.",
+                     EXIT_BUG, _command_of(argv), json_mode)
 
 
 if __name__ == "__main__":  # pragma: no cover

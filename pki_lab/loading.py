@@ -53,6 +53,12 @@ _ARTICLE = {
 }
 
 
+def _label(source: Source) -> str:
+    """How sentences name ``source``: its own ``label`` if it has one (the CLI's standard input), else
+    :func:`pki_lab.reading.source_label` ("the file chain.pem", "the input"). A name keeps its case."""
+    return getattr(source, "label", None) or source_label(source)
+
+
 def _der_shape_problem(der: bytes) -> str | None:
     """Explain why DER bytes are not one well-formed outer SEQUENCE, or return None.
 
@@ -132,7 +138,7 @@ def _load_der(kind: str, der: bytes, where: str, password: bytes | None = None) 
 
 
 def _load_all(source: Source, kind: str, password: bytes | None = None) -> list[Any]:
-    where = source_label(source)
+    where = _label(source)
     data = read_source(source)
     if b"-----BEGIN" in data:
         blocks = pem_blocks(data, where)
@@ -152,7 +158,7 @@ def _load_one(source: Source, kind: str, plural_hint: str, password: bytes | Non
     objects = _load_all(source, kind, password)
     if len(objects) > 1:
         raise ParameterError(
-            f"{sentence_start(source_label(source))} holds {len(objects)} {kind}s, "
+            f"{sentence_start(_label(source))} holds {len(objects)} {kind}s, "
             f"not one; use {plural_hint} to load them all."
         )
     return objects[0]
@@ -200,7 +206,7 @@ def load_objects(source: Source) -> list[Any]:
     PEM input may hold many blocks of different kinds; DER input holds one object,
     whose kind is detected.
     """
-    where = source_label(source)
+    where = _label(source)
     data = read_source(source)
     if b"-----BEGIN" in data:
         blocks = pem_blocks(data, where)

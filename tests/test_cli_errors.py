@@ -167,7 +167,7 @@ def test_a_malformed_name_exits_2_with_one_sentence(files, name, words):
 # -- flags: argparse's own refusals are one sentence too ----------------------------------------------------------
 
 @pytest.mark.parametrize("args, words", [
-    (["verify"], "The following arguments are required: leaf, --trust/-t"),
+    (["verify"], "The following arguments are required: LEAF, --trust/-t"),
     (["verify", "x.pem", "-t", "y.pem", "--usage", "email"], "Argument --usage: invalid choice: 'email'"),
     (["verify", "x.pem", "-t", "y.pem", "--max-depth", "many"], "Argument --max-depth: invalid int value"),
     (["inspect", "--colour", "x.pem"], "Unrecognized arguments: --colour"),
@@ -201,12 +201,16 @@ def test_the_verdicts_keep_their_codes(files):
 
 
 def test_help_documents_the_exit_codes():
-    for args, runner in (([], run), (["verify"], call), (["inspect"], call)):
+    # Each subcommand's own codes (tests/test_cli_help.py checks that each documented code is what it returns).
+    for args, runner, first in (([], run, "0 done (verify: the chain is valid); 1 the chain is invalid (verify only)"),
+                                (["verify"], call, "0 the chain is valid; 1 the chain is invalid"),
+                                (["inspect"], call, "0 every object of every file was described"),
+                                (["progress"], call, "0 the progress was shown (or reset)")):
         code, out, err = runner(*args, "--help")
         assert code == 0 and err == ""
         text = " ".join(out.split())
-        assert "Exit codes: 0 done (verify: the chain is valid); 1 the chain is invalid (verify only); 2 bad input" \
-            in text and "3 a bug in pki_lab" in text and "--debug" in text
+        assert f"Exit codes: {first}; 2 bad input" in text and "3 a bug in pki_lab" in text and "--debug" in text
+        assert ("1 the chain is invalid" in text) is (args in ([], ["verify"]))
 
 
 # -- --debug: the traceback on request, and only then -------------------------------------------------------------

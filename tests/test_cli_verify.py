@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pki_lab.cli import main
+from pki_lab.clock import LAB_EPOCH
 from pki_lab.commands import verify as verify_command
 from pki_lab.loading import to_pem
 from pki_lab.revocation import build_crl
@@ -96,6 +97,7 @@ def test_verify_the_flags_reach_validate_chain(files, monkeypatch, capsys):
 
     class Report:
         ok = True
+        at = LAB_EPOCH
 
         def summary(self):
             return "VALID: stub"

@@ -4,7 +4,8 @@ A command line must never hang on its input. ``-`` reads standard input, and onl
 is given (at most once per command, up to :data:`pki_lab.loading.MAX_INPUT_BYTES`); every
 other argument is a path for the loaders of :mod:`pki_lab.loading`, which refuse a missing
 file, a folder, a device such as ``/dev/zero``, a FIFO and a file over the limit, each with a
-sentence and before reading.
+sentence and before reading. The bytes of standard input are a :class:`StandardInput`, which the
+loaders name "standard input" in their sentences ("Standard input is not a valid DER-encoded certificate: ...").
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ import sys
 from ..errors import MalformedInputError, ParameterError
 from ..loading import MAX_INPUT_BYTES, Source
 
-__all__ = ["Inputs"]
+__all__ = ["Inputs", "StandardInput", "STDIN_NAME"]
+
+#: How a sentence names ``-``.
+STDIN_NAME = "standard input"
+
+
+class StandardInput(bytes):
+    """The bytes read from standard input; ``label`` is how the loaders' sentences name them."""
+
+    label = STDIN_NAME
 
 
 class Inputs:
@@ -48,4 +58,4 @@ class Inputs:
         if not data.strip():
             raise MalformedInputError("Standard input ('-') is empty; pipe a PEM or DER file into it, "
                                       "e.g. pki-lab inspect - < certificate.pem.")
-        return data
+        return StandardInput(data)
