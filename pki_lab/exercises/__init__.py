@@ -224,6 +224,15 @@ class Exercise:
         _record_progress(self, result)
         return result
 
+    def is_correct(self, answer: Any) -> bool:
+        """Whether ``check(answer)`` would say correct, recording nothing: no progress file, no hint state.
+
+        For a grader (the classroom's hidden tests, :mod:`pki_lab.classroom`): the answer is judged by the same
+        code as :meth:`check`, against the expected answer computed now, even in an assessed session
+        (``PKI_LAB_HIDE_SOLUTIONS``), and every other outcome (incorrect, not attempted, cannot check) is False.
+        """
+        return self._check(answer).correct
+
     def _check(self, answer: Any) -> CheckResult:
         if answer is ...:
             return CheckResult(self.id, Outcome.NOT_ATTEMPTED,
