@@ -9,9 +9,6 @@ what a learner who pastes ``solution()`` into the cell gets.
 
 from __future__ import annotations
 
-import ast
-import dataclasses
-import re
 from pathlib import Path
 
 import nbformat
@@ -19,70 +16,26 @@ import pytest
 from nbclient import NotebookClient
 
 from pki_lab import exercises
+from pki_lab.classroom import ExerciseCell, coverage_problems, find_exercise_cells, solution_lines
 
 from .conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT = 120
 
-_GET = re.compile(r"""^\s*(?P<var>[A-Za-z_]\w*)\s*=\s*exercises\.get\(\s*["'](?P<id>\d\d\.\d+)["']\s*\)""", re.M)
-_ANSWER = re.compile(r"^(?P<indent>[ \t]*)answer\s*=(?!=)")
-_CHECK = re.compile(r"\b(?P<var>[A-Za-z_]\w*)\.check\(\s*answer\s*\)")
-
-
-@dataclasses.dataclass
-class ExerciseCell:
-    index: int  # the cell's index in the notebook
-    exercise_id: str
-
-
-def solution_lines(code: str) -> list[str]:
-    """``code``'s statements, its last expression assigned to ``answer`` (as a learner would paste it)."""
-    code = code.strip("\n")
-    tree = ast.parse(code)
-    last = tree.body[-1] if tree.body else None
-    if not isinstance(last, ast.Expr):
-        raise ValueError(f"the solution's last statement is not an expression: {code!r}")
-    lines = code.splitlines()
-    body = lines[: last.lineno - 1]
-    expression = ast.get_source_segment(code, last.value, padded=False)
-    return [*body, f"answer = ({expression})"]
-
-
 def substitute(nb: nbformat.NotebookNode) -> tuple[list[ExerciseCell], list[str]]:
     """Replace each exercise cell's ``answer = ...`` line by the solution, in place.
 
     Returns the exercise cells found and the problems met while finding them (an unknown variable, a cell with
-    two answers...).
+    two answers...): the mapping is :func:`pki_lab.classroom.find_exercise_cells`, which the classroom uses too.
     """
-    names: dict[str, str] = {}  # variable name -> exercise id, as the notebook binds them, in order
-    found: list[ExerciseCell] = []
-    problems: list[str] = []
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        names |= {m["var"]: m["id"] for m in _GET.finditer(cell.source)}
+    found, problems = find_exercise_cells(nb.cells)
+    for where in found:
+        cell = nb.cells[where.index]
         lines = cell.source.splitlines()
-        answers = [i for i, line in enumerate(lines) if _ANSWER.match(line)]
-        checks = {m["var"] for m in _CHECK.finditer(cell.source)}
-        if not answers or not checks:
-            continue
-        if len(answers) > 1 or len(checks) > 1:
-            problems.append(f"cell {index}: {len(answers)} answer lines and checks of {sorted(checks)}; "
-                            "an exercise cell has one of each")
-            continue
-        var = checks.pop()
-        if var not in names:
-            problems.append(f"cell {index}: {var}.check(answer), but no cell above binds "
-                            f"{var} = exercises.get(...)")
-            continue
-        exercise_id = names[var]
-        line = answers[0]
-        indent = _ANSWER.match(lines[line])["indent"]
-        code = exercises.get(exercise_id).solution_code
-        lines[line: line + 1] = [indent + text for text in solution_lines(code)]
+        code = exercises.get(where.exercise_id).solution_code
+        lines[where.line: where.line + 1] = [where.indent + text for text in solution_lines(code)]
         cell.source = "\n".join(lines)
-        found.append(ExerciseCell(index, exercise_id))
     return found, problems
 
 
@@ -114,13 +67,7 @@ def _raises_on_purpose(cell: nbformat.NotebookNode) -> bool:
 def run_with_solutions(nb: nbformat.NotebookNode, number: str, folder: Path) -> list[str]:
     """Substitute the solutions into ``nb``, run it in a clean kernel in ``folder``; what went wrong, if anything."""
     found, problems = substitute(nb)
-    registry = [ex.id for ex in exercises.chapter(number)] if number in exercises.chapters() else []
-    ids = [cell.exercise_id for cell in found]
-    for exercise_id in registry:
-        if ids.count(exercise_id) != 1:
-            problems.append(f"{exercise_id}: found in {ids.count(exercise_id)} exercise cells, not 1")
-    problems += [f"{i}: checked in chapter {number}'s notebook but not in its registry"
-                 for i in sorted(set(ids) - set(registry))]
+    problems += coverage_problems(found, number)
 
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
                             record_timing=False, store_widget_state=False,
