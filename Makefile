@@ -39,16 +39,18 @@ $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PKI Lab needs Python 3.11 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 
+# The package's runtime dependencies are what pki_lab imports; JupyterLab and the kernel are its `lab` extra, which
+# the tests need too (tests/test_packaging.py starts JupyterLab as `make lab` does).
 $(VENV)/.installed-lab: pyproject.toml | $(PY)
-	$(PIP) install -e .
+	$(PIP) install -e ".[lab]"
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PIP) install -e ".[test]"
+	$(PIP) install -e ".[lab,test]"
 	@touch $@ $(VENV)/.installed-lab
 
 $(VENV)/.installed-ui: pyproject.toml | $(PY)
-	$(PIP) install -e ".[test,ui]"
+	$(PIP) install -e ".[lab,test,ui]"
 	@touch $@ $(VENV)/.installed-test $(VENV)/.installed-lab
 
 # JupyterLab for the course: local only, serving this folder, opening (and printing the URL of) chapter 00.

@@ -1,5 +1,6 @@
 """The install files agree with each other, and the README opens with the two commands."""
 
+import ast
 import json
 import os
 import queue
@@ -9,11 +10,20 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tarfile
 import threading
 import time
 import tomllib
 import urllib.request
+import zipfile
+from email.parser import Parser
+from importlib import metadata
 from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from .conftest import ROOT
 
@@ -39,12 +49,21 @@ def _conda_dependencies() -> dict[str, str]:
     return deps
 
 
-def test_environment_yml_names_the_same_runtime_packages_and_ranges_as_pyproject():
-    pip = dict(_split(r) for r in PYPROJECT["project"]["dependencies"])
+# conda-forge's matplotlib without the Qt GUI backend (a notebook draws inline); the same package otherwise.
+CONDA_NAMES = {"matplotlib": "matplotlib-base"}
+
+
+def test_environment_yml_names_the_runtime_and_lab_packages_and_ranges_of_pyproject():
+    """Binder's environment is a plain install plus the `lab` extra, plus the build backend postBuild uses."""
+    runtime = dict(_split(r) for r in PYPROJECT["project"]["dependencies"])
+    lab = dict(_split(r) for r in PYPROJECT["project"]["optional-dependencies"]["lab"])
+    backend = dict(_split(r) for r in PYPROJECT["build-system"]["requires"])
+    expected = {CONDA_NAMES.get(name, name): spec for name, spec in {**runtime, **lab, **backend}.items()}
     conda = _conda_dependencies()
     assert conda.pop("python") == "=3.11"
-    conda.pop("pip")
-    assert conda == pip
+    assert conda.pop("pip") == ""
+    assert conda == expected
+    assert "matplotlib" not in conda  # the Qt-carrying package would come in beside matplotlib-base
 
 
 def test_environment_yml_uses_conda_forge_only():
@@ -53,10 +72,10 @@ def test_environment_yml_uses_conda_forge_only():
     assert "- defaults" not in text
 
 
-def test_postbuild_installs_the_package_without_dependencies():
+def test_postbuild_installs_the_package_without_dependencies_or_network():
     lines = (ROOT / "postBuild").read_text().splitlines()
     assert "set -e" in lines
-    assert "pip install --no-deps ." in lines
+    assert 'pip install --no-deps --no-build-isolation --no-cache-dir "$src"' in lines
 
 
 def test_readme_opens_with_the_two_commands():
@@ -179,3 +198,217 @@ def test_make_lab_prints_and_opens_chapter_00s_own_url(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(lab.pid, signal.SIGKILL)
             lab.wait(timeout=10)
+
+
+# --- A lean package (issue 17): runtime dependencies are what pki_lab imports; Jupyter is the `lab` extra. -------
+
+# Not one of these comes with a plain `pip install pki-lab` (Colab has its own kernel, JupyterLite cannot run a server).
+JUPYTER_SERVER_PACKAGES = {"jupyter-server", "jupyterlab", "jupyterlab-server", "notebook", "ipykernel", "nbconvert"}
+# An import of pki_lab that a declared dependency brings with it: pki_lab/_ipython.py uses IPython only when it
+# already runs inside IPython (it checks sys.modules first), and ipywidgets requires IPython anyway.
+IMPORTED_THROUGH = {"ipython": "ipywidgets"}
+
+
+def _requirements(group: str | None = None) -> list[Requirement]:
+    project = PYPROJECT["project"]
+    return [Requirement(r) for r in (project["dependencies"] if group is None else
+                                     project["optional-dependencies"][group])]
+
+
+def _third_party_imports() -> set[str]:
+    """Top-level names of every module pki_lab imports, at module level or inside a function, outside the stdlib."""
+    names = set()
+    for path in (ROOT / "pki_lab").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {name for name in names if name not in sys.stdlib_module_names and name != "pki_lab"}
+
+
+def test_runtime_dependencies_are_what_pki_lab_imports():
+    providers = metadata.packages_distributions()
+    imported = set()
+    for name in _third_party_imports():
+        assert name in providers, f"pki_lab imports {name}, which no installed distribution provides"
+        imported |= {canonicalize_name(dist) for dist in providers[name]}
+    declared = {canonicalize_name(r.name) for r in _requirements()}
+    assert declared == imported - IMPORTED_THROUGH.keys()  # nothing missing, nothing declared that is not used
+    for dist, provider in IMPORTED_THROUGH.items():
+        assert dist in {canonicalize_name(Requirement(r).name) for r in metadata.requires(provider)}
+
+
+def _closure(requirements: list[Requirement]) -> dict[str, str]:
+    """Every distribution a plain install of ``requirements`` brings (extras only where a requirement names them),
+    read from the installed packages' own metadata: name -> installed version."""
+    seen: dict[str, str] = {}
+    todo = [(r, frozenset(r.extras)) for r in requirements]
+    while todo:
+        requirement, _ = todo.pop()
+        name = canonicalize_name(requirement.name)
+        if name in seen:
+            continue
+        dist = metadata.distribution(requirement.name)
+        assert requirement.specifier.contains(dist.version, prereleases=True), (requirement, dist.version)
+        seen[name] = dist.version
+        for line in dist.requires or []:
+            sub = Requirement(line)
+            if sub.marker is None or any(sub.marker.evaluate({"extra": extra}) for extra in {"", *requirement.extras}):
+                todo.append((sub, frozenset(sub.extras)))
+    return seen
+
+
+def test_a_plain_install_brings_no_jupyter_server_or_kernel():
+    plain = _closure(_requirements())
+    assert not JUPYTER_SERVER_PACKAGES & plain.keys(), sorted(JUPYTER_SERVER_PACKAGES & plain.keys())
+    assert {"cryptography", "ipywidgets", "ipython", "matplotlib", "networkx", "certifi", "idna"} <= plain.keys()
+    # The failure twin: the `lab` extra is where JupyterLab, its server and the kernel come from.
+    with_lab = _closure(_requirements() + _requirements("lab"))
+    assert {"jupyterlab", "jupyter-server", "ipykernel"} <= with_lab.keys()
+
+
+def test_the_test_extra_runs_kernels_and_the_ui_extra_drives_jupyterlab():
+    names = {group: {canonicalize_name(r.name) for r in _requirements(group)} for group in ("test", "ui", "lab")}
+    assert {"ipykernel", "nbval", "nbclient"} <= names["test"]
+    assert {"jupyterlab", "playwright"} <= names["ui"]
+    assert {"jupyterlab", "ipykernel"} <= names["lab"]
+
+
+def test_make_lab_installs_the_lab_extra_and_make_test_adds_the_test_extra():
+    lab = _make_n("-W", "pyproject.toml", "lab")
+    assert any(re.search(r'pip .*install -e "\.\[lab\]"$', line) for line in lab), lab
+    unit = _make_n("-W", "pyproject.toml", "unit")
+    assert any(re.search(r'pip .*install -e "\.\[lab,test\]"$', line) for line in unit), unit
+
+
+# --- The lowest supported cryptography: one value in pyproject.toml, read by `make test-floor`. -----------------
+
+def _cryptography_floor() -> str:
+    (spec,) = [r for r in _requirements() if r.name == "cryptography"]
+    (floor,) = [s.version for s in spec.specifier if s.operator == ">="]
+    return floor
+
+
+def test_the_floor_job_pins_the_one_floor_pyproject_names():
+    floor = _cryptography_floor()
+    lines = _make_n("-W", "pyproject.toml", "test-floor")
+    installs = [line for line in lines if "cryptography==" in line]
+    assert len(installs) == 1 and f'"cryptography=={floor}"' in installs[0], installs
+    assert 'install -e ".[lab,test]"' in installs[0] and installs[0].startswith(".venv-floor/bin/python -m pip")
+    assert any(line.endswith("VENV=.venv-floor unit nbval") for line in lines), lines  # the same commands as make test
+
+
+def test_ci_runs_the_floor_job_and_the_wheel_test():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test-floor$", ci, re.M) and re.search(r"^make test-dist$", ci, re.M)
+
+
+# --- postBuild and the wheel and sdist, built here with no network (the build backend of the test extra). -----
+
+def _backend_is_installed() -> None:
+    (backend,) = [Requirement(r) for r in PYPROJECT["build-system"]["requires"]]
+    version = metadata.version(backend.name)
+    assert backend.specifier.contains(version), (
+        f"{backend.name} {version} is installed, pyproject's [build-system] needs {backend.specifier}: "
+        'reinstall the test extra (pip install -e ".[lab,test]")')
+
+
+def _copy_of_repository(dest: Path) -> None:
+    """The repository's files as a clone would have them (tracked, and new ones not ignored), copied to ``dest``."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():  # a file deleted but not yet committed is listed and missing
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def _package_files(folder: Path) -> set[str]:
+    """pki_lab's files under ``folder``: the modules and the shipped data (no caches)."""
+    return {name for name in _files(folder / "pki_lab") if "__pycache__" not in name
+            and (folder / "pki_lab" / name).is_file()}
+
+
+def test_postbuild_installs_the_package_and_settings_and_writes_nothing_in_the_learners_home(tmp_path):
+    """On Binder the learner's home is the repository: postBuild must leave no build/, egg-info or pip cache."""
+    _backend_is_installed()
+    home, target, app_dir, scratch, shims = (tmp_path / d for d in ("home", "site", "lab-app", "tmp", "bin"))
+    for folder in (home, scratch, shims):
+        folder.mkdir()
+    _copy_of_repository(home)
+    before = _files(home)
+    # Binder's pip installs into the conda environment; this one into a folder of the test's, with no index.
+    pip = shims / "pip"
+    pip.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m pip --disable-pip-version-check "$@" --no-index '
+                   f'--target "{target}"\n')
+    pip.chmod(0o755)
+    env = {**os.environ, "HOME": str(home), "TMPDIR": str(scratch), "JUPYTERLAB_DIR": str(app_dir),
+           "PATH": os.pathsep.join([str(shims), str(Path(sys.executable).parent), os.environ["PATH"]])}
+    done = subprocess.run(["bash", "postBuild"], cwd=home, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert _files(home) == before, sorted(_files(home) ^ before)  # no build/, no pki_lab.egg-info, no ~/.cache
+    assert not list(scratch.iterdir())  # and its temporary copy of the sources is gone
+    assert _package_files(target) == _package_files(home)  # every module and data file was installed
+    settings = app_dir / "settings" / "overrides.d" / "pki-lab.json"
+    assert settings.read_text() == LAB_OVERRIDES.read_text()
+    code = ("import pathlib, pki_lab\nfrom pki_lab import data, describe\n"
+            "print(pathlib.Path(pki_lab.__file__).parent.parent)\n"
+            "print(describe(data.chain('stackoverflow.com').leaf).value('Version'))\n")
+    shown = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)},
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert shown == [str(target), "v3"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The sdist built from a copy of the repository, and the wheel built from that sdist (as `python -m build`
+    does), with the installed build backend and no network."""
+    _backend_is_installed()
+    tmp = tmp_path_factory.mktemp("dist")
+    source, out, unpacked = tmp / "source", tmp / "dist", tmp / "unpacked"
+    for folder in (source, out, unpacked):
+        folder.mkdir()
+    _copy_of_repository(source)
+
+    def backend(hook: str, cwd: Path) -> Path:
+        code = f"import sys, setuptools.build_meta as b; b.{hook}(sys.argv[1])"
+        subprocess.run([sys.executable, "-c", code, str(out)], cwd=cwd, capture_output=True, check=True, timeout=300)
+        (made,) = [p for p in out.iterdir() if p.name.endswith(".tar.gz" if hook == "build_sdist" else ".whl")]
+        return made
+
+    sdist = backend("build_sdist", source)
+    with tarfile.open(sdist) as archive:
+        archive.extractall(unpacked, filter="data")
+    (top,) = unpacked.iterdir()
+    return {"source": source, "sdist": sdist, "unpacked": top, "wheel": backend("build_wheel", top)}
+
+
+def test_the_sdist_holds_what_a_build_needs_and_no_course_material(built):
+    top = built["unpacked"]
+    assert top.name == f"pki_lab-{PYPROJECT['project']['version']}"
+    assert {"pyproject.toml", "README.md", "PKG-INFO"} <= {p.name for p in top.iterdir()}
+    assert _package_files(top) == _package_files(built["source"])  # every module and pki_lab/data file
+    assert {p.name for p in top.iterdir() if p.is_dir()} <= {"pki_lab", "pki_lab.egg-info"}  # no tests, notebooks
+    assert (top / "README.md").read_text() == (ROOT / "README.md").read_text()
+
+
+def test_the_wheel_holds_the_package_and_its_data_and_says_what_pyproject_says(built):
+    wheel = zipfile.ZipFile(built["wheel"])
+    names = set(wheel.namelist())
+    dist_info = f"pki_lab-{PYPROJECT['project']['version']}.dist-info"
+    assert {name.split("/")[0] for name in names} == {"pki_lab", dist_info}  # no tests/, notebooks/, tools/
+    assert {n.removeprefix("pki_lab/") for n in names if n.startswith("pki_lab/")} == _package_files(built["source"])
+    assert any(n.startswith("pki_lab/data/") and not n.endswith(".py") for n in names)
+    meta = Parser().parsestr(wheel.read(f"{dist_info}/METADATA").decode())
+    assert meta["Name"] == "pki-lab" and meta["License-Expression"] == "Apache-2.0"
+    required = [Requirement(r) for r in meta.get_all("Requires-Dist")]
+    plain = {(canonicalize_name(r.name), r.specifier) for r in required if r.marker is None}
+    assert plain == {(canonicalize_name(r.name), r.specifier) for r in _requirements()}
+    assert set(meta.get_all("Provides-Extra")) >= {"lab", "test", "ui", "release"}
+    assert "pki-lab = pki_lab.cli:main" in wheel.read(f"{dist_info}/entry_points.txt").decode()
