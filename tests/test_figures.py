@@ -304,6 +304,12 @@ def _ch12_summary_large_fleet():
     return draw_summary(line)
 
 
+def _ch13_sizes():
+    from pki_lab.postquantum import plot_sizes, size_table
+
+    return plot_sizes(size_table())
+
+
 def _long_labels_and_rejections():
     from pki_lab.iot.events import EventLog
 
@@ -340,6 +346,7 @@ FIGURES: dict[str, Entry] = {
     "plots-sequence-edge-cases": Entry("pki_lab.plots:sequence_diagram", _long_labels_and_rejections),
     "12-summary": Entry("pki_lab.iot.capstone_report:draw_summary", _ch12_summary),
     "12-summary-large-fleet": Entry("pki_lab.iot.capstone_report:draw_summary", _ch12_summary_large_fleet),
+    "13-sizes": Entry("pki_lab.postquantum:plot_sizes", _ch13_sizes),
 }
 
 
