@@ -10,7 +10,9 @@ import pytest
 from .conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-REPO_URL = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+REPO_URL = PROJECT["urls"]["Repository"]
+VERSION = PROJECT["version"]
 OWNER_REPO = REPO_URL.removeprefix("https://github.com/")
 
 
@@ -59,9 +61,45 @@ def test_colab_install_cell_is_guarded_and_collapsed(path):
     assert cell["cell_type"] == "code"
     source = _src(cell)
     assert 'if "google.colab" in sys.modules:' in source
-    assert f"git+{REPO_URL}" in source
     assert "hide-input" in cell["metadata"].get("tags", [])
     assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True
+
+
+#: What the Colab cell installs: the package from the repository's git tag ``v<version>``, no extras.
+_COLAB_INSTALL = re.compile(r"pip[\"']?,\s*[\"']install -q '(?P<name>[\w-]+)(?P<extras>\[[^\]]*\])? @ "
+                            r"git\+(?P<url>https://[^@' ]+)@(?P<ref>[^' ]+)'[\"']\)")
+
+
+def colab_install(source):
+    """The (name, extras, url, ref) the Colab cell installs, or None when it installs no pinned git ref."""
+    match = _COLAB_INSTALL.search(source)
+    return match.group("name", "extras", "url", "ref") if match else None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_cell_installs_this_release_from_the_repository_without_the_lab_extra(path):
+    # Colab has its own Jupyter server and kernel: the cell installs the lean package (no `lab` extra, so no
+    # JupyterLab or ipykernel), pinned to the tag of the version in pyproject.toml, so a learner on Colab runs the
+    # release the stored outputs were made with. Publishing a release therefore means tagging it `v<version>`.
+    installed = colab_install(_src(_cells(path)[1]))
+    assert installed, f"{path.name}: the Colab cell does not install 'pki-lab @ git+<repository>@v<version>'"
+    name, extras, url, ref = installed
+    assert name == PROJECT["name"], name
+    assert extras is None, f"{path.name}: the Colab cell installs extras {extras}; Colab brings its own server"
+    assert url == REPO_URL, f"{path.name}: installs from {url}, not the repository {REPO_URL}"
+    assert ref == f"v{VERSION}", f"{path.name}: installs {ref}, not v{VERSION} (pyproject.toml's version)"
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("x(\"pip\", \"install -q 'pki-lab @ git+https://github.com/pki-lab/pki-lab@v0.1.0'\")",
+     ("pki-lab", None, "https://github.com/pki-lab/pki-lab", "v0.1.0")),
+    ("x(\"pip\", \"install -q 'pki-lab[lab] @ git+https://github.com/pki-lab/pki-lab@v0.1.0'\")",
+     ("pki-lab", "[lab]", "https://github.com/pki-lab/pki-lab", "v0.1.0")),
+    ("x(\"pip\", \"install -q 'pki-lab @ git+https://github.com/pki-lab/pki-lab'\")", None),  # unpinned: main
+    ("x(\"pip\", \"install -q pki-lab\")", None),
+])
+def test_colab_install_reader_finds_the_pin_and_refuses_an_unpinned_cell(source, expected):
+    assert colab_install(source) == expected
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
