@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     untrusted = bundled + [c for path in args.untrusted for c in load_certificates(inputs.source(path))]
     crls = [load_crl(inputs.source(path)) for path in args.crl]
     extra = {} if args.max_depth is None else {"max_depth": args.max_depth}
-    at = parse_time(args.at) if args.at else None
+    at = parse_time(args.at) if args.at is not None else None
     report = validate_chain(leaf, untrusted, trust, at=at, name=args.name,
                             usage=None if args.usage == "none" else args.usage, crls=crls, profile=args.profile,
                             revocation=args.revocation, initial_policies=args.policy,
