@@ -340,7 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in written:
         print(f"wrote {path}")
     assignments = sorted({p.parent.name for p in written if p.suffix == ".ipynb"})
-    print(f"{len(assignments)} assignments ({', '.join(assignments)}), {POINTS} point per exercise. Next, in "
+    print(f"{exercises.plural(len(assignments), 'assignment')} ({', '.join(assignments)}), 1 point per exercise. "
+          f"Next, in "
           f"{args.folder}/: nbgrader generate_assignment ch00 (then release_assignment, collect, autograde, export).")
     return 0
 
