@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -298,7 +299,7 @@ def test_a_closed_pipe_ends_quietly():
 
 FLAGS = ["-t", "--trust", "-u", "--untrusted", "--name", "-n", "--at", "--crl", "--usage", "--profile",
          "--revocation", "--policy", "--max-depth", "--brief", "--tree", "--explicit-policy",
-         "--inhibit-policy-mapping", "--inhibit-any-policy", "--reset", "--help", "-h", "-", "--"]
+         "--inhibit-policy-mapping", "--inhibit-any-policy", "--reset", "--help", "-h", "-", "--", "--json"]
 VALUES = ["server", "client", "none", "webpki", "rfc5280", "require", "hard-fail", "soft-fail", "off", "2.5.29.32.0",
           "1.2.3", "0", "8", "-1", "2026-03-15T12:00:00Z", "2026-03-15", "9999-12-31T23:59:59-23:59", "@", "bücher.de",
           "www.example.com", "192.0.2.1", "ada@example.com", "04", "all", "", " "]
@@ -324,11 +325,16 @@ def _argv(paths: dict) -> st.SearchStrategy[list[str]]:
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_random_command_lines_exit_0_1_or_2_without_a_traceback(files, data):
     argv = data.draw(_argv(files))
-    code, _, err = call(*argv, stdin=files["leaf"].read_bytes())
+    code, out, err = call(*argv, stdin=files["leaf"].read_bytes())
     assert code in (0, 1, 2), (argv, err)
     assert "Traceback" not in err, argv
     if code == 2 and "-h" not in argv and "--help" not in argv:
-        assert err.count("\n") == 1 and err.rstrip().endswith("."), (argv, err)
+        if "--json" in argv:  # the error is a JSON document on standard output, with the same one sentence
+            doc = json.loads(out)
+            assert (doc["schema"], doc["exit_code"], err) == ("pki-lab/error/1", 2, ""), (argv, out)
+            assert "\n" not in doc["message"] and doc["message"].endswith("."), (argv, out)
+        else:
+            assert err.count("\n") == 1 and err.rstrip().endswith("."), (argv, err)
 
 
 # -- the name parser behind --name (and every SAN the lab writes): an A-label, or a sentence ------------------------
