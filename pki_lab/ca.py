@@ -20,7 +20,18 @@ authorityKeyIdentifier equal to its issuer's subjectKeyIdentifier (RFC 5280
 :func:`pki_lab.keys.named_key`, validity starts at the lab clock's
 :func:`~pki_lab.clock.now`, and serial numbers are hashes of the issuer, an
 issuance counter and the subject, so the same calls give the same bytes on every
-run.
+run, with one exception: an **ML-DSA** issuer signs with fresh randomness (hedged
+ML-DSA, FIPS 204), so its certificates' signature bytes, and hence their DER
+and thumbprints, differ on every run. Their fields, sizes and verdicts do not.
+
+ML-DSA keys (``key_kind="ml-dsa-44"``, ``"ml-dsa-65"``, ``"ml-dsa-87"``) work at every
+level and mix freely with the others (an ML-DSA root over an ECDSA intermediate, an
+ECDSA CA over an ML-DSA leaf). An ML-DSA issuer signs with ``sign(key, None)`` as
+Ed25519 does, under the OID of its own level with the parameters absent (RFC 9881
+section 2). The keyUsage of an ML-DSA certificate holds only signature bits
+(RFC 9881 section 5: digitalSignature, nonRepudiation, keyCertSign, cRLSign), which
+the profiles above already give; the CA refuses any other for an ML-DSA key. They
+need cryptography 49.0 or newer, the course's floor (:func:`pki_lab.keys.require_ml_dsa_x509`).
 
     >>> from pki_lab.ca import CertificateAuthority
     >>> root = CertificateAuthority.create_root("Lab Root CA")
@@ -44,7 +55,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from . import clock
 from .errors import ParameterError, PolicyError, WrongTypeError
-from .keys import KeyKind, named_key, public_key_of, signing_hash
+from .keys import KeyKind, canonical_kind, ml_dsa_level, named_key, public_key_of, require_ml_dsa_x509, signing_hash
 from .names import certificate_label, common_name, make_name, make_san
 
 __all__ = [
@@ -107,23 +118,32 @@ def _key(key: Any, fallback_name: str, key_kind: KeyKind, role: ProfileName = "s
     """The key to use: the one given, the named key it names, or one named after the subject.
 
     RSA keys cannot be derived from arbitrary names, so for ``key_kind="rsa"`` the
-    default is the shipped test-only key for the role ("root-ca", "server", ...).
+    default is the shipped test-only key for the role ("root-ca", "server", ...), and for
+    ``"rsa3072"`` its 3,072-bit twin ("root-ca-3072", ...).
     """
     if key is None:
-        if key_kind == "rsa":
-            return named_key(_RSA_DEFAULTS.get(role, "server"), "rsa")
+        if canonical_kind(key_kind) in ("rsa", "rsa3072"):  # shipped files: the role's key (or its 3072 twin)
+            return named_key(_RSA_DEFAULTS.get(role, "server"), key_kind)
         return named_key(fallback_name, key_kind)
     if isinstance(key, str):
         return named_key(key, key_kind)
     if not hasattr(key, "sign"):
         raise WrongTypeError(
-            f"`key` must be a private key or a key name, not {type(key).__name__}."
+            f"`key` must be a private signing key or a key name, not {type(key).__name__}."
         )
     return key
 
 
 def sign_with(builder: Any, key: Any) -> Any:
-    """Sign a cryptography builder with ``key`` deterministically (RFC 6979 for ECDSA)."""
+    """Sign a cryptography builder with ``key``: deterministically for ECDSA (RFC 6979), RSA and EdDSA.
+
+    An ML-DSA key signs with ``sign(key, None)`` (no separate hash, RFC 9881 section 3) and, hedged, with fresh
+    randomness: the result differs on every call though its fields do not.
+
+    Raises:
+        ParameterError: an ML-DSA key on cryptography older than 49.0 (its builders refuse them).
+    """
+    require_ml_dsa_x509(key)
     algorithm = signing_hash(key)
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return builder.sign(key, algorithm, ecdsa_deterministic=True)
@@ -251,11 +271,18 @@ class CertificateAuthority:
     @staticmethod
     def _base_builder(subject, issuer, public_key, days, profile) -> x509.CertificateBuilder:
         start = clock.now().replace(microsecond=0)
+        require_ml_dsa_x509(public_key)
+        try:
+            builder = x509.CertificateBuilder().public_key(public_key)
+        except TypeError:
+            raise WrongTypeError(
+                f"A certificate cannot carry a {type(public_key).__name__.replace('PublicKey', '')} key: "
+                "cryptography certifies RSA, EC, EdDSA and ML-DSA keys."
+            ) from None
         return (
-            x509.CertificateBuilder()
+            builder
             .subject_name(subject)
             .issuer_name(issuer)
-            .public_key(public_key)
             .not_valid_before(start)
             .not_valid_after(start + _days(days, profile.default_days))
         )
@@ -389,6 +416,7 @@ class CertificateAuthority:
         )
         for ext, critical in extra:
             builder = builder.add_extension(ext, critical=critical)
+        _check_ml_dsa_key_usage(public, prof.key_usage, extra)
         return sign_with(builder, self._key)
 
 
@@ -411,6 +439,30 @@ def _ca_extensions(builder: x509.CertificateBuilder, path_length: int | None) ->
         ),
         critical=True,
     )
+
+
+#: RFC 9881 section 5: the keyUsage bits an ML-DSA key may never carry (it signs; it cannot encrypt or agree keys).
+_NOT_FOR_ML_DSA = ("key_encipherment", "data_encipherment", "key_agreement")
+_KEY_USAGE_NAMES = {"key_encipherment": "keyEncipherment", "data_encipherment": "dataEncipherment",
+                    "key_agreement": "keyAgreement"}
+
+
+def _check_ml_dsa_key_usage(public: Any, usage: x509.KeyUsage | None,
+                            extra: Iterable[tuple[x509.ExtensionType, bool]]) -> None:
+    """Refuse an encryption or key-agreement keyUsage bit for an ML-DSA subject key (RFC 9881 section 5)."""
+    level = ml_dsa_level(public)
+    if level is None:
+        return
+    usages = [usage] if usage is not None else []
+    usages += [ext for ext, _ in extra if isinstance(ext, x509.KeyUsage)]
+    for ku in usages:
+        bad = [_KEY_USAGE_NAMES[bit] for bit in _NOT_FOR_ML_DSA if getattr(ku, bit)]
+        if bad:
+            raise PolicyError(
+                f"An {level} key can only sign, so its certificate's keyUsage may not assert {', '.join(bad)} "
+                "(RFC 9881 section 5 allows digitalSignature, nonRepudiation, keyCertSign and cRLSign); "
+                "drop those bits."
+            )
 
 
 def _leaf_key_usage(public: Any) -> x509.KeyUsage:

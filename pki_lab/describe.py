@@ -3,6 +3,12 @@
 The description renders as an HTML table in a notebook and as aligned text in a
 terminal. Values are shown in forms that do not change with library releases
 (RFC 4514 names, ISO 8601 UTC dates, hex), so notebook outputs stay the same.
+
+A certificate signed with ML-DSA (FIPS 204, RFC 9881) is described by its size, not its
+bytes: ML-DSA signs with fresh randomness (hedged), so its signature, and with it the
+certificate's thumbprints, differ every time the same fields are signed. Its rows say
+so instead of printing values that would change from run to run; :func:`thumbprint`
+still computes them on request.
 """
 
 from __future__ import annotations
@@ -17,9 +23,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtensionOID
 
 from .errors import ParameterError, WrongTypeError
-from .keys import key_summary
+from .keys import key_summary, ml_dsa_level
 from .loading import to_der, tree_of
-from .oids import oid_name
+from .oids import ML_DSA_OIDS, oid_name
 from .wellformed import check_certificate, check_crl, check_csr
 
 __all__ = ["describe", "describe_csr", "describe_crl", "thumbprint", "Description", "summarize_extension",
@@ -266,7 +272,7 @@ def describe(cert: x509.Certificate) -> Description:
         ("Serial number", serial_hex(cert.serial_number),
          "Chosen by the issuer; unique among the certificates it issues."),
         ("Signature algorithm", oid_name(cert.signature_algorithm_oid),
-         "How the issuer signed: a hash and a signature scheme together."),
+         _signature_meaning(cert.signature_algorithm_oid, "How the issuer signed")),
         ("Issuer", name_text(cert.issuer), "Who vouches for this certificate (the CA that signed it)."),
         ("Not before", _when(cert.not_valid_before_utc), "Not valid before this instant."),
         ("Not after", _when(cert.not_valid_after_utc), "Not valid after this instant (the expiry)."),
@@ -276,6 +282,10 @@ def describe(cert: x509.Certificate) -> Description:
     for ext in cert.extensions:
         critical = " [critical]" if ext.critical else ""
         rows.append((f"Extension: {oid_name(ext.oid)}", summarize_extension(ext) + critical, extension_meaning(ext)))
+    randomised = ML_DSA_OIDS.get(cert.signature_algorithm_oid.dotted_string)
+    if randomised:
+        rows += _randomised_signature_rows(cert, randomised)
+        return Description(f"Certificate for {name_text(cert.subject)}", tuple(rows))
     rows.append(("Signature", format_hex(cert.signature, limit=8),
                  "The issuer's signature over all the fields above (the to-be-signed part)."))
     rows.append(("SHA-256 thumbprint", thumbprint(cert, "sha256"),
@@ -288,13 +298,45 @@ def describe(cert: x509.Certificate) -> Description:
     return Description(title, tuple(rows))
 
 
+def _signature_meaning(oid: x509.ObjectIdentifier, how: str) -> str:
+    """``how`` + ": a hash and a signature scheme together", or what an ML-DSA identifier means instead."""
+    if oid.dotted_string in ML_DSA_OIDS:
+        return f"{how}: ML-DSA at this level, over the fields themselves with no separate hash (RFC 9881 section 3)."
+    return f"{how}: a hash and a signature scheme together."
+
+
+_NOT_SHOWN = ("(not shown: {level} signatures are randomised, so this hash changes each time the certificate is "
+              "signed; thumbprint(cert) computes it)")
+
+
+def _randomised_signature_rows(cert: x509.Certificate, level: str) -> list[tuple[str, str, str]]:
+    """The signature and thumbprint rows of an ML-DSA-signed certificate: sizes and reasons, never the bytes."""
+    return [
+        ("Signature", f"{len(cert.signature):,} bytes ({level}; randomised, so its bytes are not shown)",
+         "The issuer's signature over all the fields above. ML-DSA signs with fresh randomness (hedged signing, "
+         "FIPS 204): signing the same fields again gives other bytes, and both verify."),
+        ("SHA-256 thumbprint", _NOT_SHOWN.format(level=level),
+         "Hash of the whole DER certificate, signature included: it identifies this exact copy, so it is "
+         "computed from the certificate you hold, not remembered from a printout."),
+        ("SHA-1 thumbprint (legacy)", _NOT_SHOWN.format(level=level),
+         "A legacy identifier; SHA-1 is collision-broken, so do not rely on it for security."),
+    ]
+
+
 def _key_text(cert: x509.Certificate) -> str:
     try:
         key = cert.public_key()
     except Exception:  # noqa: BLE001 - unsupported algorithms still get a description
         return oid_name(cert.public_key_algorithm_oid)
     spki = to_der(key)
-    return f"{key_summary(key)}, SPKI SHA-256 {format_hex(hashlib.sha256(spki).digest()[:8], '')}..."
+    return f"{_key_name(key)}, SPKI SHA-256 {format_hex(hashlib.sha256(spki).digest()[:8], '')}..."
+
+
+def _key_name(key: Any) -> str:
+    """``key_summary``, with the public key's size for ML-DSA ("ML-DSA-65 (1,952-byte public key)")."""
+    if ml_dsa_level(key):
+        return f"{key_summary(key)} ({len(key.public_bytes_raw()):,}-byte public key)"
+    return key_summary(key)
 
 
 def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
@@ -304,14 +346,14 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> Description:
                              "load one with pki_lab.load_csr(...).")
     check_csr(csr, None)
     try:
-        key = key_summary(csr.public_key())
+        key = _key_name(csr.public_key())
     except Exception:  # noqa: BLE001 - unsupported algorithms still get a description
         key = oid_name(csr.public_key_algorithm_oid)
     rows: list[tuple[str, str, str]] = [
         ("Subject", name_text(csr.subject), "The name the requester asks the CA to certify."),
         ("Subject public key", key, "The public key to certify; the private key stays with the requester."),
         ("Signature algorithm", oid_name(csr.signature_algorithm_oid),
-         "How the requester signed the request: a hash and a signature scheme together."),
+         _signature_meaning(csr.signature_algorithm_oid, "How the requester signed the request")),
         ("Signature valid", _csr_signature_text(csr),
          "Signed with the private key of the public key inside: proof that the requester holds it."),
     ]
@@ -343,7 +385,7 @@ def describe_crl(crl: x509.CertificateRevocationList, *, limit: int = 5) -> Desc
         ("Next update", _when(next_update) if next_update else "(none)",
          "When the next list is due; after it, this one is stale."),
         ("Signature algorithm", oid_name(crl.signature_algorithm_oid),
-         "How the CA signed the list: a hash and a signature scheme together."),
+         _signature_meaning(crl.signature_algorithm_oid, "How the CA signed the list")),
         ("Revoked certificates", str(len(crl)), "How many certificates this list revokes."),
     ]
     for index, entry in enumerate(crl):

@@ -23,15 +23,14 @@ A key that anyone can recompute from its name is, of course, not secret: these
 keys are for learning only. Classical signatures repeat too: ECDSA signs with
 ``deterministic_signing=True`` (RFC 6979), Ed25519 and RSA PKCS#1 v1.5 are
 deterministic by design. **ML-DSA signatures do not repeat**: cryptography signs in
-FIPS 204's default *hedged* mode, which mixes fresh randomness into every signature
-(FIPS 204 section 3.4), so two signatures of the same bytes with the same key differ,
+FIPS 204's default *hedged* mode, which mixes fresh randomness into every signature,
+so two signatures of the same bytes with the same key differ,
 and so do the bytes and thumbprint of an ML-DSA-signed certificate. Both verify. The
 lab therefore never prints ML-DSA signature bytes, only their sizes and verdicts.
 
-ML-DSA and ML-KEM keys need cryptography 48.0 or newer, ML-DSA *certificates* (its
-X.509 builders) 49.0 or newer; on an older release the lab raises a
-:class:`~pki_lab.errors.ParameterError` that names the release needed
-(:func:`require_ml_dsa_x509`).
+ML-DSA and ML-KEM keys arrived in cryptography 48.0, ML-DSA *certificates* (its
+X.509 builders) in 49.0, the course's floor; on an older release the lab raises a
+:class:`~pki_lab.errors.ParameterError` that names 49.0 (:func:`require_ml_dsa_x509`).
 
     >>> from pki_lab.keys import named_key, key_summary
     >>> key_summary(named_key("alice"))
@@ -66,6 +65,7 @@ __all__ = [
     "KemKind",
     "ML_DSA_SIZES",
     "named_key",
+    "canonical_kind",
     "rsa_key_names",
     "key_summary",
     "ml_dsa_level",
@@ -131,8 +131,11 @@ def rsa_key_names() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _canonical_kind(kind: str) -> str:
-    """``"ML-DSA-65"``, ``"mldsa65"``, ``"ml_dsa_65"`` -> ``"ml-dsa-65"``; other kinds as :data:`_ALIASES` says."""
+def canonical_kind(kind: object) -> object:
+    """``"ML-DSA-65"``, ``"mldsa65"``, ``"ml_dsa_65"`` -> ``"ml-dsa-65"``; ``"P-256"`` -> ``"ec"``; other spellings
+    :func:`named_key` accepts to the kind they name (a value that is not a string is returned as it is)."""
+    if not isinstance(kind, str):
+        return kind
     lowered = kind.strip().lower()
     compact = lowered.replace("-", "").replace("_", "")
     return _ALIASES.get(lowered, _ALIASES.get(compact, lowered))
@@ -151,7 +154,7 @@ def named_key(name: str, kind: KeyKind | KemKind = "ec") -> PrivateKey:
             ``"rsa2048"``, ``"RSA-3072"``, and any case with or without dashes for ML-DSA and ML-KEM
             (``"ML-DSA-65"``, ``"mldsa65"``).
 
-    An ML-DSA key signs with fresh randomness each time (hedged, FIPS 204 3.4): the key repeats, its
+    An ML-DSA key signs with fresh randomness each time (hedged, FIPS 204): the key repeats, its
     signatures do not.
 
         >>> key_summary(named_key("root", "ML-DSA-65"))
@@ -159,14 +162,14 @@ def named_key(name: str, kind: KeyKind | KemKind = "ec") -> PrivateKey:
 
     Raises:
         ParameterError: for an empty name, an unknown kind, an RSA name the lab does not ship, ML-KEM-512
-            (which cryptography does not implement), or an ML-DSA/ML-KEM kind on a cryptography older
-            than 48.0 (the message names the release needed).
+            (which cryptography does not implement), or an ML-DSA/ML-KEM kind on a cryptography too old
+            to have it (the message names 49.0, the course's floor).
     """
     # The checks come before the cache: an unhashable argument (a list) gets the sentence, not a TypeError.
     _check_name(name)
     if not isinstance(kind, str):
         raise ParameterError(f"`kind` must be one of {', '.join(KEY_KINDS + KEM_KINDS)}, not {kind!r}.")
-    return _named_key(name, _canonical_kind(kind))
+    return _named_key(name, canonical_kind(kind))
 
 
 def _pq_class(module: Any, prefix: str, what: str) -> Any:
@@ -174,8 +177,10 @@ def _pq_class(module: Any, prefix: str, what: str) -> Any:
     cls = getattr(module, f"{prefix}PrivateKey", None) if module is not None else None
     if cls is None or not hasattr(cls, "from_seed_bytes"):
         raise ParameterError(
-            f"{what} keys need cryptography {'.'.join(map(str, MLDSA_RELEASE))} or newer, and this is cryptography "
-            f"{cryptography.__version__}; upgrade it (pip install 'cryptography>=49') and restart the kernel."
+            f"{what} needs cryptography {'.'.join(map(str, MLDSA_X509_RELEASE))} or newer, the course's floor "
+            f"({what} keys arrived in {'.'.join(map(str, MLDSA_RELEASE))}, certificates with them in "
+            f"{'.'.join(map(str, MLDSA_X509_RELEASE))}), and this is cryptography {cryptography.__version__}; "
+            "upgrade it (pip install 'cryptography>=49') and restart the kernel."
         )
     return cls
 
@@ -312,8 +317,8 @@ def key_summary(key: object) -> str:
 def signing_hash(key: object) -> hashes.HashAlgorithm | None:
     """The hash a certificate signed by ``key`` uses: SHA-384 for P-384, none for EdDSA and ML-DSA, else SHA-256.
 
-    EdDSA and ML-DSA sign the message itself (ML-DSA hashes inside the algorithm, with SHAKE256: FIPS 204
-    section 5.2; RFC 9881 section 3 uses "pure" ML-DSA with an empty context), so a builder is signed with
+    EdDSA and ML-DSA sign the message itself (ML-DSA hashes inside the algorithm, with SHAKE256 (FIPS 204);
+    RFC 9881 section 3 uses "pure" ML-DSA with an empty context), so a builder is signed with
     ``sign(key, None)``.
     """
     pub = public_key_of(key)

@@ -1,13 +1,55 @@
 """Names for the object identifiers (OIDs) the course meets.
 
 The lab keeps its own table (from RFC 5280, RFC 5758, RFC 8410, RFC 6962, RFC
-6960 and the CA/Browser Forum) instead of relying on a library's private names,
-so what a notebook prints does not change when a dependency is upgraded.
+6960, NIST's Computer Security Objects Register and the CA/Browser Forum) instead
+of relying on a library's private names, so what a notebook prints does not change
+when a dependency is upgraded (cryptography 48 calls the ML-DSA OIDs "Unknown OID",
+49 names them).
+
+The post-quantum algorithms (FIPS 203 ML-KEM, FIPS 204 ML-DSA, FIPS 205 SLH-DSA) sit
+under NIST's arc ``2.16.840.1.101.3.4`` (csor(3) nistAlgorithm(4)): signatures under
+``sigAlgs(3)`` (ML-DSA 17-19, SLH-DSA 20-31, their pre-hash variants 32-46) and key
+encapsulation under ``kems(4)`` (ML-KEM 1-3), as the CSOR registry lists them and
+RFC 9881 (ML-DSA in X.509) and RFC 9909 (SLH-DSA in X.509) use them. One OID names
+the algorithm in a public key and in a signature alike; its parameters are absent.
 """
 
 from __future__ import annotations
 
-__all__ = ["OID_NAMES", "oid_name"]
+__all__ = ["OID_NAMES", "ML_DSA_OIDS", "ML_KEM_OIDS", "SLH_DSA_OIDS", "POST_QUANTUM_OIDS", "oid_name"]
+
+#: NIST CSOR sigAlgs: pure ML-DSA (FIPS 204), one OID per level, for keys and signatures (RFC 9881 section 2).
+ML_DSA_OIDS: dict[str, str] = {
+    "2.16.840.1.101.3.4.3.17": "ML-DSA-44",
+    "2.16.840.1.101.3.4.3.18": "ML-DSA-65",
+    "2.16.840.1.101.3.4.3.19": "ML-DSA-87",
+}
+#: NIST CSOR kems: ML-KEM (FIPS 203).
+ML_KEM_OIDS: dict[str, str] = {
+    "2.16.840.1.101.3.4.4.1": "ML-KEM-512",
+    "2.16.840.1.101.3.4.4.2": "ML-KEM-768",
+    "2.16.840.1.101.3.4.4.3": "ML-KEM-1024",
+}
+#: NIST CSOR sigAlgs: pure SLH-DSA (FIPS 205), 20-31.
+SLH_DSA_OIDS: dict[str, str] = {
+    f"2.16.840.1.101.3.4.3.{20 + i}": f"SLH-DSA-{family}-{size}"
+    for i, (family, size) in enumerate((f, s) for f in ("SHA2", "SHAKE")
+                                       for s in ("128s", "128f", "192s", "192f", "256s", "256f"))
+}
+#: NIST CSOR sigAlgs: the pre-hash variants (HashML-DSA 32-34, HashSLH-DSA 35-46), which certificates do not use.
+_PREHASH_OIDS: dict[str, str] = {
+    "2.16.840.1.101.3.4.3.32": "HashML-DSA-44 with SHA-512",
+    "2.16.840.1.101.3.4.3.33": "HashML-DSA-65 with SHA-512",
+    "2.16.840.1.101.3.4.3.34": "HashML-DSA-87 with SHA-512",
+    **{f"2.16.840.1.101.3.4.3.{35 + i}": f"HashSLH-DSA-{name}"
+       for i, name in enumerate(("SHA2-128s with SHA-256", "SHA2-128f with SHA-256", "SHA2-192s with SHA-512",
+                                 "SHA2-192f with SHA-512", "SHA2-256s with SHA-512", "SHA2-256f with SHA-512",
+                                 "SHAKE-128s with SHAKE128", "SHAKE-128f with SHAKE128",
+                                 "SHAKE-192s with SHAKE256", "SHAKE-192f with SHAKE256",
+                                 "SHAKE-256s with SHAKE256", "SHAKE-256f with SHAKE256"))},
+}
+#: Every post-quantum OID the lab names.
+POST_QUANTUM_OIDS: dict[str, str] = {**ML_DSA_OIDS, **SLH_DSA_OIDS, **_PREHASH_OIDS, **ML_KEM_OIDS}
 
 OID_NAMES: dict[str, str] = {
     # Name attributes (X.520, RFC 4519)
@@ -30,6 +72,8 @@ OID_NAMES: dict[str, str] = {
     "1.3.132.0.35": "secp521r1 (P-521)",
     "1.3.101.112": "Ed25519",
     "1.3.101.113": "Ed448",
+    # Post-quantum (NIST CSOR): ML-DSA, SLH-DSA and their pre-hash variants, ML-KEM
+    **POST_QUANTUM_OIDS,
     # Signature algorithms
     "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
     "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
@@ -46,6 +90,8 @@ OID_NAMES: dict[str, str] = {
     "2.16.840.1.101.3.4.2.1": "sha256",
     "2.16.840.1.101.3.4.2.2": "sha384",
     "2.16.840.1.101.3.4.2.3": "sha512",
+    "2.16.840.1.101.3.4.2.11": "shake128",
+    "2.16.840.1.101.3.4.2.12": "shake256",
     # Certificate and CRL extensions (RFC 5280 4.2, 5.2, 5.3)
     "2.5.29.14": "subjectKeyIdentifier",
     "2.5.29.15": "keyUsage",

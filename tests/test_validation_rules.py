@@ -12,6 +12,7 @@ import threading
 import warnings
 from pathlib import Path
 
+import cryptography
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -25,6 +26,7 @@ from pki_lab.validation.gallery import GALLERY, HOST, base_chain, scenario
 from pki_lab.validation.rules import markdown
 
 VALIDATION = Path(__file__).resolve().parents[1] / "pki_lab" / "validation"
+RELEASE = tuple(int(p) for p in cryptography.__version__.split(".")[:2])
 RULE_ID = re.compile(r"(rfc\d+|cabf)-[a-z0-9-]+")
 
 
@@ -155,6 +157,12 @@ def _profile_rule_case(rule: Rule, b, sent):
         if rule is Rule.SAN_SYNTAX:  # a wildcard inside a name, next to the entry that matches (BR 7.1.2.7.12)
             san = x509.SubjectAlternativeName([x509.DNSName(HOST), x509.DNSName("foo.*.example.com")])
             return _variant(b.leaf, key, replace=[(san, False)]), sent, {}
+        if rule is Rule.ML_DSA:  # an ML-DSA-65 leaf whose keyUsage says keyEncipherment (RFC 9881 5), under RFC 5280
+            if RELEASE < (49, 0):
+                pytest.skip("ML-DSA certificates need cryptography 49.0 or newer (48's X.509 builders refuse them)")
+            leaf = b.issuing.issue(HOST, profile="server", key_kind="ml-dsa-65")
+            usage = _key_usage(digital_signature=True, key_encipherment=True)
+            return _variant(leaf, key, replace=[(usage, True)]), sent, dict(profile="rfc5280")
     raise AssertionError(f"no failing case for {rule}")
 
 

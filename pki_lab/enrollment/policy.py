@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from ..ca import IssueProfile
 from ..errors import PolicyError, WrongTypeError
-from ..keys import key_summary
+from ..keys import key_summary, ml_dsa_level
 from ..names import common_name
 
 __all__ = ["Check", "Decision", "IssuancePolicy", "requested_names"]
@@ -87,6 +87,8 @@ class IssuancePolicy:
         allowed_extensions: the extensions a request may ask for (a request for
             basicConstraints CA:TRUE is how someone would try to get a CA certificate).
         profile, days: what to issue (see :mod:`pki_lab.ca`).
+        ml_dsa_levels: the ML-DSA levels (FIPS 204) accepted; ``()`` accepts none. A private CA may issue
+            them today; the BRs do not allow them for public TLS certificates (as of 2026-03-15).
     """
 
     allowed_names: tuple[str, ...] = ("*.devices.example.com",)
@@ -96,6 +98,7 @@ class IssuancePolicy:
     allowed_extensions: tuple[str, ...] = ("subjectAltName",)
     profile: IssueProfile = "device"
     days: float | None = 365
+    ml_dsa_levels: tuple[str, ...] = ("ML-DSA-44", "ML-DSA-65", "ML-DSA-87")
 
     def evaluate(self, csr: x509.CertificateSigningRequest) -> tuple[Check, ...]:
         """Apply every rule to ``csr``: proof of possession, key strength, names, requested extensions."""
@@ -129,6 +132,9 @@ class IssuancePolicy:
             return Check("key-strength", True, f"EC {curve} is an accepted curve.")
         if isinstance(key, ed25519.Ed25519PublicKey) and self.allow_ed25519:
             return Check("key-strength", True, "Ed25519 is accepted by this CA.")
+        level = ml_dsa_level(key)
+        if level and level in self.ml_dsa_levels:
+            return Check("key-strength", True, f"{level} (FIPS 204) is accepted by this CA.")
         return Check("key-strength", False,
                      f"The request's key type ({key_summary(key)}) is not accepted by this CA; use RSA "
                      f"{self.min_rsa_bits}+ or EC {'/'.join(self.curves)}.")

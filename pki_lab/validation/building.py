@@ -33,7 +33,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.x509.oid import SignatureAlgorithmOID
 
+from ..keys import ml_dsa_level
 from ..names import certificate_label
+from ..oids import ML_DSA_OIDS
 from .registry import IssuerRegistry
 
 __all__ = ["Candidate", "Budget", "candidate_paths", "ordered_issuers", "signature_problem"]
@@ -100,7 +102,10 @@ def _verify(child: x509.Certificate, key: object) -> None:
 
     By hand rather than with ``verify_directly_issued_by``, which also compares the issuer and subject names
     byte for byte (chaining is a name *match*, RFC 5280 7.1, and is the path builder's business) and does
-    not verify DSA, which RFC 5280 (through RFC 3279 2.2.2) still allows.
+    not verify DSA, which RFC 5280 (through RFC 3279 2.2.2) still allows. An ML-DSA key verifies "pure" ML-DSA
+    over the TBSCertificate with an empty context (RFC 9881 section 3), and only under the OID of its own
+    level: a signature algorithm naming ML-DSA-44 is not checked with an ML-DSA-65 key (RFC 9881 section 2
+    gives each level its own identifier).
     """
     data, signature = child.tbs_certificate_bytes, child.signature
     digest, params = child.signature_hash_algorithm, child.signature_algorithm_parameters
@@ -120,8 +125,22 @@ def _verify(child: x509.Certificate, key: object) -> None:
         if child.signature_algorithm_oid not in _EDDSA_SIGNATURES:
             raise TypeError("the signature algorithm is not EdDSA")
         key.verify(signature, data)
+    elif ml_dsa_level(key):
+        _verify_ml_dsa(child, key)
     else:
         raise TypeError(f"the issuer's key type ({type(key).__name__}) is not supported")
+
+
+def _verify_ml_dsa(child: x509.Certificate, key: object) -> None:
+    """RFC 9881 sections 2-3: the signature algorithm names the issuer key's own ML-DSA level; then verify."""
+    level = ml_dsa_level(key)
+    named = ML_DSA_OIDS.get(child.signature_algorithm_oid.dotted_string)
+    if named is None:
+        raise TypeError(f"the signature algorithm is not ML-DSA, but the issuer's key is {level}")
+    if named != level:
+        raise TypeError(f"the signature algorithm is {named}, but the issuer's key is {level}; each ML-DSA level "
+                        "has its own identifier (RFC 9881 section 2)")
+    key.verify(child.signature, child.tbs_certificate_bytes)
 
 
 def signature_problem(child: x509.Certificate, issuer: x509.Certificate) -> str | None:

@@ -16,7 +16,9 @@ remaining path length). This module does the same checks, and records each as a
 * 6.1.4 (l), (m): no pathLenConstraint is exceeded;
 * 6.1.4 (n): every issuer's keyUsage allows keyCertSign;
 * 6.1.4 (o), 6.1.5 (f): no unrecognised critical extension;
-* 6.1.5 and RFC 9525: the leaf is for the purpose (EKU) and the name wanted.
+* 6.1.5 and RFC 9525: the leaf is for the purpose (EKU) and the name wanted;
+* RFC 9881 5: a certificate with an ML-DSA key has a keyUsage, if any, that only signs (:mod:`.mldsa`; the
+  step appears only for ML-DSA certificates).
 
 Which rules apply depends on the profile (``"rfc5280"`` or ``"webpki"``); ``docs/validator-rules.md`` lists
 every rule with the certificates it governs.
@@ -29,7 +31,7 @@ import datetime as _dt
 from cryptography import x509
 
 from ..names import certificate_label
-from . import profile
+from . import mldsa, profile
 from .building import Budget, Candidate
 from .constraints import check_name_constraints
 from .context import ValidationContext
@@ -212,6 +214,11 @@ def _algorithms(rec: Recorder, i: int, cert: x509.Certificate, ctx: ValidationCo
                 "Its public key, if an EC key, names its curve.")
     rec.problem(i, Rule.KEY, profile.key_problem(cert, web=ctx.web),
                 "Its public key is of an allowed type and size.")
+    level = mldsa.certificate_level(cert)
+    if level:
+        rec.problem(i, Rule.ML_DSA, mldsa.ml_dsa_problem(cert, ctx.facts),
+                    f"Its key is {level}, and its keyUsage, if any, only signs (digitalSignature, nonRepudiation, "
+                    "keyCertSign or cRLSign).")
     if not is_anchor:
         rec.problem(i, Rule.SIGNATURE_ALGORITHM, profile.signature_algorithm_problem(cert, web=ctx.web),
                     "Its signature algorithm is allowed.")

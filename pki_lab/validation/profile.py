@@ -24,6 +24,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, PublicKeyAl
 
 from ..der.encode import children
 from ..errors import MalformedInputError
+from ..keys import ml_dsa_level
 from ..oids import oid_name
 from .facts import Facts
 from .names import is_valid_dns_name
@@ -400,6 +401,10 @@ def key_problem(cert: x509.Certificate, *, web: bool) -> Problem:
         if isinstance(key.curve, _WEB_CURVES):
             return None
         return "CABF BR 7.1.3.1", f"its key is on the curve {key.curve.name}, which is not allowed"
+    level = ml_dsa_level(key)
+    if level:  # the BR allow RSA and ECDSA only (7.1.3.1); no ML-DSA as of the course's date, 2026-03-15
+        return "CABF BR 7.1.3.1", (f"its key type ({level}) is not allowed for TLS server certificates: the "
+                                   "Baseline Requirements allow only RSA and ECDSA keys (as of 2026-03-15)")
     kind = type(key).__name__.replace("PublicKey", "").lstrip("_")
     return "CABF BR 7.1.3.1", f"its key type ({kind}) is not allowed for TLS server certificates"
 

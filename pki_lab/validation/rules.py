@@ -45,6 +45,7 @@ class Rule(StrEnum):
     KEY_CERT_SIGN = "rfc5280-key-cert-sign"
     SUBSCRIBER_CA = "cabf-subscriber-not-ca"
     SAN_SYNTAX = "cabf-san-syntax"
+    ML_DSA = "rfc9881-ml-dsa"
 
     @property
     def section(self) -> str:
@@ -126,6 +127,10 @@ RULES: dict[Rule, RuleInfo] = {
                                  "subscriber key) says CA:FALSE."),
     Rule.SAN_SYNTAX: RuleInfo("CABF BR 7.1.2.7.12", "Each dNSName of a TLS server leaf's subjectAltName is a host "
                               "name or a wildcard domain name in the preferred name syntax."),
+    Rule.ML_DSA: RuleInfo("RFC 9881 5", "A certificate with an ML-DSA key has a keyUsage, if any, that asserts "
+                          "digitalSignature, nonRepudiation, keyCertSign or cRLSign and no encryption or "
+                          "key-agreement bit; its ML-DSA identifiers carry no parameters (RFC 9881 2: such a "
+                          "certificate is refused as malformed when it is loaded)."),
 }
 
 _LEAF, _CA, _ANCHOR = "leaf", "CA", "trust anchor"
@@ -171,6 +176,8 @@ _COVERAGE: dict[Rule, tuple[tuple[str, ...], str, str, str]] = {
     Rule.SUBSCRIBER_CA: ((_LEAF,), _SERVER, _R + "test_cabf_subscriber_not_ca_twin_under_rfc5280",
                          _first(Rule.SUBSCRIBER_CA)),
     Rule.SAN_SYNTAX: ((_LEAF,), _SERVER, _R + "test_cabf_san_syntax_twin_under_rfc5280", _first(Rule.SAN_SYNTAX)),
+    Rule.ML_DSA: ((_LEAF, _CA, _ANCHOR), _RFC, "test_mldsa_validation.py::test_ml_dsa_chain_of_each_level_is_valid",
+                  "test_mldsa_validation.py::test_rfc9881_key_usage_encipherment_fails_and_twin"),
 }
 for _rule, (_governs, _profile, _passes, _fails) in _COVERAGE.items():
     if _rule in RULES:
@@ -198,6 +205,10 @@ _AUDIT: tuple[tuple[str, str, str], ...] = (
     ('subjectPublicKeyInfo (4.1.2.7, RFC 5480, BR 6.1.5)',
      '`rfc5480-named-curve`, `cabf-key`',
      'readable, named curve: both; types and sizes: TLS server'),
+    ('ML-DSA keys and signatures (RFC 9881 2, 3, 5)',
+     '`rfc5280-signature`, `rfc9881-ml-dsa`',
+     "the signature verifies with the issuer key's own level, keyUsage only signs: both; parameters absent: "
+     "refused when loaded"),
     ('issuerUniqueID, subjectUniqueID (4.1.2.8)',
      'not checked',
      'cryptography does not expose them'),
