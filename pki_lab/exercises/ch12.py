@@ -15,6 +15,7 @@ from typing import Any
 from ..iot.capstone import WORKED_EXAMPLE, CapstoneProfile, Finding, milestone_design
 from ..iot.capstone_line import ProductLine
 from ..iot.capstone_plan import ClockPolicy, RenewalPlan
+from ..iot.capstone_pq import PqPlan, milestone_pq, pq_plan
 from ..iot.capstone_report import (
     OFFLINE_DAYS,
     milestone_block,
@@ -231,4 +232,39 @@ register(Exercise(
                 "SNTP, NITZ or GNSS time, on devices that use those) from going back before the firmware existed. "
                 "The saved time is optional: it narrows the gap when no time source answers, but proves nothing.",
     wrong_example=ClockPolicy(WORKED_EXAMPLE, floor=True, sync="sntp"),
+))
+
+
+register(Exercise(
+    id="12.8",
+    prompt="Milestone 8, the post-quantum migration (chapter 13): your roots and devices live 15 years, past 2035, "
+           "when NIST IR 8547's draft disallows RSA and ECDSA. Write a PqPlan for your profile with pq_plan(mine, "
+           "order=(...), new_root=..., ship_pq_root_now=..., firmware_signing=..., device_ram_kib=..., why=...): "
+           "which of STEPS migrates first and which last, which post-quantum root your devices carry from now on, "
+           "what the boot loader verifies updates with, and how much RAM a device gives to certificates. Answer "
+           "with the plan.",
+    expected=lambda: "a plan under which every rule of milestone 8 passes",
+    **_judged(milestone_pq),
+    accepts=(PqPlan,),
+    hints=(
+        "Which part is exposed today, before any quantum computer exists? That one goes first. And what must a "
+        "device trust before its own identity can be replaced safely?",
+        "device_chain_bytes('ML-DSA-87') measures what a device receives in a post-quantum handshake; firmware "
+        "signatures that a quantum computer cannot forge are LMS, XMSS, ML-DSA and SLH-DSA.",
+    ),
+    solution_code=('my_pq = pq_plan(mine, order=("key exchange", "root", "firmware signing", "issuing CAs",\n'
+                   '                              "device identities"),\n'
+                   '                new_root="ML-DSA-87", ship_pq_root_now=True, firmware_signing="lms",\n'
+                   '                device_ram_kib=64,\n'
+                   '                why="recorded traffic first; roots and updates before identities")\n'
+                   "my_pq"),
+    explanation="Key exchange first: harvest now, decrypt later makes it urgent today, and a hybrid ML-KEM group "
+                "changes no certificate. Then the root the devices trust, shipped in every device from now on so "
+                "that none needs a classical update to learn it; then the firmware signature (LMS, XMSS or ML-DSA), "
+                "so that updates stay trustworthy once ECDSA can be forged; then the issuing CAs and the device "
+                "identities, renewed onto ML-DSA keys by the renewal plan of milestone 3. The RAM has to hold the "
+                "measured post-quantum chain, about 12 KiB under an ML-DSA-87 root.",
+    wrong_example=pq_plan(WORKED_EXAMPLE, order=("device identities", "issuing CAs", "root", "firmware signing",
+                                                 "key exchange"), new_root="ECDSA P-384", firmware_signing="ecdsa",
+                          device_ram_kib=8),
 ))

@@ -34,6 +34,7 @@ from .capstone_plan import (
     offline_margin,
     simulate_life,
 )
+from .capstone_pq import PqPlan, milestone_pq
 from .trust import Code
 
 __all__ = ["milestone_line", "milestone_plan", "milestone_bundle", "milestone_block", "milestone_offline",
@@ -231,12 +232,13 @@ def _safely(check, *args) -> list[Finding] | None:
 
 
 def design_report(profile: Any = ..., line: Any = ..., plan: Any = ..., bundle: Any = ..., blocked: Any = ...,
-                  offline_plan: Any = ..., clock_policy: Any = ...) -> str:
+                  offline_plan: Any = ..., clock_policy: Any = ..., pq: Any = ...) -> str:
     """The learner's design report as Markdown: choices and reasons, then each milestone's verdict.
 
     Every argument may be left as ``...`` (not attempted yet). ``bundle`` is a device (its trust bundle is
     used) or a list of root certificates; ``blocked`` is the line after blocking the stolen device (often the
-    same object as ``line``); ``clock_policy`` is milestone 7's :class:`~pki_lab.iot.capstone_plan.ClockPolicy`.
+    same object as ``line``); ``clock_policy`` is milestone 7's :class:`~pki_lab.iot.capstone_plan.ClockPolicy`;
+    ``pq`` is milestone 8's :class:`~pki_lab.iot.capstone_pq.PqPlan`.
     """
     rows = ["# Capstone design report", ""]
     if isinstance(profile, CapstoneProfile):
@@ -255,6 +257,8 @@ def design_report(profile: Any = ..., line: Any = ..., plan: Any = ..., bundle: 
         rows += [f"**Renewal plan:** {plan}. Why: {plan.why or '(no reason given)'}", ""]
     if isinstance(clock_policy, ClockPolicy):
         rows += [f"**Device time:** {clock_policy}. Why: {clock_policy.why or '(no reason given)'}", ""]
+    if isinstance(pq, PqPlan):
+        rows += [f"**Post-quantum plan:** {pq}. Why: {pq.why or '(no reason given)'}", ""]
     milestones = [
         ("1. Design", _safely(milestone_design, profile)),
         ("2. Issue through the roles", _safely(milestone_line, line)),
@@ -264,6 +268,7 @@ def design_report(profile: Any = ..., line: Any = ..., plan: Any = ..., bundle: 
         ("5. Revoke the Azure way", _safely(milestone_block, blocked)),
         (f"6. {OFFLINE_DAYS} days offline", _safely(milestone_offline, offline_plan)),
         ("7. A clock reset", _safely(milestone_clock, clock_policy)),
+        ("8. The post-quantum migration", _safely(milestone_pq, pq)),
     ]
     rows += ["## Milestones", ""]
     for title, findings in milestones:
