@@ -55,7 +55,16 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from . import clock
 from .errors import ParameterError, PolicyError, WrongTypeError
-from .keys import KeyKind, canonical_kind, ml_dsa_level, named_key, public_key_of, require_ml_dsa_x509, signing_hash
+from .keys import (
+    KeyKind,
+    canonical_kind,
+    ml_dsa_level,
+    ml_kem_level,
+    named_key,
+    public_key_of,
+    require_ml_dsa_x509,
+    signing_hash,
+)
 from .names import certificate_label, common_name, make_name, make_san
 
 __all__ = [
@@ -272,6 +281,11 @@ class CertificateAuthority:
     def _base_builder(subject, issuer, public_key, days, profile) -> x509.CertificateBuilder:
         start = clock.now().replace(microsecond=0)
         require_ml_dsa_x509(public_key)
+        if ml_kem_level(public_key):
+            raise WrongTypeError(
+                f"The lab CA certifies signature keys (RSA, EC, EdDSA, ML-DSA); an {ml_kem_level(public_key)} key "
+                "encapsulates shared secrets, and certificates for it (keyEncipherment only) are not issued here."
+            )
         try:
             builder = x509.CertificateBuilder().public_key(public_key)
         except TypeError:

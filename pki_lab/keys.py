@@ -69,6 +69,7 @@ __all__ = [
     "rsa_key_names",
     "key_summary",
     "ml_dsa_level",
+    "ml_kem_level",
     "is_randomised",
     "signing_hash",
     "sign_bytes",
@@ -273,7 +274,8 @@ def ml_dsa_level(key: object) -> str | None:
     return None
 
 
-def _ml_kem_level(key: object) -> str | None:
+def ml_kem_level(key: object) -> str | None:
+    """``"ML-KEM-768"`` or ``"ML-KEM-1024"`` for an ML-KEM key (private or public), else None."""
     if mlkem is None:  # pragma: no cover - cryptography < 48
         return None
     for prefix in _ML_KEM_CLASSES.values():
@@ -311,7 +313,7 @@ def key_summary(key: object) -> str:
         return "Ed25519"
     if isinstance(pub, ed448.Ed448PublicKey):
         return "Ed448"
-    return ml_dsa_level(pub) or _ml_kem_level(pub) or type(pub).__name__
+    return ml_dsa_level(pub) or ml_kem_level(pub) or type(pub).__name__
 
 
 def signing_hash(key: object) -> hashes.HashAlgorithm | None:
@@ -342,9 +344,9 @@ def sign_bytes(private_key: object, data: bytes) -> bytes:
     Raises:
         WrongTypeError: ``private_key`` is not a private signing key (an ML-KEM key, which cannot sign, says so).
     """
-    if _ml_kem_level(private_key):
+    if ml_kem_level(private_key):
         raise WrongTypeError(
-            f"An {_ml_kem_level(private_key)} key encapsulates shared secrets and cannot sign; sign with an "
+            f"An {ml_kem_level(private_key)} key encapsulates shared secrets and cannot sign; sign with an "
             "ML-DSA key, for example named_key('name', 'ml-dsa-65')."
         )
     if not (isinstance(private_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,

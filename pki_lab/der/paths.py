@@ -11,7 +11,8 @@ the name of the field it encodes, the way the standards write it::
 It also opens the DER that hides inside some primitive fields: an extension's
 ``extnValue`` (an OCTET STRING holding DER, RFC 5280 4.1), an RSA public key (a
 BIT STRING holding ``RSAPublicKey``, RFC 8017 A.1.1) and an ECDSA signature (a BIT
-STRING holding ``SEQUENCE {r, s}``, RFC 5758 3.2). Naming is best effort: a node
+STRING holding ``SEQUENCE {r, s}``, RFC 5758 3.2). ML-DSA keys and signatures
+(RFC 9881) are raw bytes and stay closed, whatever their first byte. Naming is best effort: a node
 the schema does not expect keeps a positional path (``...[2]``); it never fails.
 
 :func:`parse` is the one place that joins the two: it reads the bytes with the
@@ -23,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import MalformedInputError
-from ..oids import ML_DSA_OIDS, oid_name
+from ..oids import ML_DSA_OIDS, POST_QUANTUM_OIDS, oid_name
 from .encode import children
 from .encode import oid as encode_oid
 from .reader import MAX_DEPTH, DerTree, Node, parse_content, read
@@ -109,19 +110,28 @@ class _Namer:
         return dataclasses.replace(node, path=path, children=tuple(kids))
 
     def spki(self, node: Node, path: str) -> Node:
-        """SubjectPublicKeyInfo (RFC 5280 4.1.2.7); an RSA key's BIT STRING holds RSAPublicKey (RFC 8017)."""
+        """SubjectPublicKeyInfo (RFC 5280 4.1.2.7); an RSA key's BIT STRING holds RSAPublicKey (RFC 8017).
+
+        A post-quantum key (ML-DSA, ML-KEM, SLH-DSA) is raw bytes (RFC 9881 4), never DER, even when its first
+        byte happens to be 0x30: it is not opened.
+        """
         named = self.fields(node, path, [("algorithm", self.algorithm), ("subjectPublicKey", None)])
         kids = list(named.children)
-        if len(kids) == 2 and _is(kids[1], 3) and kids[1].content[1:2] == b"\x30":
+        if len(kids) == 2 and _is(kids[1], 3) and kids[1].content[1:2] == b"\x30" \
+                and not _post_quantum(kids[0]):
             key = self.open(kids[1])
             inner = tuple(self.fields(c, f"{path}.subjectPublicKey", [("modulus", None), ("publicExponent", None)])
                           for c in key.children)
             kids[1] = dataclasses.replace(key, path=f"{path}.subjectPublicKey", children=inner)
         return dataclasses.replace(named, children=tuple(kids))
 
-    def signature(self, node: Node, path: str) -> Node:
-        """The signature BIT STRING; an ECDSA signature holds SEQUENCE {r, s} (RFC 5758 3.2)."""
-        if _is(node, 3) and node.content[1:2] == b"\x30":
+    def signature(self, node: Node, path: str, algorithm: Node | None = None) -> Node:
+        """The signature BIT STRING; an ECDSA signature holds SEQUENCE {r, s} (RFC 5758 3.2).
+
+        An ML-DSA signature is raw bytes (RFC 9881 3), random-looking and different every time: one in 256
+        starts with 0x30, so it is never opened, whatever its first bytes.
+        """
+        if _is(node, 3) and node.content[1:2] == b"\x30" and not (algorithm is not None and _post_quantum(algorithm)):
             opened = self.open(node)
             inner = tuple(self.fields(c, path, [("r", None), ("s", None)]) for c in opened.children)
             return dataclasses.replace(opened, path=path, children=inner)
@@ -191,7 +201,8 @@ class _Namer:
 
     def _outer(self, root: Node, label: str, tbs: Node) -> Node:
         alg = self.algorithm(root.children[1], "signatureAlgorithm")
-        sig = self.signature(root.children[2], "signatureValue" if label != "CertificationRequest" else "signature")
+        sig = self.signature(root.children[2], "signatureValue" if label != "CertificationRequest" else "signature",
+                             root.children[1])
         return dataclasses.replace(root, path=label, children=(tbs, alg, sig))
 
     def csr(self, root: Node) -> Node:
@@ -235,6 +246,12 @@ class _Namer:
 
 def _oid(node: Node) -> str:
     return oid_text(node.content) or "?"
+
+
+def _post_quantum(algorithm_identifier: Node) -> bool:
+    """True when an AlgorithmIdentifier names ML-DSA, SLH-DSA or ML-KEM (their keys and signatures are raw bytes)."""
+    first = algorithm_identifier.children[0] if algorithm_identifier.children else None
+    return first is not None and _is(first, 6) and _oid(first) in POST_QUANTUM_OIDS
 
 
 def annotate(tree: DerTree, max_depth: int) -> DerTree:

@@ -39,7 +39,8 @@ from ..der.encode import (
     time,
 )
 from ..errors import ParameterError, WrongTypeError, a_type
-from ..keys import sign_bytes, signing_hash
+from ..keys import ml_dsa_level, sign_bytes, signing_hash
+from ..oids import ML_DSA_OIDS
 
 __all__ = ["REASONS", "REASON_CODES", "Revocation", "reason_name", "signature_algorithm", "build_crl"]
 
@@ -90,7 +91,8 @@ class Revocation:
         return f"serial {self.serial:x}{who} revoked on {self.date.isoformat()} because of {self.reason}"
 
 
-# RFC 5280 4.1.1.2 with RFC 5758 3.2 (ECDSA, no parameters), RFC 4055 5 (RSA, NULL parameters), RFC 8410 3 (EdDSA).
+# RFC 5280 4.1.1.2 with RFC 5758 3.2 (ECDSA, no parameters), RFC 4055 5 (RSA, NULL parameters), RFC 8410 3 (EdDSA),
+# RFC 9881 2 (ML-DSA, no parameters).
 _EC_ALGORITHMS = {"sha256": "1.2.840.10045.4.3.2", "sha384": "1.2.840.10045.4.3.3", "sha512": "1.2.840.10045.4.3.4"}
 _RSA_ALGORITHMS = {"sha256": "1.2.840.113549.1.1.11", "sha384": "1.2.840.113549.1.1.12",
                    "sha512": "1.2.840.113549.1.1.13"}
@@ -102,6 +104,9 @@ def signature_algorithm(key: Any) -> bytes:
         return sequence(oid("1.3.101.112"))
     if isinstance(key, ed448.Ed448PrivateKey):
         return sequence(oid("1.3.101.113"))
+    level = ml_dsa_level(key)
+    if level:  # RFC 9881 2: the level's own OID, parameters absent
+        return sequence(oid(next(o for o, name in ML_DSA_OIDS.items() if name == level)))
     algorithm = signing_hash(key)
     name = algorithm.name if algorithm is not None else ""
     if isinstance(key, ec.EllipticCurvePrivateKey) and name in _EC_ALGORITHMS:
