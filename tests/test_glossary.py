@@ -339,9 +339,8 @@ def test_every_glossary_link_in_a_chapter_resolves_and_none_is_in_a_heading(path
             assert not (line.startswith("#") and "glossary.md#" in line), f"{path.name}: a link in a heading: {line}"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_a_chapter_links_each_term_on_its_first_use_and_only_there(path):
-    cells = markdown_cells(path)
+def chapter_problems(cells: list[str]) -> list[str]:
+    """What a chapter's markdown cells get wrong: a term first used without its link, or linked more than once."""
     problems = []
     for term in TERMS:
         use = first_use(cells, term)
@@ -351,4 +350,70 @@ def test_a_chapter_links_each_term_on_its_first_use_and_only_there(path):
         links = [t for source in cells for t in glossary_links(source) if t == slug(term)]
         if len(links) > 1:
             problems.append(f"{term}: linked {len(links)} times; link the first use only")
+    return problems
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_a_chapter_links_each_term_on_its_first_use_and_only_there(path):
+    problems = chapter_problems(markdown_cells(path))
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_every_chapter_link_in_the_glossary_resolves_to_a_chapter_and_section():
+    for target, section in re.findall(r"\]\((\d\d_[a-z0-9_]+\.ipynb)(?:#([\w\-]+))?\)", GLOSSARY.read_text()):
+        path = NOTEBOOK_DIR / target
+        if not path.exists() and target[:2] in PENDING:
+            continue
+        assert path.exists(), f"the glossary links to {target}, which does not exist"
+        if section:
+            found = sections(markdown_cells(path))
+            assert section in found, f"the glossary links to {target}#{section}: no such section"
+
+
+# --- the checker itself: it finds what it should, and only that ----------------------------------------------
+
+
+@pytest.mark.parametrize(("heading", "expected"), [
+    ("SPKI", "spki"), ("ML-DSA", "ml-dsa"), ("FIPS 204", "fips-204"), ("X.509", "x509"), ("PKCS #10", "pkcs-10"),
+    ("CA/B Forum", "cab-forum"), ("Harvest now, decrypt later", "harvest-now-decrypt-later"),
+    ("Shor's algorithm", "shors-algorithm"), ("  Trust anchor ", "trust-anchor"),
+])
+def test_slug_is_myst_parsers_default(heading, expected):
+    assert slug(heading) == expected
+
+
+def test_mask_keeps_prose_and_glossary_link_text_and_blanks_the_rest():
+    source = ("## OCSP heading\nSee `OCSP` and [RFC 6960 OCSP](https://x.org/OCSP) or https://ocsp.example/OCSP,\n"
+              "<b title=\"OCSP\">x</b> then [OCSP](glossary.md#ocsp) and OCSP.")
+    text, links = mask(source)
+    assert len(text) == len(source)
+    assert [text[m.start():m.end()] for m in re.finditer("OCSP", text)] == ["OCSP", "OCSP"]
+    assert links == [GlossaryLink(source.index("[OCSP]") + 1, source.index("[OCSP]") + 5, "ocsp")]
+    assert "OCSP" in mask(source, headings=True)[0].splitlines()[0]
+
+
+def test_first_use_is_linked_only_when_the_link_is_to_the_term_itself():
+    linked = first_use(["Intro.", "The [CRL](glossary.md#crl) and a CRL."], "CRL")
+    assert linked == Use(1, 5, 8, True)
+    unlinked = first_use(["A CRL, then [CRL](glossary.md#crl)."], "CRL")
+    assert unlinked is not None and not unlinked.linked and unlinked.start == 2
+    # A link to another entry hides the words it covers: the delta CRL link is not a use of CRL.
+    other = first_use(["A [delta CRL](glossary.md#delta-crl) lists changes; a CRL lists all."], "CRL")
+    assert other is not None and not other.linked and other.start > 40
+    assert first_use(["Only `CRL` in code,\n## and a CRL heading\n```\nCRL\n```"], "CRL") is None
+
+
+def test_a_chapter_missing_a_first_use_link_or_linking_twice_is_reported():
+    cells = ["# 99 · Demo\n\nWe use [OCSP](glossary.md#ocsp), then [OCSP](glossary.md#ocsp) again,", "and a CRL."]
+    assert chapter_problems(cells) == [
+        "CRL: first used unlinked in markdown cell 1: ...and a CRL....",
+        "OCSP: linked 2 times; link the first use only",
+    ]
+    good = "# 99 · Demo\n\nA [CRL](glossary.md#crl), an [OCSP](glossary.md#ocsp) check, a CRL."
+    assert chapter_problems([good]) == []
+
+
+def test_entries_are_read_with_their_anchor_heading_and_body():
+    text = '# Glossary\n\n<a id="crl"></a>\n## CRL\n\nA list.\n\n<a id="csr"></a>\n## CSR\n\nA request.\n'
+    assert [(e.anchor, e.heading, e.body.strip()) for e in entries(text)] == [
+        ("crl", "CRL", "A list."), ("csr", "CSR", "A request.")]
