@@ -127,6 +127,11 @@ def verify_with_cryptography(
         A :class:`CryptographyResult`: ``ok`` and the path found, or the library's error text (its
         wording changes between releases: show verdicts, not the text).
 
+    ML-DSA: cryptography 50.0 verifies ML-DSA chains (its Web PKI profile accepts ML-DSA keys, which the CA/B
+    Forum's Baseline Requirements did not allow as of 2026-03-15, so the lab's ``webpki`` profile refuses them);
+    49.0 accepts an ML-DSA leaf under classical CAs but refuses an ML-DSA CA key ("Forbidden public key
+    algorithm"). ``tests/test_mldsa_validation.py`` pins both.
+
     Raises:
         ParameterError: ``usage="server"`` without a name, or an unknown ``usage``.
     """
