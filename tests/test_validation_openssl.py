@@ -8,14 +8,20 @@ reference, PKITS is).
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 import warnings
 
+import cryptography
 import pytest
 
+from pki_lab import clock
+from pki_lab.ca import CertificateAuthority
 from pki_lab.conformance.pkits import PKITS_TIME, load_inputs, run_pkits
+from pki_lab.loading import load_certificate, to_der, to_pem
 from pki_lab.validation.compare import verify_with_cryptography
-from pki_lab.validation.gallery import GALLERY, scenario
+from pki_lab.validation.gallery import GALLERY, HOST, Scenario, scenario
 from pki_lab.validation.openssl import openssl_command, pkix_command, run_openssl, run_pkix
 
 from .limbo import PKITS, pkits_runs
@@ -143,3 +149,67 @@ def test_the_documented_differences_name_real_runs():
     ids = {r.id for r in RUNS}
     assert set(OPENSSL_DIFFERS) <= ids
     assert set(CRYPTOGRAPHY_DIFFERS) <= {r.id for r in CRYPTOGRAPHY_RUNS}
+
+
+# --- ML-DSA chains: OpenSSL reads ML-DSA from 3.5.0 on ------------------------------------------------------------
+
+def _openssl_release() -> tuple[tuple[int, ...] | None, str]:
+    """The (major, minor) of the ``openssl`` command and its full version, or (None, "") where it is not installed."""
+    if shutil.which("openssl") is None:
+        return None, ""
+    words = subprocess.run(["openssl", "version"], capture_output=True, text=True, timeout=10, check=False).stdout
+    numbers = re.match(r"OpenSSL ((\d+)\.(\d+)\S*)", words)
+    return ((int(numbers[2]), int(numbers[3])), numbers[1]) if numbers else (None, "")
+
+
+OPENSSL_RELEASE, OPENSSL_VERSION = _openssl_release()
+CRYPTOGRAPHY_RELEASE = tuple(int(p) for p in cryptography.__version__.split(".")[:2])
+needs_ml_dsa_certificates = pytest.mark.skipif(CRYPTOGRAPHY_RELEASE < (49, 0), reason="ML-DSA certificates need "
+                                               "cryptography 49.0 or newer (48's X.509 builders refuse ML-DSA keys)")
+_NO_ML_DSA = (f"the system's OpenSSL ({OPENSSL_VERSION}) cannot read ML-DSA keys; "
+              "ML-DSA (FIPS 204) arrived in OpenSSL 3.5.0 (8 April 2025)")
+needs_openssl_ml_dsa = pytest.mark.skipif(OPENSSL_RELEASE is None or OPENSSL_RELEASE < (3, 5), reason=_NO_ML_DSA)
+
+
+def _ml_dsa_scenario(kinds: tuple[str, str, str], *, tamper: bool = False) -> Scenario:
+    """root -> intermediate -> leaf (HOST) with the given key kinds, at the lab epoch; ``tamper`` flips a bit of the
+    leaf's signature."""
+    with clock.travel_to(clock.LAB_EPOCH):
+        root = CertificateAuthority.create_root("OpenSSL PQ Root " + "-".join(kinds), key_kind=kinds[0])
+        issuing = root.create_intermediate("OpenSSL PQ Issuing " + "-".join(kinds), key_kind=kinds[1])
+        leaf = issuing.issue(HOST, profile="server", key_kind=kinds[2])
+    if tamper:
+        der = bytearray(to_der(leaf))
+        der[-50] ^= 0x01
+        leaf = load_certificate(bytes(der))
+    return Scenario("ml-dsa", "-".join(kinds), leaf, (issuing.certificate,), (root.certificate,))
+
+
+ML_DSA_CHAINS = [("ml-dsa-65",) * 3, ("ml-dsa-44", "ec", "ec"), ("ec", "ec", "ml-dsa-87")]
+
+
+@needs_ml_dsa_certificates
+@needs_openssl
+@needs_openssl_ml_dsa
+@pytest.mark.parametrize("kinds", ML_DSA_CHAINS, ids="-".join)
+@pytest.mark.parametrize("tamper", [False, True], ids=["intact", "tampered"])
+def test_openssl_agrees_with_the_lab_validator_on_ml_dsa_chains(kinds, tamper, tmp_path):
+    """The lab under RFC 5280 (the Web PKI profile refuses ML-DSA keys; OpenSSL's sslserver purpose does not)."""
+    s = _ml_dsa_scenario(kinds, tamper=tamper)
+    lab = s.validate(profile="rfc5280")
+    ok, output = run_openssl(s, tmp_path)
+    assert lab.ok is not tamper and ok is lab.ok, output
+
+
+@needs_ml_dsa_certificates
+@needs_openssl
+@pytest.mark.skipif(OPENSSL_RELEASE is not None and OPENSSL_RELEASE >= (3, 5), reason="this OpenSSL reads ML-DSA")
+def test_an_openssl_older_than_3_5_cannot_read_an_ml_dsa_key(tmp_path):
+    """What the skip above says, checked: OpenSSL 3.0 sees the ML-DSA-65 OID but cannot load the key."""
+    s = _ml_dsa_scenario(("ml-dsa-65",) * 3)
+    (tmp_path / "leaf.pem").write_text(to_pem(s.leaf))
+    result = subprocess.run(["openssl", "x509", "-in", "leaf.pem", "-noout", "-text"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert "2.16.840.1.101.3.4.3.18" in result.stdout and "Unable to load Public Key" in result.stdout
+    ok, _ = run_openssl(s, tmp_path)
+    assert not ok and s.validate(profile="rfc5280").ok
