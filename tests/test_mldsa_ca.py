@@ -3,6 +3,10 @@ explorer show them without printing anything that changes from run to run (ML-DS
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import cryptography
 import pytest
 from cryptography import x509
@@ -14,7 +18,7 @@ from pki_lab.describe import describe, describe_crl, describe_csr, extension_tab
 from pki_lab.enrollment import IssuancePolicy, IssuingService
 from pki_lab.errors import PolicyError, WrongTypeError
 from pki_lab.keys import ML_DSA_SIZES, named_key
-from pki_lab.loading import to_der, tree_of
+from pki_lab.loading import to_der, to_pem, tree_of
 from pki_lab.revocation import OcspResponder, RevocationRegistry, build_crl
 from pki_lab.revocation.ocsp import build_request, verify_response
 from pki_lab.validation import Rule, validate_chain
@@ -201,3 +205,36 @@ def test_pem_export_and_reload_of_an_ml_dsa_certificate():
 def test_profiles_for_ml_dsa_cas_are_the_classical_ones():
     """The root and intermediate profiles already satisfy RFC 9881 5 (keyCertSign, cRLSign): nothing to change."""
     assert PROFILES["root"].key_usage is None and PROFILES["intermediate"].key_usage is None
+
+
+def _cli(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pki_lab", *map(str, args)], capture_output=True, text=True,
+                          timeout=120, env=os.environ | {"PKI_LAB_PROGRESS": "off"}, check=False)
+
+
+def test_pki_lab_inspect_describes_an_ml_dsa_certificate(tmp_path):
+    """``pki-lab inspect`` on a PEM file the lab wrote: the ML-DSA rows, and no randomised bytes printed."""
+    h = demo_hierarchy(key_kind="ml-dsa-65", prefix="Inspect")
+    (tmp_path / "leaf.pem").write_text(to_pem(h.leaf))
+    result = _cli("inspect", tmp_path / "leaf.pem")
+    assert result.returncode == 0, result.stderr
+    assert "Signature algorithm                ML-DSA-65" in result.stdout
+    assert "ML-DSA-65 (1,952-byte public key), SPKI SHA-256 " in result.stdout
+    assert "3,309 bytes (ML-DSA-65; randomised, so its bytes are not shown)" in result.stdout
+    assert thumbprint(h.leaf) not in result.stdout
+    tree = _cli("inspect", "--tree", tmp_path / "leaf.pem")
+    assert tree.returncode == 0 and "signatureAlgorithm.algorithm" in tree.stdout and "(ML-DSA-65)" in tree.stdout
+
+
+def test_pki_lab_verify_validates_an_ml_dsa_chain_under_rfc5280_and_refuses_it_under_the_web_pki(tmp_path):
+    with clock.travel_to(clock.LAB_EPOCH):
+        h = demo_hierarchy(key_kind="ml-dsa-44", prefix="Verify")
+    (tmp_path / "leaf.pem").write_text(to_pem(h.leaf))
+    (tmp_path / "ca.pem").write_text(to_pem(h.intermediate.certificate))
+    (tmp_path / "root.pem").write_text(to_pem(h.root.certificate))
+    common = ("verify", tmp_path / "leaf.pem", "--untrusted", tmp_path / "ca.pem", "--trust", tmp_path / "root.pem",
+              "--name", HOST, "--at", clock.LAB_EPOCH.isoformat())
+    valid = _cli(*common, "--profile", "rfc5280")
+    assert valid.returncode == 0 and "VALID" in valid.stdout and "[RFC 9881 5]" in valid.stdout, valid.stdout
+    refused = _cli(*common)
+    assert refused.returncode == 1 and "Its key type (ML-DSA-44) is not allowed" in refused.stdout
