@@ -229,7 +229,9 @@ def assignment_notebook(notebook: Mapping[str, Any], number: str, *, points: int
     found, problems = find_exercise_cells(cells)
     problems += coverage_problems(found, number)
     if problems:
-        raise ParameterError(f"Chapter {number}'s notebook cannot become an assignment: " + "; ".join(problems) + ".")
+        raise ParameterError(f"Chapter {number}'s notebook cannot become an assignment: " + "; ".join(problems)
+                             + "; each exercise needs one cell with `answer = ...` and `ex.check(answer)` (make "
+                             "classroom CLASSROOM_CHAPTERS=... leaves a chapter out).")
     by_index = {where.index: where for where in found}
     new_cells: list[dict] = []
     for index, cell in enumerate(cells):

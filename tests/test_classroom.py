@@ -186,7 +186,7 @@ def test_a_notebook_that_disagrees_with_its_registry_is_refused():
     nb = _read(CHAPTER_00)
     nb["cells"] = [c for c in nb["cells"] if 'exercises.get("00.2")' not in _source(c)]
     with pytest.raises(ParameterError, match=r"Chapter 00's notebook cannot become an assignment: 00\.2: found in "
-                                             r"0 exercise cells, not 1\."):
+                                             r"0 exercise cells, not 1; each exercise needs one cell"):
         classroom.assignment_notebook(nb, "00")
 
 

@@ -1,0 +1,33 @@
+# A graded classroom (issue 17): an nbgrader course made from the chapters and the exercise registry.
+#   make classroom        write the course into classroom/ (nbgrader_config.py, written once, then kept;
+#                         source/chNN/NN_name.ipynb for every chapter): each answer cell an nbgrader solution cell,
+#                         each exercise a hidden autograded test, 1 point each. nbgrader itself is not needed here.
+#                         CLASSROOM_CHAPTERS="00 04" makes only those chapters.
+#   make classroom-test   the end-to-end test with real nbgrader (tests/classroom/test_nbgrader.py: generate, two
+#                         learners' submissions, autograde, export, the scores), then the JupyterHub load test
+#                         (make hub-load, mk/hub.mk)
+# nbgrader gets a venv of its own, .venv-classroom (pyproject.toml's `classroom` extra, with the course and its test
+# tools): installed into .venv it would change no version, but its JupyterLab extensions (the Formgrader, the
+# Assignments and Courses panels) would show in the JupyterLab of `make lab` and of the browser tests.
+.PHONY: classroom classroom-test
+
+CLASSROOM_DIR      ?= classroom
+CLASSROOM_CHAPTERS ?=
+CLASSROOM_VENV     ?= .venv-classroom
+CLASSROOM_PY        = $(CLASSROOM_VENV)/bin/python
+
+classroom: $(VENV)/.installed-lab
+	PKI_LAB_PROGRESS=off $(PY) -m pki_lab.classroom $(CLASSROOM_DIR) \
+	    $(if $(strip $(CLASSROOM_CHAPTERS)),--chapters $(CLASSROOM_CHAPTERS),)
+
+$(CLASSROOM_VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "make classroom-test needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(CLASSROOM_VENV)
+	$(CLASSROOM_PY) -m pip --disable-pip-version-check install -q -e ".[test,classroom]"
+	@touch $@
+
+# PKI_LAB_REQUIRE_CLASSROOM=1: a missing nbgrader fails the test instead of skipping it.
+classroom-test: $(CLASSROOM_VENV)/.installed
+	PKI_LAB_PROGRESS=off PKI_LAB_REQUIRE_CLASSROOM=1 $(CLASSROOM_PY) -m pytest -p no:cacheprovider -p no:xdist \
+	    tests/classroom/test_nbgrader.py
+	$(MAKE) hub-load
