@@ -3,7 +3,9 @@
 #                   server, runs chapter 04 (the exercises answered by their worked solutions) through the kernel's
 #                   websocket and stops; prints the time to log in and spawn, to run the chapter, CPU and memory
 #                   per learner, Hub and proxy; fails if a learner's progress file is missing, holds another's
-#                   entries or lacks a passed exercise, if a cell raised, or if any process is left
+#                   entries or lacks a passed exercise, if a cell raised, or if any process is left. Then the
+#                   real-Hub tests of tests/test_hub_load.py: one learner passes, and a shared home (the fault
+#                   --fault shared-home injects) is caught as mixed progress, so the check is shown to fail
 # Installs: the `hub` extra into .venv (JupyterHub 6.x; it only adds packages there: checked with
 # `pip install --dry-run`) and configurable-http-proxy 5.x with npm into .cache/npm (never globally; needs Node.js
 # 20 or newer). Those two steps use PyPI and npm; the run itself needs no network: where a network namespace can
@@ -13,7 +15,8 @@
 HUB_LEARNERS ?= 10
 HUB_NPM       = .cache/npm
 HUB_PROXY     = $(HUB_NPM)/node_modules/.bin/configurable-http-proxy
-HUB_RUN       = $(PY) tools/hub_load.py --learners $(HUB_LEARNERS) --proxy $(HUB_PROXY)
+HUB_RUN       = $(PY) tools/hub_load.py --learners $(HUB_LEARNERS) --proxy $(HUB_PROXY) && \
+    PKI_LAB_HUB_TESTS=1 $(PY) -m pytest -p no:cacheprovider -p no:xdist -q tests/test_hub_load.py -k real_hub
 
 $(VENV)/.installed-hub: pyproject.toml | $(PY)
 	$(PIP) install -e ".[hub]"
@@ -23,7 +26,7 @@ $(HUB_PROXY):
 	@command -v npm >/dev/null || { echo "hub-load needs npm (Node.js 20 or newer) to install configurable-http-proxy: apt-get install nodejs npm" >&2; exit 2; }
 	npm install --prefix $(HUB_NPM) --no-save --no-audit --no-fund --loglevel=error configurable-http-proxy@5
 
-hub-load: $(VENV)/.installed-hub $(HUB_PROXY)
+hub-load: $(VENV)/.installed-test $(VENV)/.installed-hub $(HUB_PROXY)
 	@if command -v unshare >/dev/null && command -v ip >/dev/null && $(UNSHARE) true 2>/dev/null; then \
 	    echo "hub-load: in a network namespace with only loopback up (no network)"; \
 	    $(UNSHARE) sh -c 'ip link set lo up && $(HUB_RUN)'; \

@@ -91,6 +91,7 @@ class Proc:
     pgid: int
     start: int  # start time in clock ticks since boot: with the pid, names one process even if the pid is reused
     cpu_ticks: int  # user + system time so far
+    state: str = "R"  # "Z": a zombie, dead and waiting for its parent to read its exit status
 
 
 def read_stat(pid: int) -> Proc | None:
@@ -100,7 +101,7 @@ def read_stat(pid: int) -> Proc | None:
     except OSError:
         return None
     fields = raw[raw.rindex(")") + 2:].split()  # the command name, in parentheses, may hold spaces
-    return Proc(pid, int(fields[1]), int(fields[2]), int(fields[19]), int(fields[11]) + int(fields[12]))
+    return Proc(pid, int(fields[1]), int(fields[2]), int(fields[19]), int(fields[11]) + int(fields[12]), fields[0])
 
 
 def all_procs() -> dict[int, Proc]:
@@ -272,8 +273,9 @@ class Sampler(threading.Thread):
 # --- Stopping everything ---------------------------------------------------------------------------------------
 
 def alive(proc: Proc) -> bool:
+    """Whether this very process still runs (a zombie does not: it is dead, only not yet reaped)."""
     now = read_stat(proc.pid)
-    return now is not None and now.start == proc.start
+    return now is not None and now.start == proc.start and now.state not in ("Z", "X")
 
 
 def stop_all(hub: subprocess.Popen | None, seen: Iterable[Proc], run_id: str, grace: float = 8.0) -> list[int]:
@@ -332,6 +334,7 @@ class Hub:
     password: str
     proxy_command: str
     run_id: str
+    shared_home: bool = False  # the fault --fault shared-home injects: one home folder for the whole class
     ports: list[int] = dataclasses.field(default_factory=lambda: free_ports(3))
 
     @property
@@ -339,7 +342,7 @@ class Hub:
         return f"http://127.0.0.1:{self.ports[0]}"
 
     def home(self, name: str) -> Path:
-        return self.folder / "homes" / name
+        return self.folder / "homes" / ("shared" if self.shared_home else name)
 
     def config(self) -> str:
         """jupyterhub_config.py: loopback only, the class password, a home folder per learner, generous timeouts."""
@@ -358,7 +361,7 @@ class Hub:
             "SharedPasswordAuthenticator.user_password": self.password,
             "Authenticator.allowed_users": sorted(self.learners),
             "JupyterHub.spawner_class": "simple",
-            "SimpleLocalProcessSpawner.home_dir_template": str(self.folder / "homes" / "{username}"),
+            "SimpleLocalProcessSpawner.home_dir_template": str(self.home("{username}")),
             "Spawner.cmd": [singleuser],
             # Jupyter refuses to run as root unless told (containers, CI): the Makefile's ROOT_FLAG, here.
             "Spawner.args": ["--allow-root"] if os.getuid() == 0 else [],
@@ -802,14 +805,14 @@ class Classroom:
     left: list[int] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def prepare(cls, learner_count: int, chapter: str, proxy: str) -> Classroom:
+    def prepare(cls, learner_count: int, chapter: str, proxy: str, fault: str | None = None) -> Classroom:
         chapter_file = next(iter(sorted((ROOT / "notebooks").glob(f"{chapter}_*.ipynb"))), None)
         if chapter_file is None or chapter not in exercises.chapters():
             raise LoadTestError(f"chapter {chapter!r} has no notebook with exercises in notebooks/.")
         notebook = nbformat.read(chapter_file, as_version=4)
         names = [f"learner{n:02d}" for n in range(1, learner_count + 1)]
         folder = Path(tempfile.mkdtemp(prefix="pki-lab-hub-"))
-        hub = Hub(folder, names, secrets.token_urlsafe(12), proxy, uuid.uuid4().hex)
+        hub = Hub(folder, names, secrets.token_urlsafe(12), proxy, uuid.uuid4().hex, fault == "shared-home")
         learners = [Learner(n, name, hub, learner_cells(notebook, chapter, n - 1), chapter_file)
                     for n, name in enumerate(names, 1)]
         return cls(hub, learners, [ex.id for ex in exercises.chapter(chapter)], chapter)
@@ -896,9 +899,14 @@ class Classroom:
         return 0
 
 
-def run(learner_count: int, chapter: str, proxy: str, keep: bool, out: Callable[[str], None] = print) -> int:
-    """The whole load test; returns the exit code (0: every check passed, 1: a check failed)."""
-    classroom = Classroom.prepare(learner_count, chapter, proxy)
+def run(learner_count: int, chapter: str, proxy: str, keep: bool, out: Callable[[str], None] = print,
+        fault: str | None = None) -> int:
+    """The whole load test; returns the exit code (0: every check passed, 1: a check failed).
+
+    ``fault="shared-home"`` gives every learner the same home folder, as a misconfigured spawner would: the
+    progress check must then fail (each file has the whole class's attempts), which proves it can.
+    """
+    classroom = Classroom.prepare(learner_count, chapter, proxy, fault)
     versions = versions_text(proxy)
     try:
         classroom.drive()
@@ -941,12 +949,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chapter", default="04", help="the chapter they run (default 04)")
     parser.add_argument("--proxy", help="configurable-http-proxy's path (default: .cache/npm, then PATH)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (homes, the Hub's log)")
+    parser.add_argument("--fault", choices=["shared-home"],
+                        help="inject a fault the checks must catch: shared-home gives the class one home folder")
     args = parser.parse_args(argv)
     if args.learners < 1:
         parser.error("--learners must be at least 1")
     try:
         check_setup()
-        return run(args.learners, args.chapter, find_proxy(args.proxy), args.keep)
+        return run(args.learners, args.chapter, find_proxy(args.proxy), args.keep, fault=args.fault)
     except LoadTestError as exc:
         print(f"hub_load: {exc}", file=sys.stderr)
         return 2
