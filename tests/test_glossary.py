@@ -13,6 +13,7 @@ sanitizer keeps the id as ``data-jupyter-id``, which is where its fragment looku
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -36,14 +37,17 @@ TERMS: dict[str, tuple[str, str]] = {
     'AES': ('\\bAES(?:-\\d{3})?(?:-GCM|-CCM)?\\b', '10'),
     'AKI': ('(?i:\\bauthority key identifiers?\\b|\\bAKI\\b)', '07'),
     'ASN.1': ('\\bASN\\.1\\b', '03'),
+    'Avalanche effect': ('(?i:\\bavalanche effect\\b)', '02'),
     'basicConstraints': ('\\bbasicConstraints\\b', '03'),
     'BER': ('\\bBER\\b', '03'),
     'BR': ('\\bBaseline Requirements\\b|\\bBRs?\\b', '03'),
     'CA': ("(?<![Rr]oot )(?<!issuing )(?<!intermediate )\\bCA(?:s|'s)?\\b(?!/B|:)"
-           "|(?i:\\bcertificate authorit(?:y|ies)\\b)", '04'),
+           '|(?i:\\bcertificate authorit(?:y|ies)\\b)', '04'),
     'CA/B Forum': ('\\bCA/B(?:rowser)? Forum\\b', '05'),
     'CCADB': ('\\bCCADB\\b', '05'),
     'CDP': ('(?i:\\bCRL distribution points?\\b|\\bCDP\\b)', '07'),
+    'CMP': ('\\bCMP\\b', '12'),
+    'CMS': ('\\bCMS\\b', '01'),
     'CN': ('\\bCN\\b|(?i:\\bcommon names?\\b)', '03'),
     'Collision': ('(?i:\\bcollisions?\\b)', '02'),
     'Composite certificate': ('(?i:\\bcomposite certificates?\\b)', '13'),
@@ -57,36 +61,54 @@ TERMS: dict[str, tuple[str, str]] = {
     'CT log': ('\\bCT logs?\\b', '08'),
     'Delta CRL': ('(?i:\\bdelta CRLs?\\b)', '07'),
     'DER': ('\\bDER\\b', '03'),
+    'Digital signature': ('(?i:\\bdigital signatures?\\b)', '02'),
     'DN': ('\\bDNs?\\b|(?i:\\bdistinguished names?\\b)', '03'),
+    'DNS': ('\\bDNS\\b', '05'),
     'DPS': ('\\bDPS\\b', '11'),
+    'DSA': ('(?<![-])\\bDSA\\b', '02'),
     'DV': ('\\bDV\\b', '05'),
     'ECDH': ('\\bECDHE?\\b', '01'),
     'ECDSA': ('\\bECDSA\\b', '02'),
+    'ECIES': ('\\bECIES(?:-KEM)?\\b', '01'),
     'Ed25519': ('\\bEd25519\\b', '02'),
     'EdDSA': ('\\bEdDSA\\b', '02'),
     'EKU': ('\\bEKU\\b|(?i:\\bextended key usage\\b)', '10'),
     'Endorsement key': ('\\bEK\\b|(?i:\\bendorsement key\\b)', '11'),
     'Enrollment group': ('(?i:\\benrollment groups?\\b)', '11'),
+    'ETSI': ('\\bETSI\\b', '05'),
     'EV': ('\\bEV\\b', '05'),
     'FIPS 186-5': ('\\bFIPS 186-5\\b', '02'),
     'FIPS 203': ('\\bFIPS 203\\b', '13'),
     'FIPS 204': ('\\bFIPS 204\\b', '13'),
     'FIPS 205': ('\\bFIPS 205\\b', '13'),
+    'Forward secrecy': ('(?i:\\bforward secrecy\\b)', '10'),
+    'GNSS': ('\\bGNSS\\b', '06'),
     "Grover's algorithm": ("\\bGrover(?:'s)?\\b", '13'),
+    'Hard-fail': ('(?i:\\bhard-fail\\b)', '07'),
     'Harvest now, decrypt later': ('(?i:\\bharvest now,? decrypt later\\b|\\bHNDL\\b)', '13'),
+    'Hash function': ('(?i:\\bhash functions?\\b)', '02'),
+    'HKDF': ('\\bHKDF\\b', '01'),
     'HMAC': ('\\bHMAC(?:-SHA256)?\\b', '11'),
+    'HPKE': ('\\bHPKE\\b', '01'),
     'HPKP': ('\\bHPKP\\b', '09'),
     'HSM': ('\\bHSMs?\\b', '11'),
     'Hybrid key exchange': ('(?i:\\bhybrid key exchanges?\\b)', '13'),
-    'Indirect CRL': ('(?i:\\bindirect CRLs?\\b)', '07'),
+    'IETF': ('\\bIETF\\b', '06'),
     'Inclusion proof': ('(?i:\\binclusion proofs?\\b)', '08'),
+    'Indirect CRL': ('(?i:\\bindirect CRLs?\\b)', '07'),
+    'Individual enrollment': ('(?i:\\bindividual enrollments?\\b)', '11'),
     'Intermediate CA': ('(?i:\\bintermediate(?: CA| certificate)?s?\\b)', '04'),
     'IoT Hub': ('\\bIoT [Hh]ubs?\\b(?! Device Provisioning)', '11'),
+    'ISRG': ('\\bISRG\\b(?! Root)', '05'),
     'Issuing CA': ('(?i:\\bissuing CAs?\\b)', '11'),
+    'JWK': ('\\bJWK\\b', '05'),
     'keyUsage': ('\\bkeyUsage\\b|(?i:(?<!extended )(?<!on )\\bkey usage\\b)', '03'),
     'Leaf certificate': ('(?i:\\bleaf certificates?\\b)', '03'),
+    'MAC': ('\\bMACs?\\b', '01'),
+    'MD5': ('\\bMD5\\b', '02'),
     'Merkle tree': ('\\bMerkle trees?\\b', '08'),
     'Merkle Tree Certificates': ('\\bMerkle Tree Certificates?\\b|\\bMTCs?\\b', '13'),
+    'Mis-issuance': ('(?i:\\bmis-?issu(?:ance|ed)\\b)', '08'),
     'ML-DSA': ('\\bML-DSA(?:-\\d\\d)?\\b', '13'),
     'ML-KEM': ('\\bML-KEM(?:-\\d{3,4})?\\b', '13'),
     'MQTT': ('\\bMQTT\\b', '11'),
@@ -95,10 +117,14 @@ TERMS: dict[str, tuple[str, str]] = {
     'nameConstraints': ('\\bnameConstraints\\b|(?i:\\bname constraints\\b)', '04'),
     'NIST': ('\\bNIST\\b(?! (?:SP|IR|FIPS))', '01'),
     'NIST IR 8547': ('\\bNIST IR 8547\\b|\\bIR 8547\\b', '13'),
+    'NITZ': ('\\bNITZ\\b', '06'),
+    'Nonce': ('(?i:\\bnonces?\\b)', '02'),
+    'NSS': ('\\bNSS\\b', '05'),
     'NTP': ('\\bNTP\\b|\\bSNTP\\b', '06'),
     'NTS': ('\\bNTS\\b', '06'),
     'OAEP': ('\\bOAEP\\b', '01'),
-    'OCSP': ('\\bOCSP\\b(?! stapling)', '07'),
+    'OCSP': ('\\bOCSP\\b(?! stapling| responders?)', '07'),
+    'OCSP responder': ('(?i:\\bOCSP responders?\\b)', '07'),
     'OCSP stapling': ('(?i:\\bOCSP stapling\\b|\\bstapl(?:ing|ed|es?)\\b)', '07'),
     'OID': ('\\bOIDs?\\b', '03'),
     'OV': ('\\bOV\\b', '05'),
@@ -112,17 +138,24 @@ TERMS: dict[str, tuple[str, str]] = {
     'PKCS #1': ('\\bPKCS ?#1\\b|\\bRSASSA-PKCS1(?:-v1_5)?\\b', '02'),
     'PKCS #10': ('\\bPKCS ?#10\\b', '06'),
     'PKI': ('\\bPKIs?\\b(?! Lab)', '00'),
+    'PKITS': ('\\bPKITS\\b', '04'),
     'PKIX': ('\\bPKIX\\b', '03'),
     'Precertificate': ('(?i:\\bprecertificates?\\b)', '08'),
     'Preimage': ('(?i:\\b(?:second )?preimages?\\b)', '02'),
     'Proof of possession': ('(?i:\\bproof of possession\\b|\\bPoP\\b)', '11'),
+    'PSK': ('\\bPSK\\b', '10'),
     'PSS': ('\\b(?:RSASSA-|RSA-)?PSS\\b', '02'),
+    'Registration ID': ('(?i:\\bregistration IDs?\\b)', '11'),
+    'Relying party': ('(?i:\\brelying part(?:y|ies)\\b)', '04'),
     'Root CA': ('(?i:(?<!DST )\\broot (?:CA|certificate)s?\\b(?! X\\d))', '04'),
+    'Root program': ('(?i:\\broot programs?\\b)', '05'),
     'RSA': ('\\bRSA\\b(?!-PSS)', '01'),
+    'RTC': ('\\bRTC\\b', '06'),
     'SAN': ('\\bSANs?\\b|\\bsubjectAltName\\b|(?i:\\bsubject alternative names?\\b)', '03'),
     'SAS token': ('\\bSAS\\b(?: tokens?)?', '11'),
     'SCT': ('\\bSCTs?\\b', '08'),
     'Self-signed certificate': ('(?i:\\bself-signed\\b)', '09'),
+    'Serial number': ('(?i:\\bserial numbers?\\b)', '03'),
     'SHA-1': ('\\bSHA-?1\\b', '02'),
     'SHA-256': ('\\bSHA-256\\b', '02'),
     "Shor's algorithm": ("\\bShor(?:'s)?\\b", '13'),
@@ -136,6 +169,7 @@ TERMS: dict[str, tuple[str, str]] = {
     'TPM': ('\\bTPMs?\\b', '11'),
     'Trust anchor': ('(?i:\\btrust anchors?\\b)', '04'),
     'Trust store': ('(?i:\\btrust stores?\\b)', '05'),
+    'Verification code': ('(?i:\\bverification codes?\\b)', '11'),
     'X.509': ('\\bX\\.509\\b', '03'),
     'X25519': ('\\bX25519\\b(?!MLKEM)', '01'),
     'X25519MLKEM768': ('\\bX25519MLKEM768\\b', '13'),
@@ -171,7 +205,18 @@ def _blank(chars: list[str], start: int, end: int) -> None:
             chars[index] = " "
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 def mask(source: str, headings: bool = False) -> tuple[str, list[GlossaryLink]]:
+    text, links = _mask(source, headings)
+    return text, list(links)
+
+
+@functools.lru_cache(maxsize=4096)  # every term's search masks the same cells: once each is enough
+def _mask(source: str, headings: bool) -> tuple[str, tuple[GlossaryLink, ...]]:
     """The cell's prose, same length as ``source``: headings, code, HTML, URLs and other links blanked out.
 
     Glossary links keep their text (and are returned with its span); their brackets and targets are blanked.
@@ -194,7 +239,7 @@ def mask(source: str, headings: bool = False) -> tuple[str, list[GlossaryLink]]:
             _blank(chars, text_end, match.end())
         else:
             _blank(chars, match.start(), match.end())
-    return "".join(chars), links
+    return "".join(chars), tuple(links)
 
 
 def glossary_links(source: str) -> list[str]:
@@ -212,7 +257,7 @@ class Use:
 
 def first_use(cells: list[str], term: str) -> Use | None:
     """The first use of a term in a chapter's markdown cells (links to other entries do not count)."""
-    pattern = re.compile(TERMS[term][0])
+    pattern = _compiled(TERMS[term][0])
     own = slug(term)
     for index, source in enumerate(cells):
         text, links = mask(source)
