@@ -1,11 +1,12 @@
 # The website (issue 17): the whole course as a static site, built from the STORED notebooks (nothing is run).
 #   make book       build it into _build/html/ (open _build/html/index.html); no network needed once installed
-#   make test-book  build it, then the browser test (tests/book/): every page and internal link in Chromium,
-#                   search, launch buttons; screenshots in ui-screenshots/book/
+#   make test-book  build it with no network at all (a network namespace with only loopback, as test-offline),
+#                   then the browser test (tests/book/): every page, internal link, anchor and image in Chromium,
+#                   search, launch buttons; screenshots in ui-screenshots/book/. Needs unshare, ip and Chromium.
 # Jupyter Book 1.x gets a venv of its own, .venv-book, with only pyproject.toml's `book` extra in it: Jupyter Book
 # 1 needs Sphinx 7 and myst-parser 3, so markdown-it-py 3, where the course's .venv has markdown-it-py 4, and the
 # course's .venv must not be downgraded. (Jupyter Book 2 fetches its theme from the network when it builds.)
-.PHONY: book test-book
+.PHONY: book book-offline test-book book-clean
 
 BOOK_VENV ?= .venv-book
 BOOK_PY    = $(BOOK_VENV)/bin/python
@@ -25,5 +26,14 @@ book: $(BOOK_VENV)/.installed
 	$(BOOK_BUILD)
 	@echo "The site: _build/html/index.html"
 
-test-book: book $(VENV)/.installed-ui
+book-offline: $(BOOK_VENV)/.installed
+	@command -v unshare >/dev/null && command -v ip >/dev/null || \
+	    { echo "book-offline needs unshare (util-linux) and ip (iproute2)" >&2; exit 2; }
+	$(UNSHARE) sh -c 'ip link set lo up && $(BOOK_BUILD)'
+
+test-book: book-offline $(VENV)/.installed-ui
 	PKI_LAB_PROGRESS=off PKI_LAB_REQUIRE_UI=1 $(PY) -m pytest -m ui -p no:cacheprovider tests/book
+
+# The built site and the book's venv (`make clean` and `make distclean` leave them).
+book-clean:
+	rm -rf _build $(BOOK_VENV)
