@@ -9,6 +9,12 @@ default heading slug of the term (``SPKI`` -> ``spki``, ``FIPS 204`` -> ``fips-2
 website (Jupyter Book, ``myst_heading_anchors``) resolves ``glossary.md#slug`` by that slug; JupyterLab names a
 heading by its own text (``SPKI``, case kept) and finds the lowercase fragment at the raw anchor instead (its
 sanitizer keeps the id as ``data-jupyter-id``, which is where its fragment lookup searches).
+
+A chapter that fails the first-use check can be fixed in place (markdown cells only, no re-execution)::
+
+    .venv/bin/python -m tests.test_glossary --link notebooks/13_post_quantum_pki.ipynb
+
+then read ``git diff``: a first use inside a proper name may read better linked at its next use.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from .conftest import ROOT
@@ -401,7 +409,8 @@ def chapter_problems(cells: list[str]) -> list[str]:
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_a_chapter_links_each_term_on_its_first_use_and_only_there(path):
     problems = chapter_problems(markdown_cells(path))
-    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+    fix = f"(`.venv/bin/python -m tests.test_glossary --link notebooks/{path.name}` links each first use)"
+    assert not problems, f"{path.name} {fix}:\n" + "\n".join(problems)
 
 
 def test_every_chapter_link_in_the_glossary_resolves_to_a_chapter_and_section():
@@ -462,3 +471,52 @@ def test_entries_are_read_with_their_anchor_heading_and_body():
     text = '# Glossary\n\n<a id="crl"></a>\n## CRL\n\nA list.\n\n<a id="csr"></a>\n## CSR\n\nA request.\n'
     assert [(e.anchor, e.heading, e.body.strip()) for e in entries(text)] == [
         ("crl", "CRL", "A list."), ("csr", "CSR", "A request.")]
+
+
+# --- linking a chapter's first uses (``python -m tests.test_glossary --link NOTEBOOK ...``) -------------------
+
+
+def link_first_uses(cells: list[str]) -> tuple[list[str], list[str]]:
+    """The markdown cells with every term's first unlinked use turned into its glossary link, and the terms linked.
+
+    Longer terms go first, so "issuing CA" is linked as one term before "CA" is looked for.
+    """
+    cells = list(cells)
+    linked = []
+    for term in sorted(TERMS, key=lambda t: -len(t)):
+        use = first_use(cells, term)
+        if use and not use.linked:
+            source = cells[use.cell]
+            words = source[use.start:use.end]
+            cells[use.cell] = f"{source[:use.start]}[{words}](glossary.md#{slug(term)}){source[use.end:]}"
+            linked.append(term)
+    return cells, linked
+
+
+def test_linking_a_chapter_leaves_nothing_for_the_check_to_report():
+    cells = ["# 99 · Demo\n\nAn issuing CA signs; a CA's CRL, then `CRL` in code.", "A CRL and OCSP."]
+    fixed, linked = link_first_uses(cells)
+    assert fixed == ["# 99 · Demo\n\nAn [issuing CA](glossary.md#issuing-ca) signs; a [CA's](glossary.md#ca) "
+                     "[CRL](glossary.md#crl), then `CRL` in code.", "A CRL and [OCSP](glossary.md#ocsp)."]
+    assert sorted(linked) == ["CA", "CRL", "Issuing CA", "OCSP"]
+    assert chapter_problems(fixed) == []
+    assert link_first_uses(fixed) == (fixed, [])
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[0] != "--link":
+        print("usage: python -m tests.test_glossary --link NOTEBOOK.ipynb ...")
+        return 2
+    for name in argv[1:]:
+        notebook = nbformat.read(name, as_version=4)
+        markdown = [cell for cell in notebook.cells if cell.cell_type == "markdown"]
+        fixed, linked = link_first_uses([cell.source for cell in markdown])
+        for cell, source in zip(markdown, fixed, strict=True):
+            cell.source = source
+        nbformat.write(notebook, name)
+        print(f"{name}: linked {len(linked)} first uses: {', '.join(sorted(linked)) or 'none needed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))
