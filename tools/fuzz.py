@@ -5,7 +5,8 @@ Usage: ``python tools/fuzz.py [--seconds 60] [--seed 1] [--inputs N]`` (``make f
 The promise it checks (README, docs/reliability.md): whatever bytes come in, a public function of ``pki_lab``
 either answers or raises one :class:`pki_lab.errors.PkiLabError` with a sentence; any other exception, and any
 call that takes longer than :data:`HANG_SECONDS`, is a crash. Inputs are the shipped real certificates, CRLs and
-OCSP responses (``pki_lab.data``) and lab-made CSRs, CRLs and OCSP requests and responses, mutated in two ways:
+OCSP responses (``pki_lab.data``), lab-made CSRs, CRLs and OCSP requests and responses, and fixed ML-DSA
+certificates, a CRL and a CSR (:data:`ML_DSA_SEEDS`), mutated in two ways:
 
 * on the bytes: bit flips, byte insertions and deletions, truncation, random length bytes;
 * on the DER tree (:mod:`pki_lab.der`), re-encoded with correct lengths so that the X.509 parser reads deep into
@@ -137,7 +138,22 @@ def corpus() -> tuple[Seed, ...]:
               Seed("key", "lab EC public key", to_der(named_key("device-1", "ec").public_key())),
               Seed("key", "lab Ed25519 private key", to_der(named_key("device-2", "ed25519"))),
               Seed("ocsp-response", "lab OCSP response", here.responder.respond(here.request))]
-    return tuple(seeds)
+    return tuple(seeds + _ml_dsa_seeds())
+
+
+#: Fixed ML-DSA objects, made once: ML-DSA signs with fresh randomness, so new ones would change every run.
+ML_DSA_SEEDS = Path(__file__).resolve().parent / "fuzz_seeds" / "ml-dsa.pem"
+_KINDS = {x509.Certificate: "certificate", x509.CertificateRevocationList: "crl", x509.CertificateSigningRequest: "csr"}
+
+
+def _ml_dsa_seeds() -> list[Seed]:
+    """ML-DSA certificates (pure and under an ML-DSA CA), its CRL and CSR (tools/fuzz_seeds/ml-dsa.pem), and keys."""
+    objects = load_objects(ML_DSA_SEEDS.read_bytes())
+    seeds = [Seed(next(k for t, k in _KINDS.items() if isinstance(o, t)), f"ML-DSA seed {i + 1}", to_der(o))
+             for i, o in enumerate(objects)]
+    key = named_key("pq-device", "ml-dsa-44")
+    return seeds + [Seed("key", "lab ML-DSA-44 private key", to_der(key)),
+                    Seed("key", "lab ML-DSA-65 public key", to_der(named_key("pq", "ml-dsa-65").public_key()))]
 
 
 # -- mutations ------------------------------------------------------------------------------------------------
