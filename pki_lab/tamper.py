@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from .der import DerTree, Node, parse
 from .describe import name_text, summarize_extension
 from .errors import MalformedInputError, ParameterError, WrongTypeError, a_type
-from .keys import verify_bytes
+from .keys import ml_dsa_level, verify_bytes
 from .loading import load_certificate, to_der, tree_of
 from .oids import oid_name
 from .wellformed import READ_ERRORS, check_certificate
@@ -62,13 +62,13 @@ def signature_verifies(cert: x509.Certificate, issuer_public_key: object) -> boo
     """Whether ``cert``'s signature over its ``tbsCertificate`` bytes verifies with the issuer's key.
 
     Only the signature is checked (not names, dates or extensions): RSA PKCS #1 v1.5
-    or PSS (RFC 8017), ECDSA (RFC 5758) or EdDSA (RFC 8410), as the certificate's
+    or PSS (RFC 8017), ECDSA (RFC 5758), EdDSA (RFC 8410) or ML-DSA (RFC 9881), as the certificate's
     signatureAlgorithm says.
     """
     key = issuer_public_key
-    if not isinstance(key, _VERIFYING_KEYS):
+    if not isinstance(key, _VERIFYING_KEYS) and not ml_dsa_level(key):
         raise WrongTypeError(f"Cannot check a signature with {a_type(key)}; pass the issuer's RSA, "
-                             "EC or EdDSA public key (issuer_cert.public_key()).")
+                             "EC, EdDSA or ML-DSA public key (issuer_cert.public_key()).")
     try:
         algorithm, pad = cert.signature_hash_algorithm, cert.signature_algorithm_parameters
     except (UnsupportedAlgorithm, ValueError):  # a damaged algorithm identifier: the signature does not verify

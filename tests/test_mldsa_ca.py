@@ -22,7 +22,8 @@ from pki_lab.loading import to_der, to_pem, tree_of
 from pki_lab.revocation import OcspResponder, RevocationRegistry, build_crl
 from pki_lab.revocation.ocsp import build_request, verify_response
 from pki_lab.validation import Rule, validate_chain
-from pki_lab.widgets.der import node_options
+from pki_lab.tamper import signature_verifies, tamper
+from pki_lab.widgets.der import der_explorer, node_options
 
 RELEASE = tuple(int(p) for p in cryptography.__version__.split(".")[:2])
 pytestmark = pytest.mark.skipif(RELEASE < (49, 0), reason="ML-DSA certificates need cryptography 49.0 or newer "
@@ -238,3 +239,17 @@ def test_pki_lab_verify_validates_an_ml_dsa_chain_under_rfc5280_and_refuses_it_u
     assert valid.returncode == 0 and "VALID" in valid.stdout and "[RFC 9881 5]" in valid.stdout, valid.stdout
     refused = _cli(*common)
     assert refused.returncode == 1 and "Its key type (ML-DSA-44) is not allowed" in refused.stdout
+
+
+def test_the_der_explorer_and_the_tamper_lab_work_on_an_ml_dsa_certificate():
+    """Flip a byte of the subject's ML-DSA key (inside the TBS, so the same byte every run): the signature of the
+    ML-DSA issuer no longer verifies; the untouched certificate verifies. The widget's text form is stable."""
+    h = demo_hierarchy(key_kind="ml-dsa-65", prefix="Tamper lab")
+    der = to_der(h.leaf)
+    key_node = tree_of(h.leaf).find("tbsCertificate.subjectPublicKeyInfo.subjectPublicKey")
+    report = tamper(der, key_node.content_offset + 10, issuer=h.intermediate.certificate)
+    assert "subjectPublicKeyInfo.subjectPublicKey" in str(report) and report.signature_valid is False
+    assert signature_verifies(h.leaf, h.intermediate.public_key)
+    assert not signature_verifies(h.leaf, named_key("someone", "ml-dsa-65").public_key())
+    again = demo_hierarchy(key_kind="ml-dsa-65", prefix="Tamper lab").leaf
+    assert str(der_explorer(h.leaf)) == str(der_explorer(again))
