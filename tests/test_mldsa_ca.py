@@ -21,8 +21,8 @@ from pki_lab.keys import ML_DSA_SIZES, named_key
 from pki_lab.loading import to_der, to_pem, tree_of
 from pki_lab.revocation import OcspResponder, RevocationRegistry, build_crl
 from pki_lab.revocation.ocsp import build_request, verify_response
-from pki_lab.validation import Rule, validate_chain
 from pki_lab.tamper import signature_verifies, tamper
+from pki_lab.validation import Rule, validate_chain
 from pki_lab.widgets.der import der_explorer, node_options
 
 RELEASE = tuple(int(p) for p in cryptography.__version__.split(".")[:2])
