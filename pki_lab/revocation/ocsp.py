@@ -39,7 +39,7 @@ from .. import clock
 from ..ca import Profile
 from ..der.encode import children, content
 from ..errors import MalformedInputError, ParameterError, WrongTypeError
-from ..keys import named_key, sign_bytes, signing_hash
+from ..keys import named_key, require_ml_dsa_x509, sign_bytes, signing_hash
 from ..names import common_name
 from . import ocsp_wire as wire
 from .crl import REASON_CODES
@@ -188,6 +188,7 @@ class OcspResponder:
             builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.signer_cert)
             if self.delegated:
                 builder = builder.certificates([self.signer_cert])
+            require_ml_dsa_x509(self._signer_key)  # cryptography 48's OCSP builder refuses ML-DSA keys
             draft = builder.sign(self._signer_key, signing_hash(self._signer_key)).public_bytes(_DER)
             (response_bytes,) = children(children(draft)[1])
             tbs, algorithm, _, *certs = children(content(children(response_bytes)[1]))
