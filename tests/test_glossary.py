@@ -28,6 +28,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from .conftest import ROOT
 
@@ -520,3 +522,17 @@ def _main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(_main(sys.argv[1:]))
+
+
+_FRAGMENTS = ["CRL", "CA", "issuing CA", "OCSP", "OCSP responder", "delta CRL", "SPKI", "X.509", "trust anchor",
+              "`CRL`", "`OCSP`", "[RFC 6960](https://www.rfc-editor.org/rfc/rfc6960)", "the", "a list", "of", ",",
+              "**SAN**", "*CSR*", "\n\n## CRL heading\n\n", "\n\n", "(PKI)", "CAs", "root CA", "PKCS #10"]
+_UNLINK = re.compile(r"\[([^\[\]]*)\]\(glossary\.md#[\w\-]+\)")
+
+
+@given(st.lists(st.lists(st.sampled_from(_FRAGMENTS), max_size=25).map(" ".join), min_size=1, max_size=4))
+def test_linking_any_text_satisfies_the_check_changes_only_links_and_is_idempotent(cells):
+    fixed, _ = link_first_uses(cells)
+    assert chapter_problems(fixed) == []
+    assert [_UNLINK.sub(r"\1", source) for source in fixed] == cells
+    assert link_first_uses(fixed) == (fixed, [])
