@@ -4,8 +4,8 @@
 #                   websocket and stops; prints the time to log in and spawn, to run the chapter, CPU and memory
 #                   per learner, Hub and proxy; fails if a learner's progress file is missing, holds another's
 #                   entries or lacks a passed exercise, if a cell raised, or if any process is left. Then the
-#                   real-Hub tests of tests/test_hub_load.py: one learner passes, and a shared home (the fault
-#                   --fault shared-home injects) is caught as mixed progress, so the check is shown to fail
+#                   real-Hub test of tests/test_hub_load.py: a shared home (what --fault shared-home injects) is
+#                   caught as mixed progress, so the check is shown to fail where it must
 # Installs: the `hub` extra into .venv (JupyterHub 6.x; it only adds packages there: checked with
 # `pip install --dry-run`) and configurable-http-proxy 5.x with npm into .cache/npm (never globally; needs Node.js
 # 20 or newer). Those two steps use PyPI and npm; the run itself needs no network: where a network namespace can

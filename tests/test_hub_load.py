@@ -4,9 +4,10 @@ The pure parts run everywhere, with no JupyterHub: reading /proc (a child proces
 listened on 127.0.0.1 and killed with its marker), the kernel messages off a websocket, the cells a learner runs,
 and the progress check, fed a good file and each way a file can be wrong.
 
-The two tests at the end start a real JupyterHub and configurable-http-proxy (`make hub-load` runs them): they need
-the `hub` extra and .cache/npm, take about a minute each on two cores, and so run only when PKI_LAB_HUB_TESTS=1
-(without it they skip, saying so; with it, a missing JupyterHub or proxy fails instead of skipping).
+The test at the end starts a real JupyterHub and configurable-http-proxy (`make hub-load` runs it): it needs
+the `hub` extra and .cache/npm, takes about a minute of two cores, and so runs only when PKI_LAB_HUB_TESTS=1
+(without it, it skips, saying so; with it, a missing JupyterHub or proxy fails instead of skipping). That a class
+passes is what `make hub-load` itself shows, with ten learners.
 """
 
 from __future__ import annotations
@@ -316,11 +317,3 @@ def test_real_hub_a_shared_home_is_caught_as_mixed_progress(proxy, monkeypatch):
     assert "learner01: exercise 04.1 records 3 attempts, not this learner's 1 (another learner's answers" in text
     assert "learner02: exercise 04.1 records 3 attempts, not this learner's 2" in text
     assert "raised" not in text and "processes of the run left afterwards: none" in text
-
-
-def test_real_hub_one_learner_passes_and_leaves_nothing_behind(proxy):
-    lines: list[str] = []
-    assert hub_load.run(1, "04", proxy, keep=False, out=lines.append) == 0, "\n".join(lines)
-    text = "\n".join(lines)
-    assert "passed: 1 of 1" in text and "processes of the run left afterwards: none" in text
-    assert "listening beyond loopback" not in text

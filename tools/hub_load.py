@@ -220,7 +220,7 @@ class Sampler(threading.Thread):
         self.stop = threading.Event()
         self.peak: dict[tuple[str, str], tuple[int, int]] = {}  # (owner, role) -> (RSS, PSS) KiB; role "all" too
         self.class_peak = (0, 0)
-        self.cpu: dict[tuple[int, int], tuple[str, int]] = {}  # (pid, start) -> (owner, cpu ticks)
+        self.cpu: dict[tuple[int, int], tuple[str, str, int]] = {}  # (pid, start) -> (owner, role, cpu ticks)
         self.seen: dict[tuple[int, int], Proc] = {}
         self._roles: dict[tuple[int, int], tuple[str, str]] = {}
 
@@ -239,13 +239,13 @@ class Sampler(threading.Thread):
         procs = all_procs()
         sums: dict[tuple[str, str], list[int]] = {("hub", "hub"): list(memory_kib(self.hub_pid))}
         if (hub := procs.get(self.hub_pid)) is not None:
-            self.cpu[(hub.pid, hub.start)] = ("hub", hub.cpu_ticks)
+            self.cpu[(hub.pid, hub.start)] = ("hub", "hub", hub.cpu_ticks)
         for pid in descendants(procs, self.hub_pid):
             proc = procs[pid]
             key = (pid, proc.start)
             self.seen[key] = proc
             owner, role = self.role(proc)
-            self.cpu[key] = (owner, proc.cpu_ticks)
+            self.cpu[key] = (owner, role, proc.cpu_ticks)
             rss, pss = memory_kib(pid)
             for slot in {(owner, role), (owner, "all")}:
                 total = sums.setdefault(slot, [0, 0])
@@ -262,11 +262,12 @@ class Sampler(threading.Thread):
         while not self.stop.wait(SAMPLE_EVERY):
             self.sample()
 
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) by owner, as last sampled: what each learner's processes used."""
-        totals: dict[str, float] = {}
-        for owner, ticks in self.cpu.values():
-            totals[owner] = totals.get(owner, 0.0) + ticks / TICKS
+    def cpu_seconds(self) -> dict[tuple[str, str], float]:
+        """CPU time (user + system) by (owner, role), and by (owner, "all"), as last sampled."""
+        totals: dict[tuple[str, str], float] = {}
+        for owner, role, ticks in self.cpu.values():
+            for slot in {(owner, role), (owner, "all")}:
+                totals[slot] = totals.get(slot, 0.0) + ticks / TICKS
         return totals
 
 
@@ -730,8 +731,10 @@ def report_lines(learners: list[Learner], sampler: Sampler | None, timing: dict[
         f"{spread(lr.stop_time for lr in learners if lr.stop_time is not None)}",
         f"  whole class: {timing.get('whole', 0.0):.1f} s from the first login to the last server stopped; "
         f"the chapters ran within {timing.get('chapters', 0.0):.1f} s (first cell to last)",
-        f"  CPU per learner (server + kernel): {spread(cpu.get(lr.name, 0.0) for lr in learners)}; "
-        f"Hub {cpu.get('hub', 0.0):.1f} s, proxy {cpu.get('proxy', 0.0):.1f} s",
+        f"  CPU per learner (server + kernel): {spread(cpu.get((lr.name, 'all'), 0.0) for lr in learners)}; "
+        f"Hub {cpu.get(('hub', 'all'), 0.0):.1f} s, proxy {cpu.get(('proxy', 'all'), 0.0):.1f} s",
+        f"    the single-user server alone: {spread(cpu.get((lr.name, 'server'), 0.0) for lr in learners)}; "
+        f"the kernel alone: {spread(cpu.get((lr.name, 'kernel'), 0.0) for lr in learners)}",
         f"  peak memory per learner (server + kernel), RSS: {memory('all', 0)}",
         f"  peak memory per learner (server + kernel), PSS: {memory('all', 1)}",
         f"    the single-user server (JupyterLab) alone, RSS: {memory('server', 0)}",
