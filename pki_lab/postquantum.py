@@ -347,7 +347,8 @@ class DeviceView:
         lines = [f"stores root + intermediate + leaf: {self.stored:,} bytes "
                  f"({self.stored / CLASS1_FLASH:.0%} of a Class 1 device's ~100 KiB flash, RFC 7228)",
                  f"receives leaf + intermediate: {self.received:,} bytes "
-                 f"({self.received / CLASS1_RAM:.0%} of its ~10 KiB RAM)",
+                 f"({self.received / CLASS1_RAM:.0%} of its ~10 KiB RAM"
+                 f"{': it does not fit' if self.received > CLASS1_RAM else ''})",
                  f"IEEE 802.15.4: at least {self.frames_802154} frames of 127 bytes"]
         lines += [f"LoRaWAN EU868 {dr}: {n} messages" for dr, n in self.lorawan]
         return "\n".join(lines)

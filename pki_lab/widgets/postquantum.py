@@ -59,9 +59,11 @@ def chain_cost_html(root: str, intermediate: str, leaf: str) -> str:
 
 def speed_html(rows: Sequence[SpeedRow]) -> str:
     """A table of measured sign and verify times and their ratios to ECDSA P-256 (figures vary from run to run)."""
+    pad = "style='text-align:right;padding:0 0.8em'"
     cells = "".join(
-        f"<tr><td style='text-align:left'>{html.escape(r.algorithm)}</td><td>{r.sign_us:,.0f} µs</td>"
-        f"<td>{r.sign_ratio:.1f}x</td><td>{r.verify_us:,.0f} µs</td><td>{r.verify_ratio:.1f}x</td></tr>"
+        f"<tr><td style='text-align:left;padding:0 0.8em'>{html.escape(r.algorithm)}</td>"
+        f"<td {pad}>{r.sign_us:,.0f} µs</td><td {pad}>{r.sign_ratio:.1f}x</td>"
+        f"<td {pad}>{r.verify_us:,.0f} µs</td><td {pad}>{r.verify_ratio:.1f}x</td></tr>"
         for r in rows)
     return (f"<p>Measured just now on this machine (median of {REPEAT}; ratios to ECDSA P-256):</p>"
             "<table><thead><tr><th>algorithm</th><th>sign</th><th>ratio</th><th>verify</th><th>ratio</th></tr>"
@@ -74,7 +76,7 @@ def chain_cost_explorer(root: str = "ML-DSA-65", intermediate: str = "ML-DSA-65"
 
     chain_cost_html(root, intermediate, leaf)  # checks the starting choice before building widgets
     menus = {role: w.Dropdown(options=list(ALGORITHMS), value=value, description=role,
-                              style={"description_width": "6em"}, layout=w.Layout(width="17em"))
+                              style={"description_width": "initial"}, layout=w.Layout(width="auto"))
              for role, value in (("root", root), ("intermediate", intermediate), ("leaf", leaf))}
     cost = w.HTML()
     button = w.Button(description="measure speed", tooltip="time signing and verifying with each algorithm, now")
