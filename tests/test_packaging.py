@@ -329,9 +329,9 @@ def _files(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
-def _package_files(folder: Path) -> set[str]:
-    """pki_lab's files under ``folder``: the modules and the shipped data (no caches)."""
-    return {name for name in _files(folder / "pki_lab") if "__pycache__" not in name
+def _package_files(folder: Path, *, caches: bool = False) -> set[str]:
+    """pki_lab's files under ``folder``: the modules and the shipped data (and Python's caches if ``caches``)."""
+    return {name for name in _files(folder / "pki_lab") if (caches or "__pycache__" not in name)
             and (folder / "pki_lab" / name).is_file()}
 
 
@@ -376,6 +376,10 @@ def built(tmp_path_factory):
     for folder in (source, out, unpacked):
         folder.mkdir()
     _copy_of_repository(source)
+    # What an earlier run of the code leaves in a working tree (make test-dist builds after make test) stays out.
+    cache = source / "pki_lab" / "data" / "__pycache__"
+    cache.mkdir()
+    (cache / "__init__.cpython-311.pyc").write_bytes(b"left by a run")
 
     def backend(hook: str, cwd: Path) -> Path:
         code = f"import sys, setuptools.build_meta as b; b.{hook}(sys.argv[1])"
@@ -395,7 +399,9 @@ def test_the_sdist_holds_what_a_build_needs_and_no_course_material(built):
     top, names = built["unpacked"], built["sdist"]
     assert top.name == f"pki_lab-{PYPROJECT['project']['version']}"
     assert {"pyproject.toml", "README.md", "PKG-INFO"} <= names
-    assert {n.removeprefix("pki_lab/") for n in names if n.startswith("pki_lab/")} == _package_files(built["source"])
+    in_package = {n.removeprefix("pki_lab/") for n in names if n.startswith("pki_lab/")}
+    assert in_package == _package_files(built["source"])  # every module and pki_lab/data file, and no cache
+    assert "data/__pycache__/__init__.cpython-311.pyc" in _package_files(built["source"], caches=True)
     assert {n.split("/")[0] for n in names if "/" in n} == {"pki_lab", "pki_lab.egg-info"}  # no tests, notebooks
     assert (top / "README.md").read_text() == (ROOT / "README.md").read_text()
 
@@ -405,7 +411,8 @@ def test_the_wheel_holds_the_package_and_its_data_and_says_what_pyproject_says(b
     names = set(wheel.namelist())
     dist_info = f"pki_lab-{PYPROJECT['project']['version']}.dist-info"
     assert {name.split("/")[0] for name in names} == {"pki_lab", dist_info}  # no tests/, notebooks/, tools/
-    assert {n.removeprefix("pki_lab/") for n in names if n.startswith("pki_lab/")} == _package_files(built["source"])
+    in_package = {n.removeprefix("pki_lab/") for n in names if n.startswith("pki_lab/")}
+    assert in_package == _package_files(built["source"])  # every module and data file, not the cache beside them
     assert any(n.startswith("pki_lab/data/") and not n.endswith(".py") for n in names)
     meta = Parser().parsestr(wheel.read(f"{dist_info}/METADATA").decode())
     assert meta["Name"] == "pki-lab" and meta["License-Expression"] == "Apache-2.0"
