@@ -322,8 +322,14 @@ def signing_hash(key: object) -> hashes.HashAlgorithm | None:
     EdDSA and ML-DSA sign the message itself (ML-DSA hashes inside the algorithm, with SHAKE256 (FIPS 204);
     RFC 9881 section 3 uses "pure" ML-DSA with an empty context), so a builder is signed with
     ``sign(key, None)``.
+
+    Raises:
+        WrongTypeError: ``key`` is not a key, or is an ML-KEM key (which cannot sign).
     """
     pub = public_key_of(key)
+    if ml_kem_level(pub):
+        raise WrongTypeError(f"An {ml_kem_level(pub)} key encapsulates shared secrets and cannot sign, so it has no "
+                             "signing hash; sign with an ML-DSA key, for example named_key('name', 'ml-dsa-65').")
     if isinstance(pub, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)) or ml_dsa_level(pub):
         return None
     if isinstance(pub, ec.EllipticCurvePublicKey) and pub.curve.key_size >= 384:
@@ -378,6 +384,8 @@ def verify_bytes(public_key: object, signature: bytes, data: bytes,
         pub = public_key_of(public_key)
     except (WrongTypeError, ParameterError):
         return False
+    if ml_kem_level(pub):  # a KEM key verifies nothing
+        return False
     if algorithm is None:
         algorithm = signing_hash(pub)
     try:
@@ -387,7 +395,7 @@ def verify_bytes(public_key: object, signature: bytes, data: bytes,
             pub.verify(signature, data, ec.ECDSA(algorithm))
         elif isinstance(pub, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)) or ml_dsa_level(pub):
             pub.verify(signature, data)
-        else:  # an ML-KEM key cannot verify a signature
+        else:  # pragma: no cover - public_key_of admits only the kinds above
             return False
     except (InvalidSignature, TypeError, ValueError):
         return False

@@ -10,10 +10,12 @@ import hashlib
 
 import cryptography
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem
 
 from pki_lab import keys
+from pki_lab.ca import CertificateAuthority, sign_with
 from pki_lab.errors import ParameterError, WrongTypeError
 from pki_lab.keys import (
     KEM_KINDS,
@@ -29,6 +31,7 @@ from pki_lab.keys import (
     signing_hash,
     verify_bytes,
 )
+from pki_lab.names import make_name
 
 from .conftest import run_python
 
@@ -171,3 +174,23 @@ def test_public_key_of_accepts_ml_dsa_public_keys_and_refuses_other_objects():
     assert public_key_of(public) is public and isinstance(public, mldsa.MLDSA87PublicKey)
     with pytest.raises(WrongTypeError, match="RSA, EC, Ed25519 or ML-DSA key"):
         public_key_of(b"not a key")
+
+
+def test_an_ml_kem_key_has_no_signing_hash_and_the_ca_will_not_sign_with_it():
+    kem = named_key("kem", "ml-kem-1024")
+    with pytest.raises(WrongTypeError, match="ML-KEM-1024 key encapsulates shared secrets and cannot sign"):
+        signing_hash(kem)
+    builder = x509.CertificateSigningRequestBuilder().subject_name(make_name("kem"))
+    with pytest.raises(WrongTypeError, match="cannot sign"):
+        sign_with(builder, kem)
+
+
+@pytest.mark.skipif(tuple(int(p) for p in cryptography.__version__.split(".")[:2]) < (49, 0),
+                    reason="ML-DSA certificates need cryptography 49.0 or newer (48's X.509 builders refuse them)")
+def test_a_ca_refuses_an_ml_dsa_key_that_is_not_its_certificate_s():
+    root = CertificateAuthority.create_root("Key Check CA", key_kind="ml-dsa-44")
+    assert CertificateAuthority(root.certificate, named_key("Key Check CA", "ml-dsa-44")).name == root.name
+    with pytest.raises(ParameterError, match="does not belong to the certificate's public key"):
+        CertificateAuthority(root.certificate, named_key("someone else", "ml-dsa-44"))
+    with pytest.raises(ParameterError, match="does not belong"):
+        CertificateAuthority(root.certificate, named_key("Key Check CA", "ml-dsa-65"))  # same name, other level
