@@ -23,7 +23,8 @@ $(VENV)/.installed-hub: pyproject.toml | $(PY)
 	@touch $@
 
 $(HUB_PROXY):
-	@command -v npm >/dev/null || { echo "hub-load needs npm (Node.js 20 or newer) to install configurable-http-proxy: apt-get install nodejs npm" >&2; exit 2; }
+	@command -v npm >/dev/null && command -v node >/dev/null || { echo "hub-load needs Node.js 20 or newer and npm to install configurable-http-proxy 5 (apt-get install nodejs npm where the distribution has 20 or newer; Debian 12's is 18.20: take Node.js from nodejs.org)" >&2; exit 2; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { echo "configurable-http-proxy 5 needs Node.js 20 or newer; this node is $$(node --version): install Node.js 20 or newer (nodejs.org)" >&2; exit 2; }
 	npm install --prefix $(HUB_NPM) --no-save --no-audit --no-fund --loglevel=error configurable-http-proxy@5
 
 hub-load: $(VENV)/.installed-test $(VENV)/.installed-hub $(HUB_PROXY)
