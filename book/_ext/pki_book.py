@@ -11,10 +11,17 @@
   repository address) do the same job, and the site then loads nothing from the network, so it reads the same
   offline.
 
-Both happen when a page is read (``doctree-read``), so the search index never sees the dropped text.
+* **One id per glossary entry.** The glossary puts ``<a id="spki"></a>`` before ``## SPKI`` so that a link
+  ``glossary.md#spki`` finds its entry in JupyterLab, whose heading ids keep the heading's case ("SPKI"). On the
+  site the heading's section already has the id ``spki``; the raw anchor would repeat it (two elements with one
+  id), so it is dropped wherever a section has the same id, and kept where it is the only one.
+
+All happen when a page is read (``doctree-read``), so the search index never sees the dropped text.
 """
 
 from __future__ import annotations
+
+import re
 
 from docutils import nodes
 
@@ -41,11 +48,28 @@ def is_badge_link(node: nodes.Node) -> bool:
             and isinstance(node.children[0], nodes.image) and node.children[0].get("uri") in BADGE_IMAGES)
 
 
+#: A raw HTML anchor and nothing else: ``<a id="spki"></a>``.
+RAW_ANCHOR = re.compile(r'\s*<a id="([^"]+)"></a>\s*')
+
+
 def drop_colab_cells_and_badges(app, doctree: nodes.document) -> None:
     for node in list(doctree.findall(lambda n: is_colab_install_cell(n) or is_badge_link(n))):
         node.parent.remove(node)
 
 
+def drop_anchors_that_repeat_a_section_id(app, doctree: nodes.document) -> None:
+    """Drop a paragraph that is only ``<a id="X"></a>`` (MyST keeps it as raw HTML pieces) if a section has id X."""
+    section_ids = {id_ for section in doctree.findall(nodes.section) for id_ in section["ids"]}
+    for paragraph in list(doctree.findall(nodes.paragraph)):
+        pieces = [child for child in paragraph.children if not (isinstance(child, nodes.Text) and not child.strip())]
+        if not pieces or not all(isinstance(p, nodes.raw) and p.get("format") == "html" for p in pieces):
+            continue
+        anchor = RAW_ANCHOR.fullmatch("".join(p.astext() for p in pieces))
+        if anchor and anchor.group(1) in section_ids:
+            paragraph.parent.remove(paragraph)
+
+
 def setup(app):
     app.connect("doctree-read", drop_colab_cells_and_badges)
+    app.connect("doctree-read", drop_anchors_that_repeat_a_section_id)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -6,7 +6,8 @@ and reports, per page, every problem a reader would meet:
 
 * a link or resource of the site (``a[href]``, ``img``/``script``/``source`` ``src``, ``link[href]``) that does
   not answer HTTP 200, and a ``#fragment`` whose id is not in the target page;
-* an image that did not load or decode (``naturalWidth`` 0);
+* an image that did not load or decode (``naturalWidth`` 0); two elements with the same id (an anchor is then
+  ambiguous);
 * a console error, an uncaught page error, a request that failed or answered 400 or more;
 * any request that leaves the site (it is refused, so nothing goes out; the site must need no network).
 
@@ -37,6 +38,8 @@ _COLLECT = """() => ({
         .concat([...document.querySelectorAll('link[href]')].map(l => l.href)),
     brokenImages: [...document.images].filter(i => !i.complete || i.naturalWidth === 0)
         .map(i => i.getAttribute('src')),
+    repeatedIds: [...document.querySelectorAll('[id]')].map(e => e.id)
+        .filter((id, index, ids) => ids.indexOf(id) !== index),
 })"""
 
 
@@ -147,6 +150,7 @@ def _check_page(page, report: SiteReport, url: str) -> PageReport:
     found = page.evaluate(_COLLECT)
     result.problems.extend(errors)
     result.problems.extend(f"image does not show: {src}" for src in found["brokenImages"])
+    result.problems.extend(f"two elements have the id {id_!r}" for id_ in sorted(set(found["repeatedIds"])))
     result.links = found["links"]
     for target in found["links"] + found["resources"]:
         _check_target(report, result, target)

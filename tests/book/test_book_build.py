@@ -1,7 +1,8 @@
 """The website's build rules, on a small book made for the test (``make test-book`` runs it; it needs .venv-book).
 
 A notebook written here holds what the real chapters hold, plus what they could hold one day: a Colab install
-cell, a second ``hide-input`` cell that is not one, the two launch badges, and a widget output saved *with* its
+cell, a second ``hide-input`` cell that is not one, the two launch badges, raw ``<a id>`` anchors before headings
+(as the glossary has), and a widget output saved *with* its
 widget view but without the widget state (what JupyterLab stores when "save widget state" is off). Built with the
 course's own ``book/_config.yml`` and extension, the page must
 
@@ -9,7 +10,8 @@ course's own ``book/_config.yml`` and extension, the page must
 * drop the badge images and keep their text links;
 * show the widget's text form ("Try it: ..."), where myst-nb's default would pick the widget view and render an
   invisible ``<script>`` (an empty output: checked too, so the test shows why the setting is there);
-* load nothing from a CDN.
+* load nothing from a CDN;
+* keep one element per id where a glossary-style ``<a id>`` repeats its heading's id.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def _notebook() -> dict:
                   f"[Launch on Binder]({BINDER})\n[![Open in Colab](https://colab.research.google.com/assets/"
                   f"colab-badge.svg)]({COLAB}) [Open in Colab]({COLAB})\n"),
         _code(colab_cell, tags=["hide-input"]),
-        _markdown("## A section\n\nSome prose."),
+        _markdown('<a id="a-section"></a>\n\n## A section\n\nSome prose.\n\n<a id="x509"></a>\n\n## X.509\n'),
         _code("answer = 6 * 7  # a helper kept collapsed\n", tags=["hide-input"]),
         _code("explorer()", outputs=[widget_output]),
     ]
@@ -99,6 +101,9 @@ def test_the_course_config_leaves_out_the_colab_cell_and_badges_and_shows_widget
     assert WIDGET_TEXT in html
     assert "application/vnd.jupyter.widget-view+json" not in html
     assert not re.search(r"""src=["']https?://""", html), "the page loads a script or image from the network"
+    # A glossary-style anchor that repeats its section's id is dropped; one that is the only such id stays.
+    assert html.count('id="a-section"') == 1 and '<section id="a-section">' in html
+    assert html.count('id="x509"') == 1 and '<section id="x-509">' in html
 
 
 def test_without_the_setting_a_saved_widget_view_would_be_an_empty_output(project):
