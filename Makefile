@@ -73,10 +73,12 @@ lab: $(VENV)/.installed-lab $(LAB_SETTINGS)
 
 test: lint unit nbval ui
 
-# Ruff (style, blind excepts, complexity) and the layers contract of docs/architecture.md (.importlinter).
+# Ruff (style, blind excepts, complexity), the layers contract of docs/architecture.md (.importlinter), and every
+# chapter's stored outputs from one clean run, top to bottom (tools/check_executed.py: execution counts 1, 2, 3...).
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check pki_lab tests benchmarks tools notebooks
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) tools/check_executed.py $(NOTEBOOKS)
 
 unit: $(VENV)/.installed-test
 	$(UNIT_TESTS)
