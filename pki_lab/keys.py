@@ -296,7 +296,7 @@ def public_key_of(key: object) -> PublicKey:
     if isinstance(key, _PUBLIC_CLASSES):
         return key
     raise WrongTypeError(
-        f"Expected an RSA, EC, Ed25519 or ML-DSA key, got {type(key).__name__}; "
+        f"Expected an RSA, EC or Ed25519 key (or an ML-DSA key), got {type(key).__name__}; "
         "make one with pki_lab.named_key('name')."
     )
 
