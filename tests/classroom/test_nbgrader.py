@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -183,3 +184,30 @@ def test_grading_writes_no_progress_file(graded):
     """The learners' self-checks run again under autograde; the course's config keeps them from recording."""
     _, home, _, _ = graded
     assert not (home / ".pki_lab").exists()
+
+
+def test_the_shared_server_route_release_fetch_submit_collect(tmp_path):
+    """The route of a class on one server: the instructor releases into nbgrader's exchange (a folder everyone can
+    write), a learner fetches, answers 00.1 and submits, the instructor collects and autogrades: 1 point of 3."""
+    _require_nbgrader()
+    course, exchange, work, home = (tmp_path / name for name in ("course", "exchange", "learner", "home"))
+    for folder in (exchange, work, home):
+        folder.mkdir()
+    exchange.chmod(0o777)  # nbgrader's exchange: writable to everyone, and it must exist
+    root = f"--Exchange.root={exchange}"
+    env = _env(home)
+    classroom.write_course(course, ROOT / "notebooks", ["00"])
+    _nbgrader(course, env, "generate_assignment", "ch00")
+    _nbgrader(course, env, "release_assignment", "ch00", root)
+    learner = pwd.getpwuid(os.getuid()).pw_name  # nbgrader names a learner by the account that submits
+    _nbgrader(work, env, "fetch_assignment", "ch00", "--course", "pki-lab", root)
+    fetched = work / "ch00" / NOTEBOOK["ch00"]
+    _submit(fetched, tmp_path / "answered", {"00.1": ("solution", 1), "00.2": (None, 0), "00.3": (None, 0)}, set())
+    shutil.copy(tmp_path / "answered" / fetched.name, fetched)
+    _nbgrader(work, env, "submit", "ch00", "--course", "pki-lab", root)
+    _nbgrader(course, env, "collect", "ch00", root)
+    assert (course / "submitted" / learner / "ch00" / "timestamp.txt").exists()
+    _nbgrader(course, env, "autograde", "ch00")
+    assert _scores(course, learner, "ch00") == {"ex00_1_test": (1.0, 1.0), "ex00_2_test": (0.0, 1.0),
+                                                 "ex00_3_test": (0.0, 1.0)}
+
