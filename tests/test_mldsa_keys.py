@@ -7,6 +7,7 @@ every time and are never compared as bytes, only verified.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import cryptography
 import pytest
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem
 
 from pki_lab import keys
-from pki_lab.ca import CertificateAuthority, sign_with
+from pki_lab.ca import CertificateAuthority, make_csr, sign_with
 from pki_lab.errors import ParameterError, WrongTypeError
 from pki_lab.keys import (
     KEM_KINDS,
@@ -32,6 +33,8 @@ from pki_lab.keys import (
     verify_bytes,
 )
 from pki_lab.names import make_name
+from pki_lab.revocation import OcspResponder, RevocationRegistry
+from pki_lab.revocation.ocsp import build_request
 
 from .conftest import run_python
 
@@ -194,3 +197,24 @@ def test_a_ca_refuses_an_ml_dsa_key_that_is_not_its_certificate_s():
         CertificateAuthority(root.certificate, named_key("someone else", "ml-dsa-44"))
     with pytest.raises(ParameterError, match="does not belong"):
         CertificateAuthority(root.certificate, named_key("Key Check CA", "ml-dsa-65"))  # same name, other level
+
+
+def test_on_cryptography_48_every_x509_door_for_ml_dsa_says_49_is_needed(monkeypatch):
+    """What a learner on cryptography 48 meets (its builders refuse ML-DSA): one ParameterError naming 49.0 from the
+    CA (a root, a leaf for an ML-DSA key, a CSR), and that sentence in the OCSP responder's log beside its
+    internalError answer; never a TypeError from cryptography."""
+    classical = CertificateAuthority.create_root("Floor CA")
+    ml_dsa_ca = CertificateAuthority.create_root("Floor ML-DSA CA", key_kind="ml-dsa-44")
+    request = build_request(ml_dsa_ca.issue("floor.example.com"), ml_dsa_ca)
+    monkeypatch.setattr(cryptography, "__version__", "48.0.0")
+    needs = r"need cryptography 49\.0 or newer: cryptography 48\.0\.0 has ML-DSA keys"
+    with pytest.raises(ParameterError, match=needs):
+        CertificateAuthority.create_root("Too Early CA", key_kind="ml-dsa-65")
+    with pytest.raises(ParameterError, match=needs):
+        classical.issue("pq.example.com", key_kind="ml-dsa-44")
+    with pytest.raises(ParameterError, match=needs):
+        make_csr(named_key("device", "ml-dsa-44"), "device")
+    responder = OcspResponder(RevocationRegistry(ml_dsa_ca), delegated=False)
+    answer = responder.respond(request)  # a responder never raises: internalError (RFC 6960 2.3), and a log line
+    assert answer == bytes.fromhex("30030a0102") and re.search(needs, responder.log[-1])
+    assert classical.issue("classic.example.com")  # classical keys are untouched
