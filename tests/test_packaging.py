@@ -111,10 +111,12 @@ START_PATH = "/lab/tree/notebooks/00_start_here.ipynb"
 
 
 def _make_n(*args: str) -> list[str]:
-    """The commands ``make -n ARGS`` would run, one per line (nothing is run)."""
+    """The commands ``make -n ARGS`` would run, one per line (nothing is run), for the venv these tests run in
+    (``.venv``, or ``.venv-floor`` under `make test-floor`, whose JupyterLab is the one the tests ask)."""
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # under `make unit`
-    out = subprocess.run(["make", "-n", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
-                         check=True, env=env).stdout
+    venv = [f"VENV={os.path.relpath(sys.prefix, ROOT)}"] if sys.prefix != sys.base_prefix else []
+    out = subprocess.run(["make", "-n", "--no-print-directory", *venv, *args], cwd=ROOT, capture_output=True,
+                         text=True, check=True, env=env).stdout
     return out.splitlines()
 
 
