@@ -276,17 +276,20 @@ checks that this file is up to date and that every test it names exists. Test na
   duplicate extensions (4.2), a negative or over-long serial number (4.1.2.2), a CA with an empty subject
   (4.1.2.6, 4.1.2.4), keyCertSign without cA TRUE (4.2.1.9), explicit EC parameters (RFC 5480 2.1.1), names
   a name constraint cannot judge (4.2.1.10). Any key cryptography can read and any signature algorithm that
-  verifies is accepted (DSA, SHA-1, RSA below 2048 bits: RFC 5280 names no algorithm list).
+  verifies is accepted (DSA, SHA-1, RSA below 2048 bits: RFC 5280 names no algorithm list), ML-DSA included:
+  each ML-DSA signature is checked with the issuer key of its own level (RFC 9881 2, 3), and a certificate with
+  an ML-DSA key keeps to signature-only keyUsage bits (RFC 9881 5, in both profiles).
 - **`profile="webpki"`** (the default) adds what RFC 5280 section 4 asks of a *conforming CA* and the Web PKI's
   verifiers enforce for any purpose: a critical basicConstraints, keyUsage and subjectKeyIdentifier in every CA,
   an authorityKeyIdentifier (a bare keyIdentifier) in every certificate that is not self-signed, no critical
   authorityKeyIdentifier, subjectKeyIdentifier or authorityInfoAccess, no empty nameConstraints, version 3,
   and a serial number that is not zero.
 - **TLS server** (`profile="webpki"`, `usage="server"`, `ctx.web`) adds the CA/Browser Forum Baseline
-  Requirements for subscriber certificates and their CAs: key types and sizes (6.1.5, 7.1.3.1), signature
-  algorithms (7.1.3.2), a subjectAltName (7.1.2.7.12) whose dNSNames are host names or wildcard domain names,
-  a non-critical subjectAltName when the subject is not empty, the common name as a copy of a SAN entry
-  (7.1.4.3), and a subscriber key that does not claim cA TRUE (7.1.2.7.8).
+  Requirements for subscriber certificates and their CAs: key types and sizes (6.1.5, 7.1.3.1: RSA and ECDSA only,
+  so an ML-DSA key is refused, as of 2026-03-15), signature algorithms (7.1.3.2), a subjectAltName (7.1.2.7.12)
+  whose dNSNames are host names or wildcard domain names, a non-critical subjectAltName when the subject is not
+  empty, the common name as a copy of a SAN entry (7.1.4.3), and a subscriber key that does not claim cA TRUE
+  (7.1.2.7.8).
 
 Validity is compared to the second in both profiles (4.1.2.5: the fields have no fractions), so a certificate
 whose notAfter is 00:00:00 is valid at 00:00:00.005 and one whose notBefore is 00:00:01 is not valid at
