@@ -47,7 +47,7 @@ from typing import Any
 from . import exercises
 from .errors import ParameterError, PkiLabError, PolicyError
 
-__all__ = ["ExerciseCell", "POINTS", "CODE_STUB", "assignment_id", "grade_id", "find_exercise_cells",
+__all__ = ["ExerciseCell", "POINTS", "CODE_STUB", "MARKERS", "assignment_id", "grade_id", "find_exercise_cells",
            "coverage_problems", "solution_lines", "assignment_notebook", "config_text", "write_course", "main"]
 
 POINTS = 1
@@ -58,6 +58,9 @@ _GET = re.compile(r"""^\s*(?P<var>[A-Za-z_]\w*)\s*=\s*exercises\.get\(\s*["'](?P
 _ANSWER = re.compile(r"^(?P<indent>[ \t]*)answer\s*=(?!=)")
 _CHECK = re.compile(r"\b(?P<var>[A-Za-z_]\w*)\.check\(\s*answer\s*\)")
 _NOTEBOOK = re.compile(r"^(?P<number>\d\d)_[a-z0-9_]+\.ipynb$")
+# The region markers nbgrader cuts out of every cell (0.9's defaults): a chapter's own text must not hold one.
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN MARK SCHEME",
+           "END MARK SCHEME")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,12 +218,21 @@ def _cleared(cell: Mapping[str, Any]) -> dict:
     return new
 
 
+def _marker_problems(cells: Sequence[Mapping[str, Any]], found: Sequence[ExerciseCell]) -> list[str]:
+    """Sentences for each cell, or worked solution, holding a marker nbgrader would cut (with what follows it)."""
+    texts = [(f"cell {index}", _source(cell)) for index, cell in enumerate(cells)]
+    texts += [(f"{where.exercise_id}'s worked solution", exercises.get(where.exercise_id).solution_code)
+              for where in found]
+    return [f"{where} holds nbgrader's marker {marker!r}, which generate_assignment would cut out"
+            for where, text in texts for marker in MARKERS if marker in text]
+
+
 def assignment_notebook(notebook: Mapping[str, Any], number: str, *, points: int = POINTS) -> dict:
     """Chapter ``number``'s notebook (its JSON dictionary) as an nbgrader source notebook; ``notebook`` is unchanged.
 
     Raises:
-        ParameterError: an exercise cell cannot be mapped to the registry, or the notebook and chapter ``number``'s
-            registry disagree (each problem in the message).
+        ParameterError: an exercise cell cannot be mapped to the registry, the notebook and chapter ``number``'s
+            registry disagree, or a cell holds one of nbgrader's :data:`MARKERS` (each problem in the message).
         PolicyError: solutions are hidden (``PKI_LAB_HIDE_SOLUTIONS``): the course needs the worked solutions.
     """
     if not isinstance(points, int) or isinstance(points, bool) or points < 1:
@@ -228,10 +240,12 @@ def assignment_notebook(notebook: Mapping[str, Any], number: str, *, points: int
     cells = notebook.get("cells", [])
     found, problems = find_exercise_cells(cells)
     problems += coverage_problems(found, number)
+    problems += _marker_problems(cells, found)
     if problems:
         raise ParameterError(f"Chapter {number}'s notebook cannot become an assignment: " + "; ".join(problems)
-                             + "; each exercise needs one cell with `answer = ...` and `ex.check(answer)` (make "
-                             "classroom CLASSROOM_CHAPTERS=... leaves a chapter out).")
+                             + ". Fix the notebook or its exercise registry (each exercise one cell with `answer = "
+                             "...` and `ex.check(answer)`), or leave the chapter out (make classroom "
+                             'CLASSROOM_CHAPTERS="00 04").')
     by_index = {where.index: where for where in found}
     new_cells: list[dict] = []
     for index, cell in enumerate(cells):

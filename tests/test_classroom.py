@@ -14,12 +14,14 @@ import re
 
 import nbformat
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from traitlets.config import Config
 
 from pki_lab import classroom, exercises
 from pki_lab.errors import ParameterError, PolicyError
 
-from .conftest import ROOT
+from .conftest import ROOT, examples
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHAPTER_00 = ROOT / "notebooks" / "00_start_here.ipynb"
@@ -186,7 +188,7 @@ def test_a_notebook_that_disagrees_with_its_registry_is_refused():
     nb = _read(CHAPTER_00)
     nb["cells"] = [c for c in nb["cells"] if 'exercises.get("00.2")' not in _source(c)]
     with pytest.raises(ParameterError, match=r"Chapter 00's notebook cannot become an assignment: 00\.2: found in "
-                                             r"0 exercise cells, not 1; each exercise needs one cell"):
+                                             r"0 exercise cells, not 1\. Fix the notebook or its exercise registry"):
         classroom.assignment_notebook(nb, "00")
 
 
@@ -194,6 +196,47 @@ def test_a_check_of_an_unbound_name_is_refused():
     nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": "answer = 1\nex9.check(answer)"}]}
     with pytest.raises(ParameterError, match="no cell above binds ex9"):
         classroom.assignment_notebook(nb, "99")
+
+
+@pytest.mark.parametrize("marker", classroom.MARKERS)
+def test_a_chapter_whose_text_holds_an_nbgrader_marker_is_refused(marker):
+    """nbgrader cuts its regions out of every cell: prose that mentions one would lose what follows it."""
+    nb = _read(CHAPTER_00)
+    nb["cells"][3]["source"] = [f"A sentence that quotes nbgrader's ### {marker} marker.\n"]
+    with pytest.raises(ParameterError, match=f"cell 3 holds nbgrader's marker '{marker}', which generate_assignment "
+                                             "would cut out"):
+        classroom.assignment_notebook(nb, "00")
+
+
+# Cells a chapter could hold between its exercises: prose, and code that neither answers nor checks an exercise.
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60).filter(
+    lambda t: not any(marker in t for marker in classroom.MARKERS))
+_OTHER_CELL = st.one_of(
+    st.builds(lambda t: {"cell_type": "markdown", "metadata": {}, "source": t}, _TEXT),
+    st.builds(lambda t: {"cell_type": "code", "metadata": {"tags": ["x"]}, "outputs": [{"output_type": "stream",
+              "name": "stdout", "text": "hi"}], "execution_count": 7, "source": f"print({t!r})"}, _TEXT))
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(extra=st.lists(st.tuples(st.integers(min_value=0), _OTHER_CELL), max_size=6))
+def test_other_cells_anywhere_pass_through_unchanged_and_the_exercises_stay(extra):
+    """Chapter 00 with prose and unrelated code cells inserted anywhere: each inserted cell comes out as it went in
+    (outputs cleared), in order, and the exercises' solution and test cells are the same as without them."""
+    base = _read(CHAPTER_00)
+    base["cells"] = [{k: v for k, v in c.items() if k != "id"} for c in base["cells"]]  # ids: not under test here
+    nb = copy.deepcopy(base)
+    for position, cell in extra:
+        nb["cells"].insert(position % (len(nb["cells"]) + 1), copy.deepcopy(cell))
+    plain = classroom.assignment_notebook(base, "00")
+    mixed = classroom.assignment_notebook(nb, "00")
+    assert [(s["source"], t["source"]) for s, t in _graded(mixed)] == \
+        [(s["source"], t["source"]) for s, t in _graded(plain)]
+    ungraded = [c for c in mixed["cells"] if "nbgrader" not in c["metadata"]]
+    answers = {where.index for where in classroom.find_exercise_cells(nb["cells"])[0]}
+    expected = [c for index, c in enumerate(nb["cells"]) if index not in answers]
+    assert [(c["cell_type"], c["source"], c["metadata"]) for c in ungraded] == \
+        [(c["cell_type"], c["source"], c["metadata"]) for c in expected]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in ungraded if c["cell_type"] == "code")
 
 
 @pytest.mark.parametrize("points", [0, -1, 1.5, True, "1"])
