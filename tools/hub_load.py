@@ -848,7 +848,8 @@ class Classroom:
 
     def lessons(self, process: subprocess.Popen) -> None:
         start = threading.Barrier(len(self.learners) + 1)
-        threads = [threading.Thread(target=lr.lesson, args=(start,), name=lr.name) for lr in self.learners]
+        threads = [threading.Thread(target=lr.lesson, args=(start,), name=lr.name, daemon=True)
+                   for lr in self.learners]
         for thread in threads:
             thread.start()
         start.wait()
@@ -913,6 +914,11 @@ def run(learner_count: int, chapter: str, proxy: str, keep: bool, out: Callable[
     versions = versions_text(proxy)
     try:
         classroom.drive()
+    except KeyboardInterrupt as exc:
+        if not keep:
+            shutil.rmtree(classroom.hub.folder, ignore_errors=True)
+        raise KeyboardInterrupt(f"{exc or 'Ctrl+C'}; processes of the run left: "
+                                f"{len(classroom.left) or 'none'}") from None
     except BaseException:
         if not keep:
             shutil.rmtree(classroom.hub.folder, ignore_errors=True)
@@ -963,6 +969,9 @@ def main(argv: list[str] | None = None) -> int:
     except LoadTestError as exc:
         print(f"hub_load: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl+C or SIGTERM: the run's processes were stopped on the way out
+        print(f"hub_load: interrupted ({exc or 'Ctrl+C'}); the Hub was stopped.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
