@@ -21,10 +21,11 @@ and certificates, never bytes, dates, timings or ports.
 Keys are the lab's named EC P-256 keys; the PEM files ``ssl`` needs are written to a
 temporary folder that is removed as soon as the context has loaded them.
 
-Python 3.11's ``ssl`` module cannot report the key exchange group. The lab server
-therefore offers exactly one group (P-256, ``prime256v1``), so a completed handshake
-used that group; :attr:`Handshake.group_source` says whether the group was reported
-by ``ssl`` or inferred that way.
+Python's ``ssl`` module reports the key exchange group only from Python 3.15 on
+(``SSLSocket.group()``, with OpenSSL 3.2 or newer). The lab server therefore offers exactly
+one group (P-256, ``prime256v1``), so a completed handshake used that group, and the client
+says so in the same words whether ``ssl`` reported it or not (:func:`group_label`), so that a
+newer Python cannot change a stored notebook output.
 """
 
 from __future__ import annotations
@@ -190,21 +191,34 @@ _GROUP_NAMES = {"prime256v1": "P-256", "secp256r1": "P-256", "p-256": "P-256", "
 
 
 def _negotiated_group(sock: ssl.SSLSocket) -> tuple[str, str]:
+    """The group and its source, from ``SSLSocket.group()`` where this Python has it (added in Python 3.15, with
+    OpenSSL 3.2 or newer), else from the server's configuration. Both branches print the same words (see
+    :func:`group_label`), so a stored notebook output does not change when Python gains the method."""
     reporter = getattr(sock, "group", None)
-    return group_label(reporter() if callable(reporter) else None)
+    try:
+        reported = reporter() if callable(reporter) else None
+    except (OSError, ValueError, NotImplementedError):  # ssl.SSLError is an OSError: fall back to the configuration
+        reported = None
+    return group_label(reported)
 
 
 def group_label(reported: object) -> tuple[str, str]:
     """The group's usual name and where it came from, for what ``SSLSocket.group()`` returned (None before it).
 
     Whatever OpenSSL calls it ("prime256v1", "secp256r1", "P-256"), P-256 reads "P-256". The source is
-    worded the same either way, so a stored notebook output holds on every Python: the lab server offers
-    only P-256, so a reported group can only confirm what the server's configuration implies.
+    worded the same whether ``ssl`` reported the group or not, so a stored notebook output holds on every Python:
+    the lab server offers only P-256, so a report can only confirm what the server's configuration implies. A
+    report of another group would mean the server's one-group setting did not hold; then the report is shown and
+    the source says so, rather than repeating the inference.
     """
+    configured = _GROUP_NAMES[GROUP]
     source = "inferred: the lab server offers only this group"
     if isinstance(reported, str) and reported:
-        return _GROUP_NAMES.get(reported.lower(), reported), source
-    return _GROUP_NAMES[GROUP], source
+        name = _GROUP_NAMES.get(reported.lower(), reported)
+        if name != configured:
+            return name, f"reported by ssl, although the lab server offers only {configured}"
+        return name, source
+    return configured, source
 
 
 # -- reading a cipher suite's name ------------------------------------------------------------------
