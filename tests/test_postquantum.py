@@ -12,6 +12,8 @@ import math
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pki_lab import clock, postquantum
 from pki_lab.errors import ParameterError, WrongTypeError
@@ -229,3 +231,27 @@ def test_plot_sizes_draws_four_bars_per_measured_algorithm(table):
         assert ax.get_xscale() == "log"
     finally:
         plt.close(ax.figure)
+
+
+# --- Properties ---------------------------------------------------------------------------------------------------
+
+@given(total=st.integers(min_value=1, max_value=10_000_000))
+def test_extra_round_trips_are_the_fewest_doubling_windows_that_carry_the_flight(total):
+    """After k extra round trips slow start has sent 14,600 x (2^(k+1) - 1) bytes: k is the least that suffices."""
+    trips = HandshakeCost(total, 0, total).extra_round_trips
+    assert INITIAL_WINDOW * (2 ** (trips + 1) - 1) >= total
+    assert trips == 0 or INITIAL_WINDOW * (2 ** trips - 1) < total
+
+
+@given(a=st.integers(min_value=1, max_value=10_000_000), b=st.integers(min_value=1, max_value=10_000_000))
+def test_a_larger_flight_never_costs_fewer_round_trips(a, b):
+    small, large = sorted((a, b))
+    assert HandshakeCost(small, 0, small).extra_round_trips <= HandshakeCost(large, 0, large).extra_round_trips
+
+
+@settings(deadline=None)  # the first chain of each algorithm is issued, not cached: slower than the default deadline
+@given(name=st.sampled_from(postquantum.ALGORITHMS), upper=st.booleans(), spaces=st.booleans())
+def test_any_case_and_spacing_of_a_label_names_the_same_algorithm(name, upper, spaces):
+    spelled = name.upper() if upper else name.lower()
+    spelled = spelled.replace(" ", "") if spaces else spelled
+    assert lab_chain(spelled).algorithms == (name,) * 3
