@@ -47,7 +47,7 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 import cryptography
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
@@ -186,6 +186,16 @@ def _pq_class(module: Any, prefix: str, what: str) -> Any:
     return cls
 
 
+def _from_seed(cls: Any, seed: bytes, what: str) -> PrivateKey:
+    """``cls.from_seed_bytes(seed)``; a backend without the algorithm (cryptography 47's OpenSSL wheels have the
+    ML-DSA classes but raise UnsupportedAlgorithm) gets the sentence naming the release needed."""
+    try:
+        return cls.from_seed_bytes(seed)
+    except UnsupportedAlgorithm:
+        _pq_class(None, "", what)  # raises the ParameterError that names the release
+        raise  # pragma: no cover - _pq_class always raises here
+
+
 def require_ml_dsa_x509(key: object) -> None:
     """Refuse, with the release needed, to put an ML-DSA key into a certificate, CSR or CRL on cryptography < 49.
 
@@ -219,11 +229,11 @@ def _named_key(name: str, kind: str) -> PrivateKey:
     if kind in _ML_DSA_CLASSES:
         # FIPS 204 ML-DSA.KeyGen_internal(xi) from a 32-byte seed xi; domain-separated by kind, like the others.
         cls = _pq_class(mldsa, _ML_DSA_CLASSES[kind], "ML-DSA")
-        return cls.from_seed_bytes(hashlib.sha256(f"pki-lab/{kind}/{name}".encode()).digest())
+        return _from_seed(cls, hashlib.sha256(f"pki-lab/{kind}/{name}".encode()).digest(), "ML-DSA")
     if kind in _ML_KEM_CLASSES:
         # FIPS 203 ML-KEM.KeyGen_internal(d, z) from a 64-byte seed d || z.
         cls = _pq_class(mlkem, _ML_KEM_CLASSES[kind], "ML-KEM")
-        return cls.from_seed_bytes(hashlib.sha512(f"pki-lab/{kind}/{name}".encode()).digest())
+        return _from_seed(cls, hashlib.sha512(f"pki-lab/{kind}/{name}".encode()).digest(), "ML-KEM")
     if kind == "ml-kem-512":
         raise ParameterError(
             f"cryptography {cryptography.__version__} implements ML-KEM-768 and ML-KEM-1024 but not ML-KEM-512; "

@@ -12,6 +12,7 @@ import re
 import cryptography
 import pytest
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem
 
@@ -218,3 +219,15 @@ def test_on_cryptography_48_every_x509_door_for_ml_dsa_says_49_is_needed(monkeyp
     answer = responder.respond(request)  # a responder never raises: internalError (RFC 6960 2.3), and a log line
     assert answer == bytes.fromhex("30030a0102") and re.search(needs, responder.log[-1])
     assert classical.issue("classic.example.com")  # classical keys are untouched
+
+
+def test_a_backend_without_ml_dsa_gets_the_sentence(monkeypatch):
+    """cryptography 47's OpenSSL wheels have the ML-DSA classes but raise UnsupportedAlgorithm: the lab turns that
+    into the sentence naming 49.0 (checked for real on 47.0.0 in a scratch venv; here the refusal is provoked)."""
+
+    def unsupported(seed):
+        raise UnsupportedAlgorithm("ML-DSA-65 is not supported by this backend.")
+
+    monkeypatch.setattr(mldsa.MLDSA65PrivateKey, "from_seed_bytes", unsupported, raising=False)
+    with pytest.raises(ParameterError, match=r"ML-DSA needs cryptography 49\.0 or newer"):
+        named_key("a name never derived, for the backend test", "ml-dsa-65")
