@@ -1,6 +1,6 @@
 """A classroom on a real JupyterHub, on loopback: N learners log in at once and run a chapter; figures and checks.
 
-    python tools/hub_load.py [--learners 10] [--chapter 04] [--proxy PATH] [--keep]
+    python tools/hub_load.py [--learners 10] [--chapter 04] [--proxy PATH] [--keep] [--fault shared-home]
 
 ``make hub-load`` (mk/hub.mk) installs what this needs and runs it. What it starts, all bound to 127.0.0.1 on free
 ports, in a temporary folder that is removed afterwards:
@@ -15,13 +15,13 @@ Each learner, in a thread of their own and all released at the same moment, does
 1. logs in through the Hub's login form (``POST /hub/login`` with the form's ``_xsrf``), asks the Hub's REST API for
    a token (``POST /hub/api/users/<name>/tokens``) and starts their server (``POST .../server``), then waits
    until the Hub reports it ready;
-2. uploads the chapter through the single-user server's contents API and opens it as JupyterLab does (``POST
-   /api/sessions``: a kernel), then runs every code cell in order over the kernel's websocket channels (the
-   Jupyter messaging protocol, messages made by jupyter_client's ``Session``), with each exercise's ``answer =
-   ...`` replaced by its worked solution (found as ``tests/test_worked_solutions.py`` finds them, through
-   ``pki_lab.classroom.find_exercise_cells``, the home of that mapping);
-   learner k first gives the chapter's first exercise k-1 unreadable answers (``None``), so each learner's file
-   records a count of attempts no other learner's file has;
+2. loads JupyterLab's page, uploads the chapter through the single-user server's contents API and opens it as
+   JupyterLab does (``POST /api/sessions``: a kernel), then runs every code cell in order over the kernel's
+   websocket channels (the Jupyter messaging protocol, messages made by jupyter_client's ``Session``), with each
+   exercise's ``answer = ...`` replaced by its worked solution (the cells found by
+   ``pki_lab.classroom.find_exercise_cells``, as ``tests/test_worked_solutions.py`` finds them); learner k first
+   gives the chapter's first exercise k-1 unreadable answers (``None``), so each learner's file records a count
+   of attempts no other learner's file has;
 3. closes the notebook (its kernel stops) and stops their server through the Hub's API.
 
 Then it checks, and exits 1 with one sentence per failure if any check fails: every learner's progress file exists
@@ -35,6 +35,14 @@ It prints: the time to log in and spawn, the time to run the chapter per learner
 whole class, the CPU time per learner, and the peak memory per learner (RSS, and PSS, which shares a library's
 pages among the processes that map it, summed over the learner's single-user server and kernel, sampled from
 /proc every 0.25 s), of the Hub and of the proxy. Linux only (/proc). No network is needed once installed.
+Exit codes: 0 every check passed, 1 a check failed, 2 the test cannot run here (the sentence says what is missing),
+130 interrupted (every process of the run is stopped on the way out). ``--fault shared-home`` gives the whole class
+one home folder, as a misconfigured spawner would, and the progress check must then fail (tests/test_hub_load.py).
+
+What it does not model: a real network (everything is on loopback, no TLS), a real authenticator (OAuth, LDAP),
+the browser (JupyterLab's scripts are not fetched or run; widgets get no front end), learners' think time (cells
+run back to back), isolation between learners (one system user, no memory or CPU limits, homes on a local disk
+rather than a shared file system), containers (image pulls, pod start-up) and idle-server culling.
 """
 
 from __future__ import annotations
@@ -541,8 +549,13 @@ class Learner:
         raise LoadTestError(f"the server was not ready {SPAWN_TIMEOUT:.0f} s after it was started")
 
     def open_notebook(self) -> tuple[str, str]:
-        """Upload the chapter (contents API) and open it as JupyterLab does: (session id, kernel id)."""
+        """Load JupyterLab's page (its HTML, not the scripts a browser then fetches), upload the chapter (contents
+        API) and open it as JupyterLab does: (session id, kernel id)."""
         base, name = f"/user/{self.name}/api", self.chapter_file.name
+        page = self.http.get(f"{self.hub.url}/user/{self.name}/lab", timeout=HTTP_TIMEOUT,
+                             headers={"Authorization": f"token {self.token}"})
+        if page.status_code != 200 or "jupyter-config-data" not in page.text:
+            raise LoadTestError(f"GET /user/{self.name}/lab answered {page.status_code} without JupyterLab's page")
         content = json.loads(self.chapter_file.read_text())
         self.api("PUT", f"{base}/contents/{name}", (200, 201), json={"type": "notebook", "format": "json",
                                                                      "content": content})
