@@ -6,10 +6,11 @@
 #   make classroom-test   the end-to-end test with real nbgrader (tests/classroom/test_nbgrader.py: generate, two
 #                         learners' submissions, autograde, export, the scores), then the JupyterHub load test
 #                         (make hub-load, mk/hub.mk)
+#   make classroom-clean  remove .venv-classroom (classroom/ stays: its gradebook.db holds the class's grades)
 # nbgrader gets a venv of its own, .venv-classroom (pyproject.toml's `classroom` extra, with the course and its test
 # tools): installed into .venv it would change no version, but its JupyterLab extensions (the Formgrader, the
 # Assignments and Courses panels) would show in the JupyterLab of `make lab` and of the browser tests.
-.PHONY: classroom classroom-test
+.PHONY: classroom classroom-test classroom-clean
 
 CLASSROOM_DIR      ?= classroom
 CLASSROOM_CHAPTERS ?=
@@ -31,3 +32,6 @@ classroom-test: $(CLASSROOM_VENV)/.installed
 	PKI_LAB_PROGRESS=off PKI_LAB_REQUIRE_CLASSROOM=1 $(CLASSROOM_PY) -m pytest -p no:cacheprovider -p no:xdist \
 	    tests/classroom/test_nbgrader.py
 	$(MAKE) hub-load
+
+classroom-clean:
+	rm -rf $(CLASSROOM_VENV)
