@@ -251,3 +251,51 @@ def test_nothing_but_the_error_is_printed_when_a_later_file_fails(files):
     # inspect prints one document at the end: a failure on the second file leaves no half document behind.
     code, out, _ = call("inspect", "--json", files["leaf"], files["empty"])
     assert code == 2 and list(json.loads(out)) == ERROR_KEYS
+
+
+# -- every chapter 04 gallery scenario and every certifi root: the JSON says what the lab says ---------------------
+
+def _gallery():
+    from pki_lab.validation.gallery import failure_gallery
+
+    return failure_gallery()
+
+
+@pytest.mark.parametrize("case", _gallery(), ids=lambda s: s.key)
+def test_verify_json_of_every_gallery_scenario_matches_its_report(case, tmp_path):
+    """Each broken chain of chapter 04 (and the valid one) through the CLI: the verdict, reason and every step
+    are the report's, and the exit code is 0 exactly when ``valid`` is true."""
+    leaf, trust, inter = tmp_path / "leaf.pem", tmp_path / "trust.pem", tmp_path / "inter.pem"
+    leaf.write_text(to_pem(case.leaf))
+    trust.write_text("".join(to_pem(c) for c in case.trust))
+    args = ["verify", leaf, "-t", trust, "--name", case.name, "--at", case.at.isoformat(), "--json"]
+    if case.intermediates:
+        inter.write_text("".join(to_pem(c) for c in case.intermediates))
+        args += ["-u", inter]
+    for n, crl in enumerate(case.crls):
+        path = tmp_path / f"{n}.crl"
+        path.write_text(to_pem(crl))
+        args += ["--crl", path]
+    code, out, err = call(*args)
+    assert err == "" and code in (0, 1), err
+    doc = json.loads(out)
+    report = case.validate()
+    assert (doc["valid"], code == 0) == (report.ok, report.ok)
+    assert (doc["summary"], doc["reason"]) == (report.summary(), report.reason)
+    assert [(s["rule"], s["index"], s["sentence"]) for s in doc["steps"]] == \
+        [(str(s.rule), s.index, s.sentence) for s in report.steps]
+    assert [s["result"] == "fail" for s in doc["steps"]] == [not s.ok for s in report.steps]
+
+
+def test_inspect_json_of_the_whole_certifi_bundle_matches_describe():
+    import certifi
+
+    from pki_lab.loading import load_certificates
+
+    code, out, _ = call("inspect", "--json", certifi.where())
+    roots = load_certificates(certifi.where())
+    objects = json.loads(out)["objects"]
+    assert code == 0 and len(objects) == len(roots) > 100
+    for obj, root in zip(objects, roots, strict=True):
+        assert obj["count"] == len(roots) and obj["kind"] == "certificate"
+        assert [(r["field"], r["value"], r["meaning"]) for r in obj["rows"]] == list(describe(root).rows)
