@@ -64,6 +64,7 @@ def site_report(site_dir, site, browser):
 def page(browser, site):
     """A page that may load only the site (every other request is refused)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)  # generous: the CI machine's 2 cores may be busy
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site) else route.abort())
     try:
         yield context.new_page()

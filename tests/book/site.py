@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import re
 import sys
 import threading
 import urllib.error
@@ -41,6 +42,10 @@ _COLLECT = """() => ({
     repeatedIds: [...document.querySelectorAll('[id]')].map(e => e.id)
         .filter((id, index, ids) => ids.indexOf(id) !== index),
 })"""
+
+
+#: A page that only sends the browser elsewhere (Jupyter Book's index.html).
+_REDIRECT = re.compile(r'<meta http-equiv="refresh" content="\d+;\s*url=([^"]+)"', re.IGNORECASE)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -133,6 +138,8 @@ def _is_page(url: str) -> bool:
 
 
 def _check_page(page, report: SiteReport, url: str) -> PageReport:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # only where the browser tests run
+
     result = PageReport(url)
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
@@ -141,12 +148,22 @@ def _check_page(page, report: SiteReport, url: str) -> PageReport:
             if r.status >= 400 and r.url.startswith(report.base) else None)
     page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} ({r.failure})")
             if r.url.startswith(report.base) else None)
-    response = page.goto(url, wait_until="networkidle")
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        redirect = _REDIRECT.search(answer.read().decode("utf-8", "replace"))
+    if redirect:  # index.html sends the reader to the landing page: check where it goes, and follow it
+        target = urllib.parse.urljoin(url, redirect.group(1))
+        _check_target(report, result, target)
+        result.links = [target]
+        return result
+    # "load": the page and everything it names (scripts, styles, images, fonts) have arrived. Generous timeouts:
+    # a CI machine of 2 cores may be busy with other tests.
+    response = page.goto(url, wait_until="load", timeout=90_000)
     if response is None or response.status != 200:
         result.problems.append(f"the page answers {response.status if response else 'nothing'}")
         return result
     page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")  # lazy images load too
-    page.wait_for_load_state("networkidle")
+    with contextlib.suppress(PlaywrightTimeout):  # an image that never completes is reported below
+        page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=30_000)
     found = page.evaluate(_COLLECT)
     result.problems.extend(errors)
     result.problems.extend(f"image does not show: {src}" for src in found["brokenImages"])
@@ -177,6 +194,7 @@ def crawl(browser, base: str, start: list[str], *, follow: bool = True) -> SiteR
     """Load ``start`` (paths under ``base``) in Chromium and, with ``follow``, every page of the site they reach."""
     report = SiteReport(base)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
 
     def only_the_site(route) -> None:
         if route.request.url.startswith(base):
