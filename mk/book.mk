@@ -1,12 +1,14 @@
 # The website (issue 17): the whole course as a static site, built from the STORED notebooks (nothing is run).
 #   make book       build it into _build/html/ (open _build/html/index.html); no network needed once installed
+#   make book-serve serve the built site on http://127.0.0.1:$(BOOK_PORT)/ (opened from a file, the search page
+#                   lists its results but cannot show their excerpts: browsers refuse it the pages' text)
 #   make test-book  build it with no network at all (a network namespace with only loopback, as test-offline),
 #                   then the browser test (tests/book/): every page, internal link, anchor and image in Chromium,
 #                   search, launch buttons; screenshots in ui-screenshots/book/. Needs unshare, ip and Chromium.
 # Jupyter Book 1.x gets a venv of its own, .venv-book, with only pyproject.toml's `book` extra in it: Jupyter Book
 # 1 needs Sphinx 7 and myst-parser 3, so markdown-it-py 3, where the course's .venv has markdown-it-py 4, and the
 # course's .venv must not be downgraded. (Jupyter Book 2 fetches its theme from the network when it builds.)
-.PHONY: book book-offline test-book book-clean
+.PHONY: book book-offline test-book book-serve book-clean
 
 BOOK_VENV ?= .venv-book
 BOOK_PY    = $(BOOK_VENV)/bin/python
@@ -33,6 +35,12 @@ book-offline: $(BOOK_VENV)/.installed
 
 test-book: book-offline $(VENV)/.installed-ui
 	PKI_LAB_PROGRESS=off PKI_LAB_REQUIRE_UI=1 $(PY) -m pytest -m ui -p no:cacheprovider tests/book
+
+BOOK_PORT ?= 8000
+book-serve:
+	@test -f _build/html/index.html || { echo "no site yet: run make book" >&2; exit 2; }
+	@echo "PKI Lab's website: http://127.0.0.1:$(BOOK_PORT)/ (Ctrl+C stops it)"
+	$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html $(BOOK_PORT)
 
 # The built site and the book's venv (`make clean` and `make distclean` leave them).
 book-clean:
