@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from pki_lab import clock
 from pki_lab.ca import PROFILES, CertificateAuthority, Profile, demo_hierarchy, make_csr
 from pki_lab.describe import describe, describe_crl, describe_csr, extension_table, thumbprint
-from pki_lab.enrollment import IssuancePolicy, IssuingService
+from pki_lab.enrollment import Administrator, Device, IssuancePolicy, IssuingService
 from pki_lab.errors import PolicyError, WrongTypeError
-from pki_lab.keys import ML_DSA_SIZES, named_key
+from pki_lab.keys import ML_DSA_SIZES, named_key, verify_bytes
 from pki_lab.loading import to_der, to_pem, tree_of
 from pki_lab.revocation import OcspResponder, RevocationRegistry, build_crl
 from pki_lab.revocation.ocsp import build_request, verify_response
@@ -253,3 +253,20 @@ def test_the_der_explorer_and_the_tamper_lab_work_on_an_ml_dsa_certificate():
     assert not signature_verifies(h.leaf, named_key("someone", "ml-dsa-65").public_key())
     again = demo_hierarchy(key_kind="ml-dsa-65", prefix="Tamper lab").leaf
     assert str(der_explorer(h.leaf)) == str(der_explorer(again))
+
+
+def test_enrollment_with_separated_roles_for_an_ml_dsa_device():
+    """Chapter 06's eight steps with an ML-DSA-44 device under an ML-DSA-65 CA: the device's key never leaves it,
+    its CSR proves possession, the certificate it installs matches its key, and its signatures verify."""
+    h = demo_hierarchy(key_kind="ml-dsa-65", prefix="Enrol")
+    service = IssuingService(h.intermediate)
+    device = Device("sensor-1.devices.example.com", key_kind="ml-dsa-44")
+    admin = Administrator()
+    admin.request_key(device)
+    decision = admin.submit(admin.request_csr(device), service)
+    assert decision.approved, decision
+    cert = admin.retrieve(service, decision)
+    admin.install(device, cert)
+    assert cert.public_key() == device.public_key and cert.signature_algorithm_oid.dotted_string.endswith(".18")
+    assert verify_bytes(cert.public_key(), device.sign(b"challenge"), b"challenge")
+    assert "ML-DSA-44" in repr(device)
