@@ -13,10 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pki_lab import clock
+from pki_lab.ca import CertificateAuthority
 from pki_lab.der.encode import bit_string, children, sequence
 from pki_lab.der.paths import ml_dsa_parameters_problem, parse
 from pki_lab.keys import KEY_KINDS, canonical_kind, named_key
+from pki_lab.loading import load_certificate, to_der
 from pki_lab.names import make_name
+from pki_lab.validation import Rule, validate_chain
 from pki_lab.validation.facts import Facts
 from pki_lab.validation.mldsa import FORBIDDEN_BITS, SIGNATURE_BITS, ml_dsa_problem
 
@@ -110,3 +113,27 @@ def test_any_spelling_of_a_kind_names_the_same_kind(kind, changes):
                    "underscore": spelled.replace("-", "_"), "space": f" {spelled} "}[change]
     assert canonical_kind(spelled) == kind, spelled
     assert canonical_kind(canonical_kind(spelled)) == canonical_kind(spelled)
+
+
+_KINDS = ("ec", "p384", "ed25519", "rsa", "ml-dsa-44", "ml-dsa-65", "ml-dsa-87")
+
+
+@needs_x509
+@settings(max_examples=25, deadline=None)
+@given(st.tuples(st.sampled_from(_KINDS), st.sampled_from(_KINDS), st.sampled_from(_KINDS)),
+       st.integers(min_value=1, max_value=40), st.sampled_from([0x01, 0x80]))
+def test_any_mix_of_algorithms_validates_and_any_flipped_signature_bit_fails(kinds, back, mask):
+    """root -> intermediate -> leaf with any three key kinds: valid under RFC 5280; a bit flipped near the end of
+    the leaf (inside its signature, whatever the algorithm) fails rfc5280-signature."""
+    with clock.travel_to(clock.LAB_EPOCH):
+        root = CertificateAuthority.create_root("Mix Root " + "-".join(kinds), key_kind=kinds[0])
+        issuing = root.create_intermediate("Mix Issuing " + "-".join(kinds), key_kind=kinds[1])
+        leaf = issuing.issue("mix.example.com", profile="server", key_kind=kinds[2])
+    args = dict(intermediates=[issuing.certificate], trust=[root.certificate], at=clock.LAB_EPOCH,
+                name="mix.example.com", profile="rfc5280")
+    report = validate_chain(leaf, **args)
+    assert report.ok, report.reason
+    der = bytearray(to_der(leaf))
+    der[-back] ^= mask
+    broken = validate_chain(load_certificate(bytes(der)), **args)
+    assert not broken.ok and broken.failure.rule is Rule.SIGNATURE
