@@ -54,8 +54,9 @@ register(Exercise(
     solution_code="rows = {row.name: row for row in kem_demo().rows}\n"
                   "rows['ML-KEM-768'].public_key + rows['X25519'].public_key",
     explanation="1,184 bytes of ML-KEM-768 encapsulation key and 32 of X25519: 1,216 bytes, where X25519 alone "
-                "sends 32. The server answers with 1,088 + 32 = 1,120 bytes. Both fit one packet each, so the "
-                "hybrid costs bytes but no round trip, which is why TLS could switch key exchange first.",
+                "sends 32. The server answers with 1,088 + 32 = 1,120 bytes. Both are far below TCP's first window "
+                "(14,600 bytes), so the hybrid costs bytes but no round trip, and it changes no certificate: that "
+                "is why TLS could switch key exchange first.",
     coach=_coach_hybrid,
 ))
 
