@@ -25,6 +25,8 @@ import uuid
 
 import nbformat
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pki_lab import exercises
 from pki_lab import progress_file as store
@@ -112,6 +114,47 @@ def test_a_listening_socket_is_found_with_its_address():
     finally:
         server.close()
         other.close()
+
+
+@linux_only
+def test_the_sampler_counts_a_learners_server_and_kernel_and_the_proxy_apart():
+    """test process (as the Hub) -> server (JUPYTERHUB_USER=learner07) -> kernel; and a proxy (no user)."""
+    env = {**os.environ, "JUPYTERHUB_USER": "learner07"}
+    code = ("import subprocess, sys, time; k = subprocess.Popen([sys.executable, '-c', "
+            "'import time; x = bytearray(40 * 2**20); time.sleep(60)']); print('ready', flush=True); time.sleep(60)")
+    server = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    proxy = _child()
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        time.sleep(0.3)  # the kernel fills its 40 MiB
+        sampler = hub_load.Sampler(os.getpid())
+        sampler.sample()
+        peak = sampler.peak
+        server_rss, kernel_rss = peak[("learner07", "server")][0], peak[("learner07", "kernel")][0]
+        assert kernel_rss > server_rss + 30 * 1024  # the kernel holds 40 MiB more than its server
+        assert peak[("learner07", "all")][0] == server_rss + kernel_rss
+        assert peak[("proxy", "proxy")][0] > 0 and peak[("hub", "hub")][0] > 0
+        assert sampler.class_peak[0] >= server_rss + kernel_rss + peak[("proxy", "proxy")][0]
+        cpu = sampler.cpu_seconds()
+        assert cpu[("learner07", "all")] == pytest.approx(cpu[("learner07", "server")] + cpu[("learner07", "kernel")])
+        assert {p.pid for p in sampler.seen.values()} >= {server.pid, proxy.pid}
+    finally:
+        for child in (server, proxy):
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+@given(st.ip_addresses(), st.integers(0, 65535))
+def test_any_address_in_procs_hex_form_decodes_to_itself(address, port):
+    """/proc/net/tcp{,6} write an address as host-order 32-bit words in hex, then the port: decoding inverts it."""
+    packed = address.packed
+    words = b"".join(packed[i:i + 4][::-1] for i in range(0, len(packed), 4))
+    text = f"{words.hex().upper()}:{port:04X}"
+    shown = str(address) if address.version == 4 else f"[{address}]"
+    assert hub_load.decode_address(text) == f"{shown}:{port}"
+    assert hub_load.is_loopback(f"{shown}:{port}") is (address.is_loopback or
+                                                       str(address).startswith("::ffff:127."))
 
 
 @pytest.mark.parametrize("raw, address, loopback", [
