@@ -12,11 +12,16 @@ import sys
 from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pki_lab import cli, named_key, to_der, to_pem
 from pki_lab.commands.verify import parse_time
 from pki_lab.errors import ParameterError
+from pki_lab.revocation import build_crl
 from pki_lab.validation.gallery import base_chain
+
+from .conftest import examples
 
 LAB_NOTE = ('Judged at the lab clock, 2026-03-15 12:00:00 UTC (the course\'s fixed "now"); use --at now for the '
             "real time.")
@@ -186,3 +191,50 @@ def test_der_bundles_are_one_certificate(files, tmp_path):
     der = tmp_path / "leaf.der"
     der.write_bytes(to_der(base_chain().leaf))
     assert call("verify", der, "-t", files["root"], "-u", files["issuing"], "--brief")[0] == 0
+
+
+# -- `-` wherever a file is taken ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("slot", ["leaf", "--trust", "--untrusted", "--crl"])
+def test_dash_reads_standard_input_in_every_file_slot(files, slot, tmp_path):
+    b = base_chain()
+    crl = tmp_path / "issuing.crl"
+    crl.write_bytes(to_der(build_crl(b.issuing, revoked=[])))  # DER through standard input too: binary-safe
+    args = {"leaf": (["-", "-t", files["root"], "-u", files["issuing"]], files["leaf"].read_bytes()),
+            "--trust": ([files["fullchain"], "-t", "-"], files["root"].read_bytes()),
+            "--untrusted": ([files["leaf"], "-t", files["root"], "-u", "-"], files["issuing"].read_bytes()),
+            "--crl": ([files["fullchain"], "-t", files["root"], "--crl", "-", "--revocation", "soft-fail"],
+                      crl.read_bytes())}
+    argv, stdin = args[slot]
+    code, out, err = call("verify", *argv, "--brief", "-n", "www.example.com", stdin=stdin)
+    assert (code, err) == (0, ""), out + err
+    assert out.startswith("VALID")
+
+
+def test_standard_input_is_named_in_a_loader_sentence(files):
+    code, _, err = call("verify", files["fullchain"], "-t", "-", stdin=to_pem(named_key("alice")).encode())
+    assert code == 2 and "Expected a certificate but standard input holds a private key." in _one_error(err)
+    code, _, err = call("inspect", "-", stdin=b"\x30\x82\x05\x00" + b"\x00" * 10)
+    assert code == 2 and err.startswith("pki-lab inspect: Standard input cannot be read: it is truncated")
+
+
+@given(st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(9998, 12, 31),
+                    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)),
+                                               dt.timezone(dt.timedelta(hours=-8))])))
+@settings(max_examples=examples(200), deadline=None)
+def test_any_aware_iso_time_means_that_instant(when):
+    assert parse_time(when.isoformat()) == when
+    assert parse_time(when.isoformat().replace("+00:00", "Z")) == when
+
+
+@given(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)))
+@settings(max_examples=examples(200), deadline=None)
+def test_any_iso_date_means_its_midnight_utc(day):
+    assert parse_time(day.isoformat()) == dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+@given(st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(9998, 12, 31)))
+@settings(max_examples=examples(100), deadline=None)
+def test_any_time_without_a_zone_is_refused(when):
+    with pytest.raises(ParameterError, match="has no time zone; add Z for UTC"):
+        parse_time(when.isoformat(timespec="seconds"))
