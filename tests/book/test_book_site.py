@@ -128,7 +128,8 @@ def test_every_chapter_is_in_the_sidebar_in_course_order(page, site):
     pages = [urllib.parse.urlsplit(h).path.lstrip("/") for h in hrefs]
     chapters = [p for p in pages if re.fullmatch(r"notebooks/\d\d_.*\.html", p)]
     assert chapters == [_page_of(nb) for nb in NOTEBOOKS]
-    for extra in ("notebooks/glossary.html", "docs/instructor-guide.html", "docs/validator-rules.html"):
+    for extra in ("notebooks/glossary.html", "docs/instructor-guide.html", "docs/validator-rules.html",
+                  "docs/cli.html"):
         assert extra in pages
 
 
