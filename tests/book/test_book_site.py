@@ -97,7 +97,11 @@ def test_the_site_loads_nothing_from_outside_it(site_report):
 
 
 def test_a_broken_link_a_broken_anchor_and_a_missing_figure_are_found(site_dir, browser, tmp_path):
-    """The checker is not blind: break a copy of chapter 04's page three ways and each break is reported."""
+    """The checker is not blind: break a copy of chapter 04's page five ways and each break is reported.
+
+    A link to a missing page, an anchor to a missing section, a figure whose file is gone, a script that throws,
+    and an image from outside the site (refused, as every request out of the site is).
+    """
     copy = tmp_path / "html"
     shutil.copytree(site_dir, copy)
     page = copy / "notebooks" / "04_chain_of_trust.html"
@@ -109,6 +113,8 @@ def test_a_broken_link_a_broken_anchor_and_a_missing_figure_are_found(site_dir, 
     assert links == 1
     html, anchors = re.subn(r'href="#[a-z0-9-]+"', 'href="#no-such-section"', html, count=1)
     assert anchors == 1
+    html = html.replace("</body>", '<script>throw new Error("a broken script")</script>'
+                        '<img src="https://example.org/tracker.png" alt=""></body>', 1)
     page.write_text(html)
     with serve(copy) as base:
         report = crawl(browser, base, ["notebooks/04_chain_of_trust.html"], follow=False)
@@ -117,6 +123,8 @@ def test_a_broken_link_a_broken_anchor_and_a_missing_figure_are_found(site_dir, 
     assert "broken anchor: notebooks/04_chain_of_trust.html#no-such-section" in problems
     assert f"image does not show: ../{figure.group(1)}" in problems
     assert f"HTTP 404 for {base}{figure.group(1)}" in problems
+    assert "page error: a broken script" in problems
+    assert report.refused == ["https://example.org/tracker.png"]
 
 
 # --- The chapters -------------------------------------------------------------------------------------------
