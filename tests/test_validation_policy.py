@@ -223,10 +223,10 @@ def test_a_pathological_mapping_mesh_stops_at_the_bound_quickly():
 @settings(max_examples=40, deadline=None)
 @given(width=st.integers(1, 6), depth=st.integers(1, 8), explicit=st.booleans())
 def test_any_mesh_ends_within_the_bound(width, depth, explicit):
+    """The bound is on work, not on time (a timed assert fails on a loaded machine; benchmarks print speed):
+    however wide and deep the mesh of mappings, the tree never holds more than MAX_NODES nodes."""
     path = _mesh_path(width, depth)
-    started = time.perf_counter()
     outcome = evaluate(path, True, PolicyInputs(explicit_policy=explicit), Facts())
-    assert time.perf_counter() - started < 1.0
     assert outcome.tree is None or outcome.tree.count <= MAX_NODES
     if width ** (depth + 1) + sum(width ** d for d in range(1, depth + 1)) < MAX_NODES:
         assert outcome.ok  # small enough: every policy survives
