@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import ipaddress
 import json
 import os
 import signal
@@ -150,11 +151,12 @@ def test_any_address_in_procs_hex_form_decodes_to_itself(address, port):
     """/proc/net/tcp{,6} write an address as host-order 32-bit words in hex, then the port: decoding inverts it."""
     packed = address.packed
     words = b"".join(packed[i:i + 4][::-1] for i in range(0, len(packed), 4))
-    text = f"{words.hex().upper()}:{port:04X}"
-    shown = str(address) if address.version == 4 else f"[{address}]"
-    assert hub_load.decode_address(text) == f"{shown}:{port}"
-    assert hub_load.is_loopback(f"{shown}:{port}") is (address.is_loopback or
-                                                       str(address).startswith("::ffff:127."))
+    decoded = hub_load.decode_address(f"{words.hex().upper()}:{port:04X}")
+    host, _, shown_port = decoded.rpartition(":")
+    assert ipaddress.ip_address(host.strip("[]")) == address and int(shown_port) == port
+    assert host.startswith("[") is (address.version == 6)
+    mapped = address.version == 6 and address.ipv4_mapped is not None and address.ipv4_mapped.is_loopback
+    assert hub_load.is_loopback(decoded) is (address.is_loopback or mapped)
 
 
 @pytest.mark.parametrize("raw, address, loopback", [
@@ -164,7 +166,9 @@ def test_any_address_in_procs_hex_form_decodes_to_itself(address, port):
     ("00000000000000000000000001000000:1F90", "[::1]:8080", True),
     ("00000000000000000000000000000000:0016", "[::]:22", False),
     ("0000000000000000FFFF00000100007F:0035", "[::ffff:127.0.0.1]:53", True),
-], ids=["ipv4-loopback", "ipv4-any", "ipv4-lan", "ipv6-loopback", "ipv6-any", "ipv4-mapped-loopback"])
+    ("0000000000000000FFFF00000302007F:0035", "[::ffff:127.0.2.3]:53", True),
+], ids=["ipv4-loopback", "ipv4-any", "ipv4-lan", "ipv6-loopback", "ipv6-any", "ipv4-mapped-loopback",
+        "ipv4-mapped-127-net"])
 def test_proc_net_addresses_decode_and_only_loopback_counts_as_loopback(raw, address, loopback):
     assert hub_load.decode_address(raw) == address
     assert hub_load.is_loopback(address) is loopback

@@ -50,6 +50,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import ipaddress
 import json
 import os
 import secrets
@@ -209,8 +210,10 @@ def network_interfaces() -> list[str]:
 
 
 def is_loopback(address: str) -> bool:
-    host = address.rpartition(":")[0]
-    return host.startswith("127.") or host in ("[::1]", "[::ffff:127.0.0.1]")
+    """Whether "127.0.0.1:8000" or "[::1]:8000" is a loopback address (an IPv4-mapped 127.x counts too)."""
+    host = ipaddress.ip_address(address.rpartition(":")[0].strip("[]"))
+    mapped = getattr(host, "ipv4_mapped", None)
+    return host.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 class Sampler(threading.Thread):
