@@ -144,11 +144,14 @@ def _tolerant_streams() -> None:
 def _fail(line: str, code: int, command: str | None, json_mode: bool) -> int:
     """Say what went wrong: one line on standard error, or with --json one JSON error on standard output."""
     line = _one_line(line)
-    if json_mode:
-        print(dumps(error_json(command, code, line)))
-        sys.stdout.flush()
-    else:
-        print(line, file=sys.stderr)
+    try:
+        if json_mode:
+            print(dumps(error_json(command, code, line)))
+            sys.stdout.flush()
+        else:
+            print(line, file=sys.stderr)
+    except BrokenPipeError:  # the reader is gone (| head): the code still says what happened
+        _quiet_stdout()
     return code
 
 

@@ -299,3 +299,20 @@ def test_inspect_json_of_the_whole_certifi_bundle_matches_describe():
     for obj, root in zip(objects, roots, strict=True):
         assert obj["count"] == len(roots) and obj["kind"] == "certificate"
         assert [(r["field"], r["value"], r["meaning"]) for r in obj["rows"]] == list(describe(root).rows)
+
+
+def test_a_json_error_into_a_closed_pipe_ends_quietly_with_its_code(files):
+    # `pki-lab verify --json ... | head -c 10`, the reader gone before the error document is written.
+    import subprocess
+
+    with subprocess.Popen([sys.executable, "-m", "pki_lab", "verify", "--json", "--usage", "email", str(files["leaf"]),
+                           "-t", str(files["root"])], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
+        try:
+            process.stdout.close()
+            err = process.stderr.read()
+            code = process.wait(timeout=120)
+        finally:
+            process.kill()
+    assert b"Traceback" not in err and err == b""
+    assert code == 2
