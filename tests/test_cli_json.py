@@ -4,6 +4,7 @@ same sentence and exit code as the text mode."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -12,6 +13,8 @@ import sys
 from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pki_lab import cli, data, make_csr, named_key, to_der, to_pem
 from pki_lab.commands import inspect as inspect_command
@@ -22,7 +25,7 @@ from pki_lab.revocation import build_crl
 from pki_lab.validation.api import validate_chain
 from pki_lab.validation.gallery import base_chain
 
-from .conftest import ROOT
+from .conftest import ROOT, examples
 
 
 def call(*args, stdin: bytes = b""):
@@ -316,3 +319,28 @@ def test_a_json_error_into_a_closed_pipe_ends_quietly_with_its_code(files):
             process.kill()
     assert b"Traceback" not in err and err == b""
     assert code == 2
+
+
+def _mutations():
+    """Random bytes, the demo leaf's DER with a few bytes changed (as DER, as PEM, cut in half)."""
+    leaf = to_der(base_chain().leaf)
+    flips = st.lists(st.tuples(st.integers(0, len(leaf) - 1), st.integers(0, 255)), max_size=4)
+    mutated = flips.map(lambda fs: bytes(dict(fs).get(i, b) for i, b in enumerate(leaf)))
+    pem = mutated.map(lambda der: b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der) +
+                      b"-----END CERTIFICATE-----\n")
+    return st.one_of(st.binary(max_size=64), mutated, pem, mutated.map(lambda d: d[: len(d) // 2]))
+
+
+def test_any_bytes_on_standard_input_give_one_json_document():
+    @given(data=_mutations())
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    def check(data):
+        for tree in ([], ["--tree"]):
+            code, out, err = call("inspect", "--json", *tree, "-", stdin=data)
+            assert code in (0, 2) and err == "", (data, err)
+            doc = json.loads(out)
+            assert doc["schema"] == (SCHEMA_INSPECT if code == 0 else SCHEMA_ERROR)
+            if code == 2:
+                assert doc["message"].startswith("pki-lab inspect: ") and doc["message"].endswith(".")
+
+    check()
