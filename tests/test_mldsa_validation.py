@@ -13,12 +13,13 @@ import pytest
 from cryptography import x509
 
 from pki_lab import clock
-from pki_lab.ca import CertificateAuthority
+from pki_lab.ca import CertificateAuthority, make_csr
 from pki_lab.der.encode import bit_string, children, null, oid, sequence
 from pki_lab.der.paths import ml_dsa_parameters_problem
 from pki_lab.errors import MalformedInputError
 from pki_lab.keys import named_key, sign_bytes
-from pki_lab.loading import load_certificate, to_der
+from pki_lab.loading import load_certificate, load_crl, load_csr, to_der
+from pki_lab.revocation import build_crl
 from pki_lab.validation import Rule, validate_chain
 from pki_lab.validation.building import signature_problem
 from pki_lab.validation.compare import verify_with_cryptography
@@ -161,9 +162,9 @@ def _with_null_parameters(cert: x509.Certificate, key, *, spki: bool = False, si
 
 
 @pytest.mark.parametrize("where, field", [
-    ({"spki": True}, "the subjectPublicKeyInfo's algorithm"),
-    ({"signature": True, "outer": True}, "the TBSCertificate's signature field"),
-    ({"outer": True}, "the signatureAlgorithm"),
+    ({"spki": True}, "tbsCertificate.subjectPublicKeyInfo.algorithm"),
+    ({"signature": True, "outer": True}, "tbsCertificate.signature"),
+    ({"outer": True}, "signatureAlgorithm"),
 ])
 def test_rfc9881_null_parameters_make_a_certificate_malformed(where, field):
     """An ML-DSA AlgorithmIdentifier with NULL parameters: refused at the door (cryptography cannot load it), and
@@ -253,3 +254,29 @@ def test_cryptography_s_verifier_on_ml_dsa_chains(kinds):
     if result.ok:
         assert result.path == (leaf, issuing.certificate, root.certificate)
     assert _validate(leaf, issuing, root).ok
+
+
+def test_rfc9881_null_parameters_in_a_crl_and_a_csr_are_named_too():
+    """The same rule for the CRL an ML-DSA CA signs and the CSR an ML-DSA key signs (RFC 9881 2 covers both);
+    cryptography will not load either, so the loaders must refuse them."""
+    root, issuing, _ = _chain("ml-dsa-44", "ml-dsa-44", "ml-dsa-44", prefix="Null CRL")
+    with clock.travel_to(clock.LAB_EPOCH):
+        crl = to_der(build_crl(issuing))
+    csr = to_der(make_csr(named_key("null-csr", "ml-dsa-44"), "null-csr"))
+    with_null = sequence(oid(OID_OF["ML-DSA-44"]), null())
+    outer = children(crl)
+    tbs = children(outer[0])
+    tbs[1] = with_null  # after the version
+    bad_crl = sequence(sequence(*tbs), outer[1], outer[2])
+    outer = children(csr)
+    info = children(outer[0])
+    info[2] = sequence(with_null, children(info[2])[1])
+    bad_csr = sequence(sequence(*info), outer[1], outer[2])
+    assert ml_dsa_parameters_problem(crl) is None and ml_dsa_parameters_problem(csr) is None
+    assert ml_dsa_parameters_problem(bad_crl).startswith("tbsCertList.signature names ML-DSA-44 with parameters")
+    assert ml_dsa_parameters_problem(bad_csr).startswith(
+        "certificationRequestInfo.subjectPKInfo.algorithm names ML-DSA-44 with parameters")
+    with pytest.raises(MalformedInputError):
+        load_crl(bad_crl)
+    with pytest.raises(MalformedInputError):
+        load_csr(bad_csr)

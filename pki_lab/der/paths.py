@@ -25,8 +25,6 @@ import dataclasses
 
 from ..errors import MalformedInputError
 from ..oids import ML_DSA_OIDS, POST_QUANTUM_OIDS, oid_name
-from .encode import children
-from .encode import oid as encode_oid
 from .reader import MAX_DEPTH, DerTree, Node, parse_content, read
 from .values import oid_text
 
@@ -281,38 +279,32 @@ def parse(data: bytes | bytearray | memoryview, *, max_depth: int = MAX_DEPTH, x
     return annotate(tree, max_depth) if x509 else tree
 
 
-_ML_DSA_OID_TLVS = {encode_oid(dotted): level for dotted, level in ML_DSA_OIDS.items()}
-
-
-def _ml_dsa_with_parameters(algorithm_identifier: bytes) -> str | None:
-    """The ML-DSA level an AlgorithmIdentifier names when it carries parameters too, else None."""
-    parts = children(algorithm_identifier)
-    return _ML_DSA_OID_TLVS.get(parts[0]) if len(parts) > 1 else None
+#: The AlgorithmIdentifiers RFC 9881 section 2 governs, by field path, in certificates, CRLs and CSRs.
+_ALGORITHM_FIELDS = ("tbsCertificate.signature", "tbsCertificate.subjectPublicKeyInfo.algorithm",
+                     "tbsCertList.signature", "certificationRequestInfo.subjectPKInfo.algorithm", "signatureAlgorithm")
 
 
 def ml_dsa_parameters_problem(der: bytes) -> str | None:
-    """Which ML-DSA AlgorithmIdentifier of a DER certificate carries parameters (RFC 9881 section 2), or None.
+    """Which ML-DSA AlgorithmIdentifier of a DER certificate, CRL or CSR carries parameters (RFC 9881 2), or None.
 
     RFC 9881 section 2: "The contents of the parameters component for each algorithm MUST be absent", in the
-    subjectPublicKeyInfo and in both signature fields. cryptography refuses to load such a certificate, so this
-    reads the DER alone, for a loader to say what is wrong rather than "a field has the wrong value". Bytes that
-    do not have a certificate's shape give None (the loader's other checks speak for them).
+    subjectPublicKeyInfo and in the signature fields. cryptography refuses to load such an object, so this reads
+    the DER alone (the field paths of :func:`parse`), for a loader to say what is wrong rather than "a field has
+    the wrong value". Bytes that are not well-formed DER give None (the loader's other checks speak for them).
 
         >>> ml_dsa_parameters_problem(bytes.fromhex("3000")) is None
         True
     """
     try:
-        outer = children(der)
-        tbs = children(outer[0])
-        fields = tbs[1:] if tbs[0][:1] == b"\xa0" else tbs  # [0] version is absent in a v1 certificate
-        where = (("the TBSCertificate's signature field", fields[1]),
-                 ("the subjectPublicKeyInfo's algorithm", children(fields[5])[0]),
-                 ("the signatureAlgorithm", outer[1]))
-        for place, algorithm_identifier in where:
-            level = _ml_dsa_with_parameters(algorithm_identifier)
-            if level:
-                return (f"{place} names {level} with parameters, which RFC 9881 section 2 says must be absent "
-                        "(its AlgorithmIdentifier is the OID alone)")
-    except (MalformedInputError, IndexError):
+        tree = parse(der)
+    except MalformedInputError:
         return None
+    for node in tree.nodes():
+        if node.path not in _ALGORITHM_FIELDS or len(node.children) < 2:
+            continue
+        first = node.children[0]
+        level = ML_DSA_OIDS.get(_oid(first)) if _is(first, 6) else None
+        if level:
+            return (f"{node.path} names {level} with parameters, which RFC 9881 section 2 says must be absent "
+                    "(its AlgorithmIdentifier is the OID alone)")
     return None
