@@ -13,7 +13,7 @@ instead *derives* keys from names:
   name in :func:`rsa_key_names`; ``"rsa3072"`` picks the 3,072-bit twin of a role's
   key (``named_key("server", "rsa3072")`` is the shipped ``server-3072``);
 * ``"ml-dsa-44"``, ``"ml-dsa-65"``, ``"ml-dsa-87"`` (FIPS 204): the 32-byte seed
-  (FIPS 204's xi, the private key format RFC 9881 section 6 recommends) is a SHA-256
+  (FIPS 204's xi, the private key format RFC 9881 recommends) is a SHA-256
   hash of the name, expanded by ``MLDSA65PrivateKey.from_seed_bytes``;
 * ``"ml-kem-768"``, ``"ml-kem-1024"`` (FIPS 203, key encapsulation, not signing): the
   64-byte seed (d || z) is a SHA-512 hash of the name, expanded by

@@ -50,7 +50,7 @@ def _raw(key) -> bytes:
 def test_ml_dsa_key_is_derived_from_a_seed_hashed_from_the_name(kind):
     key = named_key("alice", kind)
     seed = hashlib.sha256(f"pki-lab/{kind}/alice".encode()).digest()
-    assert key.private_bytes_raw() == seed  # cryptography keeps the 32-byte seed (RFC 9881 6's private key format)
+    assert key.private_bytes_raw() == seed  # the 32-byte seed: RFC 9881's recommended private key format
     level = "ML-DSA-" + kind[-2:]
     assert key_summary(key) == level and ml_dsa_level(key) == level and ml_dsa_level(key.public_key()) == level
     assert len(_raw(key)) == ML_DSA_SIZES[level][0]
