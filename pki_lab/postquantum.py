@@ -236,7 +236,11 @@ def size_table(algorithms: Sequence[str] = ALGORITHMS, *, published: bool = True
     intermediate + leaf; ``sent`` is what a TLS server sends (leaf + intermediate: the client has the root).
     With ``published``, SLH-DSA's rows follow, quoted from FIPS 205 (cryptography has no SLH-DSA to measure).
     """
-    rows = [_size_row(lab_chain(a)) for a in algorithms]
+    if isinstance(algorithms, str) or not isinstance(algorithms, Sequence):
+        raise WrongTypeError(f"`algorithms` must be a list of names such as ['ECDSA P-256', 'ML-DSA-65'], not "
+                             f"{type(algorithms).__name__}.")
+    labels = [_algorithm(a) for a in algorithms]  # every name checked before any chain is issued
+    rows = [_size_row(lab_chain(a)) for a in labels]
     if published:
         rows += [SizeRow(name, pk, sig, 0, 0, 0, measured=False) for name, (pk, sig) in SLH_DSA_PUBLISHED.items()]
     return SizeTable(tuple(rows))
@@ -429,6 +433,9 @@ def speed_ratios(algorithms: Sequence[str] = _SPEED_KEYS, *, repeat: int = 25) -
     """
     if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= 1000:
         raise ParameterError(f"`repeat` must be a whole number from 1 to 1000, not {repeat!r:.40}.")
+    if isinstance(algorithms, str) or not isinstance(algorithms, Sequence):
+        raise WrongTypeError(f"`algorithms` must be a list of names such as ['ML-DSA-44'], not "
+                             f"{type(algorithms).__name__}.")
     labels = ["ECDSA P-256", *(a for a in (_algorithm(x) for x in algorithms) if a != "ECDSA P-256")]
     data = b"pki-lab speed test: 32 bytes..."
     measured = []

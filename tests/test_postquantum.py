@@ -255,3 +255,20 @@ def test_any_case_and_spacing_of_a_label_names_the_same_algorithm(name, upper, s
     spelled = name.upper() if upper else name.lower()
     spelled = spelled.replace(" ", "") if spaces else spelled
     assert lab_chain(spelled).algorithms == (name,) * 3
+
+
+def test_size_table_and_speed_ratios_refuse_an_unknown_algorithm():
+    with pytest.raises(ParameterError, match="Unknown algorithm 'DSA-1024'; choose one of: RSA-2048"):
+        size_table(["ECDSA P-256", "DSA-1024"])
+    with pytest.raises(ParameterError, match="Unknown algorithm 'SLH-DSA-SHA2-128s'"):
+        speed_ratios(["SLH-DSA-SHA2-128s"], repeat=1)  # quoted from FIPS 205, not something the lab can run
+    with pytest.raises(WrongTypeError, match="`algorithms` must be a list of names"):
+        size_table("ML-DSA-65")  # a name, not a list of names: not read letter by letter
+
+
+def test_the_table_text_lines_up_every_row():
+    lines = repr(size_table()).splitlines()
+    assert lines[0].split() == ["algorithm", "public", "key", "signature", "leaf", "cert", "full", "chain", "server",
+                                "sends"]
+    measured = [line for line in lines[1:] if "not measured" not in line]
+    assert len({len(line) for line in measured}) == 1  # a fixed-width table
