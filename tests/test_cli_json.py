@@ -344,3 +344,46 @@ def test_any_bytes_on_standard_input_give_one_json_document():
                 assert doc["message"].startswith("pki-lab inspect: ") and doc["message"].endswith(".")
 
     check()
+
+
+# -- the documented types: each value has the type docs/cli.md's table gives its key --------------------------------
+
+_JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict, "null": type(None)}
+
+
+def _documented_types(section: str) -> dict[str, tuple[type, ...]]:
+    """key -> the Python types of the JSON types in the table's second column ("string or null", "array of ...")."""
+    text = (ROOT / "docs" / "cli.md").read_text()
+    start = text.index(section)
+    table = text[start:text.index("\n\n", text.index("|", start))]
+    out = {}
+    for key, kind in re.findall(r"^\| `([a-z_]+)` \| ([^|]+) \|", table, flags=re.M):
+        out[key] = tuple(_JSON_TYPES[w] for w in re.split(r"\W+", kind) if w in _JSON_TYPES)  # "array of objects": list
+    return out
+
+
+def _check_types(value: dict, section: str):
+    types = _documented_types(section)
+    for key, got in value.items():
+        assert isinstance(got, types[key]) and not (isinstance(got, bool) and bool not in types[key]), \
+            (section, key, got, types[key])
+
+
+def test_every_value_has_its_documented_type(files, tmp_path):
+    inspect_doc = json.loads(call("inspect", "--json", files["leaf"], files["csr"], files["crl"])[1])
+    _check_types(inspect_doc, "<!-- keys: inspect -->")
+    for obj in inspect_doc["objects"]:
+        _check_types(obj, "<!-- keys: inspect object -->")
+    tree_doc = json.loads(call("inspect", "--tree", "--json", files["leaf"])[1])
+    _check_types(tree_doc["objects"][0], "<!-- keys: inspect object -->")
+    for node in tree_doc["objects"][0]["tree"]:
+        _check_types(node, "<!-- keys: tree node -->")
+    for extra in ([], ["--crl", str(files["crl"]), "--revocation", "soft-fail"], ["--at", "now"]):
+        verify_doc = json.loads(_verify(files, "--name", "www.example.com", *extra)[1])
+        _check_types(verify_doc, "<!-- keys: verify -->")
+        for step in verify_doc["steps"]:
+            _check_types(step, "<!-- keys: verify step -->")
+    _check_types(json.loads(call("verify", "--json")[1]), "<!-- keys: error -->")
+    # The table is read as meant: a null only where it says "or null", a list for "array of ...".
+    types = _documented_types("<!-- keys: verify -->")
+    assert (types["clock_note"], types["valid"], types["path"]) == ((str, type(None)), (bool,), (list,))
