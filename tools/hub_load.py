@@ -79,7 +79,6 @@ from pki_lab import progress_file as store  # noqa: E402
 from pki_lab.classroom import ExerciseCell, find_exercise_cells, solution_lines  # noqa: E402
 
 MARKER = "PKI_LAB_HUB_LOAD_RUN"  # in the environment of every process the run starts, to find them all
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 SAMPLE_EVERY = 0.25  # seconds between two memory samples
 HTTP_TIMEOUT = 60.0  # one HTTP request, on a loaded 2-core machine
@@ -395,10 +394,10 @@ class Hub:
                if key not in ("PKI_LAB_PROGRESS", "PYTEST_CURRENT_TEST", "PKI_LAB_HIDE_SOLUTIONS")}
         env[MARKER] = self.run_id
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        log = (self.folder / "hub.log").open("wb")
-        return subprocess.Popen([str(Path(sys.executable).with_name("jupyterhub")), "-f", "jupyterhub_config.py"],
-                                cwd=self.folder, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        with (self.folder / "hub.log").open("wb") as log:  # the Hub writes to its own copy of the descriptor
+            return subprocess.Popen([str(Path(sys.executable).with_name("jupyterhub")), "-f", "jupyterhub_config.py"],
+                                    cwd=self.folder, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
 
     def wait_up(self, hub: subprocess.Popen, timeout: float = 120) -> None:
         """Until the Hub answers through the proxy (GET /hub/api/ gives its version)."""
