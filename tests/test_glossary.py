@@ -112,8 +112,11 @@ TERMS: dict[str, tuple[str, str]] = {
     'ISRG': ('\\bISRG\\b(?! Root)', '05'),
     'Issuing CA': ('(?i:\\bissuing CAs?\\b)', '11'),
     'JWK': ('\\bJWK\\b', '05'),
+    'KEM': ('(?<!-)\\bKEMs?\\b|(?i:\\bkey[- ]encapsulation mechanisms?\\b)', '13'),
     'keyUsage': ('\\bkeyUsage\\b|(?i:(?<!extended )(?<!on )\\bkey usage\\b)', '03'),
+    'LAMPS': ('\\bLAMPS\\b', '13'),
     'Leaf certificate': ('(?i:\\bleaf certificates?\\b)', '03'),
+    'LMS': ('\\bLMS\\b', '13'),
     'MAC': ('\\bMACs?\\b', '01'),
     'MD5': ('\\bMD5\\b', '02'),
     'Merkle tree': ('\\bMerkle trees?\\b', '08'),
@@ -183,6 +186,7 @@ TERMS: dict[str, tuple[str, str]] = {
     'X.509': ('\\bX\\.509\\b', '03'),
     'X25519': ('\\bX25519\\b(?!MLKEM)', '01'),
     'X25519MLKEM768': ('\\bX25519MLKEM768\\b', '13'),
+    'XMSS': ('\\bXMSS\\b', '13'),
 }
 
 _SLUG_CLEAN = re.compile(r"[^\w\u4e00-\u9fff\- ]")
