@@ -214,6 +214,7 @@ def test_a_learner_runs_every_code_cell_with_the_solutions_and_their_own_wrong_a
     plain = hub_load.learner_cells(nb, "04", 0)
     third = hub_load.learner_cells(nb, "04", 2)
     assert len(plain) == len(code) + 1 and len(third) == len(code) + 3  # + the progress-path cell, + 2 wrong answers
+    assert sum(not c.added for c in third) == len(code)
     assert [c.exercise_id for c in plain if c.exercise_id] == IDS_04
     assert all(c.expect == f"Exercise {c.exercise_id}: correct" for c in plain if c.exercise_id)
     for cell in (c for c in plain if c.exercise_id):
@@ -335,6 +336,41 @@ def _settings(text: str) -> dict:
     config = Config()
     exec(compile(text, "jupyterhub_config.py", "exec"), {"get_config": lambda: config})
     return {f"{section}.{name}": value for section, names in config.items() for name, value in names.items()}
+
+
+def test_a_missing_proxy_is_one_sentence_saying_how_to_install_it(tmp_path, capsys):
+    with pytest.raises(hub_load.LoadTestError, match=rf"configurable-http-proxy was not found at {tmp_path}/no-such"
+                                                      r"-proxy: install it with `npm install --prefix .cache/npm "
+                                                      r"configurable-http-proxy@5` \(Node.js 20 or newer\)"):
+        hub_load.find_proxy(str(tmp_path / "no-such-proxy"))
+    with pytest.raises(SystemExit) as stop:
+        hub_load.main(["--learners", "0"])
+    assert stop.value.code == 2 and "--learners must be at least 1" in capsys.readouterr().err
+
+
+def test_the_report_lists_each_problem_and_exits_1_and_counts_the_learners_that_passed(tmp_path):
+    """Two learners: one whose file is right, one whose kernel wrote nowhere; the report says which."""
+    hub = hub_load.Hub(tmp_path, ["learner01", "learner02"], "a-class-password", "/x/chp", "run1")
+    nb = nbformat.read(CHAPTER_04, as_version=4)
+    learners = [hub_load.Learner(n, name, hub, hub_load.learner_cells(nb, "04", n - 1), CHAPTER_04)
+                for n, name in enumerate(hub.learners, 1)]
+    for learner in learners:
+        learner.results = [hub_load.CellResult(c, c.expect or "", None) for c in learner.cells]
+        learner.login_spawn, learner.run_time, learner.stop_time = 3.0, 10.0 + learner.number, 1.0
+    _write(hub.home("learner01") / ".pki_lab" / "progress.json", {i: _passed() for i in IDS_04})
+    classroom = hub_load.Classroom(hub, learners, IDS_04, "04", timing={"whole": 20.0, "chapters": 12.0})
+    lines: list[str] = []
+    assert classroom.report("JupyterHub (test)", keep=True, out=lines.append) == 1
+    text = "\n".join(lines)
+    code_cells = sum(c.cell_type == "code" for c in nb.cells)
+    assert f"run chapter 04 ({code_cells} code cells): min 11.0 s, median 11.5 s, max 12.0 s" in text
+    assert "passed: 1 of 2" in text and "FAILED: 1 problems" in text
+    assert f"learner02: no progress file at {hub.home('learner02') / '.pki_lab' / 'progress.json'}" in text
+    _write(hub.home("learner02") / ".pki_lab" / "progress.json",
+           {i: _passed(2 if i == IDS_04[0] else 1) for i in IDS_04})
+    lines.clear()
+    assert classroom.report("JupyterHub (test)", keep=False, out=lines.append) == 0
+    assert lines[-1] == "OK: every check passed" and not tmp_path.exists()  # without --keep the folder goes
 
 
 # --- On a real JupyterHub (make hub-load) ----------------------------------------------------------------------------

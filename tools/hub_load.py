@@ -429,6 +429,7 @@ class Cell:
     exercise_id: str | None = None  # the exercise this cell checks, if it is an exercise cell
     raises: bool = False  # tagged raises-exception: an error is what it shows on purpose
     expect: str | None = None  # text the output must contain
+    added: bool = False  # not one of the chapter's cells: a wrong answer the learner tries, the progress-path cell
 
 
 @dataclasses.dataclass
@@ -464,12 +465,12 @@ def learner_cells(nb: nbformat.NotebookNode, chapter: str, wrong_first: int) -> 
         exercise = where.get(index)
         if exercise and exercise.exercise_id == first:
             wrong = f'from pki_lab import exercises as _ex\n_ex.get("{first}").check(None)'
-            cells += [Cell(wrong, expect=f"Exercise {first}: cannot check")] * wrong_first
+            cells += [Cell(wrong, expect=f"Exercise {first}: cannot check", added=True)] * wrong_first
         source = answered(cell.source, exercise) if exercise else cell.source
         cells.append(Cell(source, exercise and exercise.exercise_id,
                           "raises-exception" in cell.metadata.get("tags", []),
                           f"Exercise {exercise.exercise_id}: correct" if exercise else None))
-    cells.append(Cell("from pki_lab import progress\nprint(progress.progress_path())"))
+    cells.append(Cell("from pki_lab import progress\nprint(progress.progress_path())", added=True))
     return cells
 
 
@@ -740,7 +741,7 @@ def report_lines(learners: list[Learner], sampler: Sampler | None, timing: dict[
         f"  network interfaces: {', '.join(network_interfaces()) or 'none'}"
         f"{' (loopback only: no network)' if network_interfaces() == ['lo'] else ''}",
         f"  log in and start a server: {spread(lr.login_spawn for lr in learners if lr.login_spawn is not None)}",
-        f"  run chapter {chapter} ({len(learners[0].cells)} cells): "
+        f"  run chapter {chapter} ({sum(not c.added for c in learners[0].cells)} code cells): "
         f"{spread(lr.run_time for lr in learners if lr.run_time is not None)}",
         f"  close the notebook and stop the server: "
         f"{spread(lr.stop_time for lr in learners if lr.stop_time is not None)}",
@@ -772,14 +773,15 @@ def versions_text(proxy: str) -> str:
 # --- The run -------------------------------------------------------------------------------------------------------
 
 def find_proxy(given: str | None) -> str:
+    """configurable-http-proxy's path: ``given``, or .cache/npm's, or the one on PATH."""
     candidates = [given] if given else [str(ROOT / ".cache" / "npm" / "node_modules" / ".bin" /
                                             "configurable-http-proxy"), shutil.which("configurable-http-proxy")]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return str(Path(candidate).resolve())
-    raise LoadTestError("configurable-http-proxy was not found (looked in .cache/npm and on PATH): install it "
-                        "with `npm install --prefix .cache/npm configurable-http-proxy@5`, or run `make hub-load`, "
-                        "or give --proxy PATH.")
+    where = f"at {given}" if given else "in .cache/npm or on PATH"
+    raise LoadTestError(f"configurable-http-proxy was not found {where}: install it with `npm install --prefix "
+                        ".cache/npm configurable-http-proxy@5` (Node.js 20 or newer), or run `make hub-load`.")
 
 
 def check_setup() -> None:
