@@ -22,7 +22,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from .der import MAX_DEPTH, DerTree, parse, read_header
+from .der import MAX_DEPTH, DerTree, detect_kind, parse, read_header
+from .der.paths import ml_dsa_parameters_problem
 from .errors import MalformedInputError, ParameterError, WrongTypeError, a_type
 from .reading import MAX_INPUT_BYTES, Source, pem_blocks, read_source, sentence_start, source_label
 from .wellformed import check_object
@@ -81,6 +82,17 @@ def _der_shape_problem(der: bytes) -> str | None:
     return None
 
 
+def _ml_dsa_parameters_sentence(der: bytes, where: str, kind: str | None = None) -> str | None:
+    """The sentence for a certificate, CSR or CRL (of ``kind``, if given) whose ML-DSA AlgorithmIdentifier carries
+    parameters, which RFC 9881 section 2 forbids and cryptography refuses to load; None for anything else."""
+    problem = ml_dsa_parameters_problem(der)
+    found = detect_kind(parse(der).root) if problem else None
+    if problem is None or kind not in (None, found):
+        return None
+    return (f"{sentence_start(where)} is not a valid {found}: {problem}; ask whoever made it to make it again "
+            "with the parameters left out (not even a NULL), as the lab does.")
+
+
 def _parse_der(kind: str, der: bytes, password: bytes | None = None) -> Any:
     if kind == "certificate":
         return x509.load_der_x509_certificate(der)
@@ -131,6 +143,8 @@ def _load_der(kind: str, der: bytes, where: str, password: bytes | None = None) 
         raise MalformedInputError(
             f"{sentence_start(where)} is not a valid DER-encoded {kind}: {problem}."
         ) from None
+    if ml_dsa := _ml_dsa_parameters_sentence(der, where, kind):
+        raise MalformedInputError(ml_dsa) from None
     raise MalformedInputError(
         f"{sentence_start(where)} is well-formed DER but not a valid {kind}: "
         "one of its fields has the wrong type or value."
@@ -219,6 +233,8 @@ def load_objects(source: Source) -> list[Any]:
         return [_load_der(k, der, where) for k, der in blocks]
     kind = _sniff_der(data)
     if kind is None:
+        if ml_dsa := _ml_dsa_parameters_sentence(data, where):
+            raise MalformedInputError(ml_dsa)
         problem = _der_shape_problem(data) or "it is not a certificate, CSR, CRL or key"
         raise MalformedInputError(f"{sentence_start(where)} cannot be read: {problem}.")
     return [_load_der(kind, data, where)]
