@@ -122,13 +122,13 @@ def test_the_sampler_counts_a_learners_server_and_kernel_and_the_proxy_apart():
     """test process (as the Hub) -> server (JUPYTERHUB_USER=learner07) -> kernel; and a proxy (no user)."""
     env = {**os.environ, "JUPYTERHUB_USER": "learner07"}
     code = ("import subprocess, sys, time; k = subprocess.Popen([sys.executable, '-c', "
-            "'import time; x = bytearray(40 * 2**20); time.sleep(60)']); print('ready', flush=True); time.sleep(60)")
+            "'import time; x = bytearray(40 * 2**20); print(\"filled\", flush=True); time.sleep(60)']); "
+            "print('ready', flush=True); time.sleep(60)")
     server = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True,
                               start_new_session=True)
     proxy = _child()
     try:
-        assert server.stdout.readline().strip() == "ready"
-        time.sleep(0.3)  # the kernel fills its 40 MiB
+        assert sorted(server.stdout.readline().strip() for _ in range(2)) == ["filled", "ready"]  # kernel: 40 MiB
         sampler = hub_load.Sampler(os.getpid())
         sampler.sample()
         peak = sampler.peak

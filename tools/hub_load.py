@@ -735,7 +735,8 @@ def report_lines(learners: list[Learner], sampler: Sampler | None, timing: dict[
     hub, proxy = peak.get(("hub", "hub"), (0, 0)), peak.get(("proxy", "proxy"), (0, 0))
     whole_rss, whole_pss = sampler.class_peak if sampler else (0, 0)
     return [
-        f"Classroom load test: {len(learners)} learners run chapter {chapter} at once on {versions}",
+        f"Classroom load test: {'1 learner runs' if len(learners) == 1 else f'{len(learners)} learners run'} "
+        f"chapter {chapter} at once on {versions}",
         f"  machine: {os.cpu_count()} cores, load average {timing.get('load', 0.0):.1f} before the run "
         "(other work on the machine slows every time below)",
         f"  network interfaces: {', '.join(network_interfaces()) or 'none'}"
