@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, mlkem,
 
 from . import clock
 from .ca import CertificateAuthority
-from .errors import ParameterError, WrongTypeError
+from .errors import ParameterError, WrongTypeError, a_type
 from .keys import named_key, sign_bytes, verify_bytes
 from .loading import to_der
 from .plots import MAX_WIDTH_IN, legend_below
@@ -270,7 +270,8 @@ def signature_size(cert: x509.Certificate) -> int:
     for kind, name in _ML_DSA_KEYS:
         if isinstance(key, kind):
             return _SIGNATURE_BYTES[name]
-    raise ParameterError(f"The lab does not know the signature size of a {type(key).__name__} key.")
+    raise ParameterError(f"The lab does not know the signature size of {a_type(key)} (RSA, ECDSA, Ed25519 and "
+                         "ML-DSA keys only).")
 
 
 def _check_certificates(certs: Sequence[object]) -> None:

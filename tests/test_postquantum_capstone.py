@@ -110,3 +110,9 @@ def test_the_design_report_has_milestone_8(mine):
     assert "### 8. The post-quantum migration: PASS" in report
     assert "**Post-quantum plan:** post-quantum plan for Fabrikam Sense: key exchange -> root" in report
     assert "### 8. The post-quantum migration: not attempted" in design_report(mine)
+
+
+@pytest.mark.parametrize("kwargs", [dict(ship_pq_root_now="yes"), dict(why=["a", "list"])])
+def test_a_flag_or_a_reason_of_the_wrong_type_is_refused(mine, kwargs):
+    with pytest.raises(ParameterError, match="`ship_pq_root_now` must be True or False, and `why` a sentence"):
+        pq_plan(mine, order=GOOD_ORDER, **kwargs)
