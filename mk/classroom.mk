@@ -4,13 +4,15 @@
 #                         each exercise a hidden autograded test, 1 point each. nbgrader itself is not needed here.
 #                         CLASSROOM_CHAPTERS="00 04" makes only those chapters.
 #   make classroom-test   the end-to-end test with real nbgrader (tests/classroom/test_nbgrader.py: generate, two
-#                         learners' submissions, autograde, export, the scores), then the JupyterHub load test
-#                         (make hub-load, mk/hub.mk)
+#                         learners' submissions, autograde, export, the scores; release, fetch, submit and collect
+#                         through an exchange folder), then the JupyterHub load test (make hub-load, mk/hub.mk)
+#   make classroom-test-all  every chapter as its assignment, answered with its worked solutions, autogrades to
+#                         full marks (about 3 minutes of CPU, 8 on a loaded 2-core machine; not in CI)
 #   make classroom-clean  remove .venv-classroom (classroom/ stays: its gradebook.db holds the class's grades)
 # nbgrader gets a venv of its own, .venv-classroom (pyproject.toml's `classroom` extra, with the course and its test
 # tools): installed into .venv it would change no version, but its JupyterLab extensions (the Formgrader, the
 # Assignments and Courses panels) would show in the JupyterLab of `make lab` and of the browser tests.
-.PHONY: classroom classroom-test classroom-clean
+.PHONY: classroom classroom-test classroom-test-all classroom-clean
 
 CLASSROOM_DIR      ?= classroom
 CLASSROOM_CHAPTERS ?=
@@ -32,6 +34,10 @@ classroom-test: $(CLASSROOM_VENV)/.installed
 	PKI_LAB_PROGRESS=off PKI_LAB_REQUIRE_CLASSROOM=1 $(CLASSROOM_PY) -m pytest -p no:cacheprovider -p no:xdist \
 	    tests/classroom/test_nbgrader.py
 	$(MAKE) hub-load
+
+classroom-test-all: $(CLASSROOM_VENV)/.installed
+	PKI_LAB_PROGRESS=off PKI_LAB_REQUIRE_CLASSROOM=1 PKI_LAB_CLASSROOM_ALL=1 $(CLASSROOM_PY) -m pytest \
+	    -p no:cacheprovider -p no:xdist tests/classroom/test_nbgrader.py -k every_chapters
 
 classroom-clean:
 	rm -rf $(CLASSROOM_VENV)
