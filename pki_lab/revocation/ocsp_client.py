@@ -30,7 +30,7 @@ from ..errors import ParameterError, WrongTypeError
 from ..keys import verify_bytes
 from ..names import common_name
 from ..validation.crl import RevocationStatus
-from .ocsp_wire import key_hash, name_hash
+from .ocsp_wire import NONCE_MAX, NONCE_MIN, key_hash, name_hash
 
 _Status = RevocationStatus  # short, for the many answers below
 
@@ -81,12 +81,18 @@ def _certificates(cert: Any, issuer: Any) -> tuple[x509.Certificate, x509.Certif
 
 
 def build_request(cert: x509.Certificate, issuer: Any, *, nonce: bytes | None = None) -> bytes:
-    """A DER OCSP request for ``cert`` (CertID with SHA-1, as RFC 5019 2.1.1 requires), with an optional nonce."""
+    """A DER OCSP request for ``cert`` (CertID with SHA-1, as RFC 5019 2.1.1 requires), with an optional nonce.
+
+    ``nonce`` is 1 to 128 bytes (RFC 9654 section 2.1, ``Nonce ::= OCTET STRING(SIZE(1..128))``); a client should
+    send 32 random bytes. A responder need only accept 16 to 32 (and one still on the obsoleted RFC 8954 refuses
+    more than 32).
+    """
     cert, issuer = _certificates(cert, issuer)
     builder = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())
     if nonce is not None:
-        if not isinstance(nonce, bytes) or not 1 <= len(nonce) <= 32:
-            raise ParameterError(f"`nonce` must be 1 to 32 bytes (RFC 8954 2.1), not {nonce!r:.60}.")
+        if not isinstance(nonce, bytes) or not NONCE_MIN <= len(nonce) <= NONCE_MAX:
+            raise ParameterError(f"`nonce` must be {NONCE_MIN} to {NONCE_MAX} bytes (RFC 9654 section 2.1; send 32 "
+                                 f"random bytes, e.g. os.urandom(32)), not {nonce!r:.60}.")
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
     return builder.build().public_bytes(_DER)
 
@@ -173,7 +179,8 @@ def _judge(resp: Any, cert: x509.Certificate, issuer: x509.Certificate, at: _dt.
     if nonce is not None:
         echoed = [e.value.nonce for e in resp.extensions if isinstance(e.value, x509.OCSPNonce)]
         if echoed != [nonce]:
-            return OcspAnswer(_Status.INVALID, "The response does not echo our nonce: it may be a replay (RFC 8954).",
+            return OcspAnswer(_Status.INVALID,
+                              "The response does not echo our nonce: it may be a replay (RFC 9654 section 2.1).",
                               signer=signer)
     this, nxt = single.this_update_utc, single.next_update_utc
     times = dict(this_update=this, next_update=nxt, produced_at=resp.produced_at_utc, signer=signer)

@@ -38,12 +38,16 @@ from ..errors import MalformedInputError, WrongTypeError
 from ..loading import to_der
 
 __all__ = ["ResponseStatus", "CertId", "key_hash", "name_hash", "OcspRequest", "parse_request", "unsuccessful",
-           "single_response", "successful", "wrap", "MAX_REQUEST_BYTES", "NONCE_OID"]
+           "single_response", "successful", "wrap", "MAX_REQUEST_BYTES", "NONCE_OID", "NONCE_MIN",
+           "NONCE_MAX"]
 
 #: The largest request body the responder reads (RFC 5019 requests are about 100 bytes).
 MAX_REQUEST_BYTES = 65536
-#: id-pkix-ocsp-nonce (RFC 8954).
+#: id-pkix-ocsp-nonce (RFC 6960 4.4.1, replaced by RFC 9654 section 2.1).
 NONCE_OID = "1.3.6.1.5.5.7.48.1.2"
+#: The nonce's length in octets: ``Nonce ::= OCTET STRING(SIZE(1..128))`` (RFC 9654 section 2.1, August 2024,
+#: which obsoletes RFC 8954 and its 32-octet maximum).
+NONCE_MIN, NONCE_MAX = 1, 128
 _BASIC = "1.3.6.1.5.5.7.48.1.1"  # id-pkix-ocsp-basic, RFC 6960 4.2.1
 
 _HASHES: dict[bytes, type[hashes.HashAlgorithm]] = {
@@ -80,7 +84,7 @@ class CertId:
 
 @dataclasses.dataclass(frozen=True)
 class OcspRequest:
-    """What a responder needs from a request: its CertIDs and the nonce to echo (RFC 8954), if any."""
+    """What a responder needs from a request: its CertIDs and the nonce to echo (RFC 9654 section 2.1), if any."""
 
     cert_ids: tuple[CertId, ...]
     nonce: bytes | None
@@ -174,13 +178,17 @@ def _dotted(oid_der: bytes) -> str:
 
 
 def _nonce(extensions: dict[bytes, bytes]) -> bytes | None:
-    """The nonce extension's extnValue to echo (RFC 8954); 2.1 lets a responder leave out a nonce outside 1 to 32
-    octets."""
+    """The nonce extension's extnValue to echo, or None to leave the nonce out of the response.
+
+    RFC 9654 section 2.1: a nonce is 1 to 128 octets (``SIZE(1..128)``); a responder must accept 16 to 32 octets
+    and may ignore a shorter one. The lab's responder echoes every nonce of 1 to 128 octets, and leaves out one
+    outside that range (empty or longer than 128 octets) rather than refusing the request.
+    """
     value = extensions.get(oid(NONCE_OID))
     if value is None:
         return None
     nonce = _primitive(value, "nonce extension's value", _OCTET_STRING) if value else b""
-    return value if 1 <= len(nonce) <= 32 else None
+    return value if NONCE_MIN <= len(nonce) <= NONCE_MAX else None
 
 
 def _split_tbs(tbs: list[bytes]) -> tuple[bytes, bytes | None]:
@@ -270,7 +278,7 @@ def single_response(cert_id: CertId, status: str, this_update: _dt.datetime, nex
 def successful(head: list[bytes], produced_at: _dt.datetime, singles: list[bytes], nonce: bytes | None) -> bytes:
     """The tbsResponseData: ``head`` (version, responderID as the signer's draft has them), then the rest.
 
-    ``nonce`` is the request's nonce extnValue, echoed unchanged (RFC 8954).
+    ``nonce`` is the request's nonce extnValue, echoed unchanged (RFC 9654 section 2.1).
     """
     extensions = [] if nonce is None else [explicit(1, sequence(sequence(oid(NONCE_OID), octet_string(nonce))))]
     return sequence(*head, generalized_time(produced_at), sequence(*singles), *extensions)
