@@ -127,9 +127,13 @@ def _lab_command() -> list[str]:
 
 def test_the_course_settings_switch_off_the_jupyter_news_prompt():
     overrides = json.loads(LAB_OVERRIDES.read_text())
-    assert overrides == {NOTIFICATION: {"fetchNews": "false", "checkForUpdates": False}}
+    assert overrides[NOTIFICATION] == {"fetchNews": "false", "checkForUpdates": False}
     from jupyterlab.commands import get_app_dir
 
+    for plugin, settings in overrides.items():  # JupyterLab ignores a misspelt plugin or setting without a word
+        package, name = plugin.split(":")
+        schema = json.loads((Path(get_app_dir()) / "schemas" / package / f"{name}.json").read_text())
+        assert settings.keys() <= schema["properties"].keys(), plugin
     schema = json.loads((Path(get_app_dir()) / "schemas" / "@jupyterlab" / "apputils-extension"
                          / "notification.json").read_text())
     fetch_news = schema["properties"]["fetchNews"]
