@@ -1,6 +1,8 @@
 # PKI Lab: two commands for learners and CI.
-#   make lab    create .venv if missing, install, open JupyterLab on chapter 00 (and print that URL)
-#   make test   create .venv if missing, install the test extras, run lint, unit tests, notebooks
+#   make lab    create .venv if missing, install the course and JupyterLab (.[lab]), open JupyterLab on chapter 00
+#               (and print that URL)
+#   make test   create .venv if missing, install the test extras, run lint (ruff, the layers contract, every
+#               chapter executed in order from a clean kernel: tools/check_executed.py), unit tests, notebooks
 #               (and the browser tests where Chromium and Playwright are installed; skipped otherwise)
 # and a few for contributors and CI:
 #   make test-ui       the browser tests, required: installs the `ui` extra (Playwright); needs the system
@@ -8,9 +10,19 @@
 #   make test-future   every notebook under nbval with the system clock 5 years ahead (apt-get install faketime)
 #   make test-offline  unit tests and notebooks in a network namespace with only loopback (unshare, iproute2)
 #   make notebooks   re-execute every notebook in place from a clean kernel (stored outputs)
-#   make bench       print the benchmark figures
+#   make bench       print the benchmark figures (ML-DSA beside RSA and ECDSA included)
 #   make fuzz        the seeded mutation fuzzer over every door for SECONDS (default 60); exit 1 on any crash
-#   make clean       remove caches (keeps .venv); make distclean also removes .venv
+#   make clean       remove caches (keeps .venv); make distclean also removes .venv and the other venvs
+# In mk/*.mk (each file says more):
+#   make book            the course as a website in _build/html/ (Jupyter Book 1, from the stored notebooks, in .venv-book)
+#   make test-book       build the website with no network, then check every page, link and the search in Chromium
+#   make test-floor      unit tests and every notebook on the lowest supported cryptography (.venv-floor)
+#   make dist            sdist and wheel into dist/, checked by twine; make test-dist runs chapter 00 from the wheel
+#   make classroom       write an nbgrader course, one assignment per chapter, into classroom/
+#   make classroom-test  nbgrader end to end (generate, submissions, autograde, export) in .venv-classroom,
+#                        then make hub-load
+#   make hub-load        a class on a real JupyterHub on 127.0.0.1: 10 learners run chapter 04 at once; time, CPU
+#                        and memory per learner (the `hub` extra; configurable-http-proxy via npm: Node.js 20+)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -120,11 +132,13 @@ fuzz: $(VENV)/.installed-test
 	PKI_LAB_PROGRESS=off $(PY) tools/fuzz.py --seconds $(SECONDS) --seed $(FUZZ_SEED)
 
 clean:
-	rm -rf .pytest_cache .ruff_cache .hypothesis build *.egg-info
-	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info _build
+	find . -name __pycache__ -not -path './.venv*' -prune -exec rm -rf {} +
 
+# Every venv the make targets create (the course's, the floor's, the website's, the classroom's); classroom/ stays
+# (its gradebook.db holds a class's grades).
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-floor .venv-book .venv-classroom .cache/npm
 
 # Targets beyond the two commands live in mk/*.mk, one file per concern (the website, the package, the classroom):
 # each file declares its own .PHONY targets and says what it needs.
