@@ -341,28 +341,40 @@ def _package_files(folder: Path, *, caches: bool = False) -> set[str]:
             and (folder / "pki_lab" / name).is_file()}
 
 
-def test_postbuild_installs_the_package_and_settings_and_writes_nothing_in_the_learners_home(tmp_path):
-    """On Binder the learner's home is the repository: postBuild must leave no build/, egg-info or pip cache."""
+def _run_postbuild(tmp_path: Path, install_line: str | None = None) -> dict[str, Path | set[str]]:
+    """Run postBuild in a copy of the repository that is also HOME, as on Binder (optionally with its pip line
+    replaced by ``install_line``); return the folders it worked in and the files the copy had before."""
     _backend_is_installed()
-    home, target, app_dir, scratch, shims = (tmp_path / d for d in ("home", "site", "lab-app", "tmp", "bin"))
-    for folder in (home, scratch, shims):
-        folder.mkdir()
+    folders = {d: tmp_path / d for d in ("home", "site", "lab-app", "tmp", "bin")}
+    for name in ("home", "tmp", "bin"):
+        folders[name].mkdir()
+    home = folders["home"]
     _copy_of_repository(home)
+    if install_line is not None:
+        script = (home / "postBuild").read_text()
+        (home / "postBuild").write_text(re.sub(r"^pip install .*$", install_line, script, count=1, flags=re.M))
     before = _files(home)
     # Binder's pip installs into the conda environment; this one into a folder of the test's, with no index.
-    pip = shims / "pip"
+    pip = folders["bin"] / "pip"
     pip.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m pip --disable-pip-version-check "$@" --no-index '
-                   f'--target "{target}"\n')
+                   f'--target "{folders["site"]}"\n')
     pip.chmod(0o755)
     # The system's own folders only, as on Binder (here pip would run a rustup proxy, which writes ~/.rustup).
-    env = {**os.environ, "HOME": str(home), "TMPDIR": str(scratch), "JUPYTERLAB_DIR": str(app_dir),
-           "PATH": os.pathsep.join([str(shims), str(Path(sys.executable).parent), "/usr/bin", "/bin"])}
+    env = {**os.environ, "HOME": str(home), "TMPDIR": str(folders["tmp"]), "JUPYTERLAB_DIR": str(folders["lab-app"]),
+           "PATH": os.pathsep.join([str(folders["bin"]), str(Path(sys.executable).parent), "/usr/bin", "/bin"])}
     done = subprocess.run(["bash", "postBuild"], cwd=home, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return {**folders, "before": before}
+
+
+def test_postbuild_installs_the_package_and_settings_and_writes_nothing_in_the_learners_home(tmp_path):
+    """On Binder the learner's home is the repository: postBuild must leave no build/, egg-info or pip cache."""
+    run = _run_postbuild(tmp_path)
+    home, target, before = run["home"], run["site"], run["before"]
     assert _files(home) == before, sorted(_files(home) ^ before)  # no build/, no pki_lab.egg-info, no ~/.cache
-    assert not list(scratch.iterdir())  # and its temporary copy of the sources is gone
+    assert not list(run["tmp"].iterdir())  # and its temporary copy of the sources is gone
     assert _package_files(target) == _package_files(home)  # every module and data file was installed
-    settings = app_dir / "settings" / "overrides.d" / "pki-lab.json"
+    settings = run["lab-app"] / "settings" / "overrides.d" / "pki-lab.json"
     assert settings.read_text() == LAB_OVERRIDES.read_text()
     code = ("import pathlib, pki_lab\nfrom pki_lab import data, describe\n"
             "print(pathlib.Path(pki_lab.__file__).parent.parent)\n"
@@ -370,6 +382,13 @@ def test_postbuild_installs_the_package_and_settings_and_writes_nothing_in_the_l
     shown = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)},
                            capture_output=True, text=True, check=True).stdout.split()
     assert shown == [str(target), "v3"]
+
+
+def test_installing_from_the_repository_itself_would_leave_build_files_in_the_learners_home(tmp_path):
+    """The failure twin: the install line postBuild had before (pip building in the folder itself) leaves build/
+    and pki_lab.egg-info/ behind, so the check above sees them."""
+    run = _run_postbuild(tmp_path, install_line="pip install --no-deps --no-build-isolation --no-cache-dir .")
+    assert {"build", "pki_lab.egg-info"} <= _files(run["home"]) - run["before"]
 
 
 @pytest.fixture(scope="module")
