@@ -446,3 +446,14 @@ def test_the_wheel_holds_the_package_and_its_data_and_says_what_pyproject_says(b
     assert plain == {(canonicalize_name(r.name), r.specifier) for r in _requirements()}
     assert set(meta.get_all("Provides-Extra")) >= {"lab", "test", "ui", "release"}
     assert "pki-lab = pki_lab.cli:main" in wheel.read(f"{dist_info}/entry_points.txt").decode()
+
+
+def test_the_wheel_test_installs_the_wheel_and_runs_chapter_00_outside_the_repository():
+    """`make test-dist` must test what a learner would install: the built wheel, imported from a folder that is
+    not this repository (or pki_lab would come from the source tree)."""
+    recipe = "\n".join(_make_n("-W", "pyproject.toml", "test-dist"))
+    assert re.search(r"-m build --outdir dist \.$", recipe, re.M) and "twine check --strict dist/*" in recipe
+    assert re.search(r'pip .*install "\S+/\$wheel\[test\]"', recipe), recipe
+    assert 'cp notebooks/00_start_here.ipynb "$tmp/"' in recipe and 'cd "$tmp"' in recipe
+    assert '"site-packages" in f.parts' in recipe  # pki_lab.__file__ is checked to be the installed wheel's
+    assert recipe.rstrip().endswith("--nbval --nbval-current-env --nbval-cell-timeout=120 00_start_here.ipynb")
