@@ -41,8 +41,9 @@ _DER = serialization.Encoding.DER
 _SKEW = _dt.timedelta(minutes=5)
 #: The largest response the client reads; a real one is a few kilobytes.
 MAX_RESPONSE_BYTES = 1 << 20
-#: What cryptography raises on a response it cannot read, often only when a field is first looked at.
-UNREADABLE = (ValueError, TypeError, OverflowError, IndexError, UnsupportedAlgorithm, InvalidSignature,
+#: What cryptography raises on a response it cannot read, often only when a field is first looked at (which one
+#: differs between releases: a name with an unknown string tag is a ValueError in 50.0, a KeyError in 49.0).
+UNREADABLE = (ValueError, TypeError, OverflowError, KeyError, IndexError, UnsupportedAlgorithm, InvalidSignature,
               x509.DuplicateExtension, x509.UnsupportedGeneralNameType)
 
 
