@@ -423,7 +423,7 @@ def built(tmp_path_factory):
 def test_the_sdist_holds_what_a_build_needs_and_no_course_material(built):
     top, names = built["unpacked"], built["sdist"]
     assert top.name == f"pki_lab-{PYPROJECT['project']['version']}"
-    assert {"pyproject.toml", "README.md", "PKG-INFO"} <= names
+    assert {"pyproject.toml", "README.md", "PKG-INFO", "LICENSE"} <= names  # Apache-2.0 section 4(a): ship its text
     in_package = {n.removeprefix("pki_lab/") for n in names if n.startswith("pki_lab/")}
     assert in_package == _package_files(built["source"])  # every module and pki_lab/data file, and no cache
     assert "data/__pycache__/__init__.cpython-311.pyc" in _package_files(built["source"], caches=True)
@@ -441,6 +441,9 @@ def test_the_wheel_holds_the_package_and_its_data_and_says_what_pyproject_says(b
     assert any(n.startswith("pki_lab/data/") and not n.endswith(".py") for n in names)
     meta = Parser().parsestr(wheel.read(f"{dist_info}/METADATA").decode())
     assert meta["Name"] == "pki-lab" and meta["License-Expression"] == "Apache-2.0"
+    assert meta.get_all("License-File") == ["LICENSE"]
+    assert wheel.read(f"{dist_info}/licenses/LICENSE").decode() == (ROOT / "LICENSE").read_text()
+    assert "Apache License" in (ROOT / "LICENSE").read_text() and "Version 2.0" in (ROOT / "LICENSE").read_text()
     required = [Requirement(r) for r in meta.get_all("Requires-Dist")]
     plain = {(canonicalize_name(r.name), r.specifier) for r in required if r.marker is None}
     assert plain == {(canonicalize_name(r.name), r.specifier) for r in _requirements()}
