@@ -4,35 +4,26 @@ an empty one and a bad ``--at`` each refused with a sentence saying what to do (
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import json
-import sys
-from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pki_lab import cli, named_key, to_der, to_pem
+from pki_lab import named_key, to_der, to_pem
 from pki_lab.commands.verify import parse_time
 from pki_lab.errors import ParameterError
 from pki_lab.revocation import build_crl
 from pki_lab.validation.gallery import base_chain
 
+from .cli_call import call
 from .conftest import examples
 
 LAB_NOTE = ('Judged at the lab clock, 2026-03-15 12:00:00 UTC (the course\'s fixed "now"); use --at now for the '
             "real time.")
 
 
-def call(*args, stdin: bytes = b""):
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin))), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = cli.main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ standard error never holds a traceback unless ``--debug`` was given.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import subprocess
@@ -30,6 +28,7 @@ from pki_lab.loading import MAX_INPUT_BYTES
 from pki_lab.names import make_general_name
 from pki_lab.validation.names import is_valid_dns_name, parse_expected_name, parse_mailbox
 
+from .cli_call import call
 from .conftest import ROOT, examples
 
 TIMEOUT = 60  # seconds: far above a normal run (about one); a command that blocks on its input fails instead
@@ -70,13 +69,6 @@ def files(tmp_path_factory):
     return paths
 
 
-def call(*args, stdin: bytes = b""):
-    """The same as :func:`run`, in this process (the same :func:`pki_lab.cli.main`, without a start-up each time)."""
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin))), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = cli.main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 def verify(files, *extra, leaf="leaf", runner=run):

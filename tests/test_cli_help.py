@@ -3,10 +3,7 @@ happens: the documentation and the behaviour are checked against each other, cod
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import sys
 from unittest import mock
 
 import pytest
@@ -17,13 +14,7 @@ from pki_lab.commands import progress as progress_command
 from pki_lab.commands import verify as verify_command
 from pki_lab.validation.gallery import base_chain
 
-
-def call(*args):
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(b""))), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = cli.main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
+from .cli_call import call
 
 
 def documented_codes(command: str) -> dict[int, str]:

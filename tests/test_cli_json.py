@@ -5,12 +5,9 @@ same sentence and exit code as the text mode."""
 from __future__ import annotations
 
 import base64
-import contextlib
-import io
 import json
 import re
 import sys
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,16 +22,8 @@ from pki_lab.revocation import build_crl
 from pki_lab.validation.api import validate_chain
 from pki_lab.validation.gallery import base_chain
 
+from .cli_call import call
 from .conftest import ROOT, examples
-
-
-def call(*args, stdin: bytes = b""):
-    """(exit code, stdout, stderr) of :func:`pki_lab.cli.main` in this process."""
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin))), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = cli.main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,14 @@ is tried with every kind of bad file, and the message must hold the name byte fo
 
 from __future__ import annotations
 
-import contextlib
-import io
-import sys
-from unittest import mock
-
 import pytest
 
-from pki_lab import cli, loading, named_key, to_der, to_pem
+from pki_lab import loading, named_key, to_der, to_pem
 from pki_lab.errors import PkiLabError
 from pki_lab.revocation import build_crl
 from pki_lab.validation.gallery import base_chain
+
+from .cli_call import call
 
 NAMES = ["leaf.pem", "my chain.pem", "éclair.pem", "ünïcode ✓.crt", "zz.Mixed.Case.der", "ß-ending.pem"]
 
@@ -53,12 +50,6 @@ def _make(tmp_path, name: str, content: bytes | None):
     return name  # relative: the test runs inside tmp_path
 
 
-def call(*args):
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(b""))), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = cli.main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 # (slot, command line with {bad} in it): every file argument of every command.
