@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ..ui.jupyterlab import CHROMIUM_FLAGS, ROOT, chromium_path, missing_requirements
+from ..ui.jupyterlab import CHROMIUM_FLAGS, ROOT, chromium_path, missing_requirements, require
 from .site import crawl, serve
 
 SITE = Path(os.environ.get("PKI_LAB_BOOK_HTML") or ROOT / "_build" / "html").resolve()
@@ -20,11 +20,7 @@ SCREENSHOTS = Path(os.environ.get("PKI_LAB_UI_SCREENSHOTS") or ROOT / "ui-screen
 
 
 def _require(reason: str | None) -> None:
-    if reason is None:
-        return
-    if os.environ.get("PKI_LAB_REQUIRE_UI", "").strip() not in ("", "0"):
-        pytest.fail(f"PKI_LAB_REQUIRE_UI is set but the website test cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
+    require(reason, "the website test")
 
 
 @pytest.fixture(scope="session")

@@ -13,19 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from .jupyterlab import CHROMIUM_FLAGS, ROOT, chromium_path, missing_requirements, running_jupyterlab
+from .jupyterlab import CHROMIUM_FLAGS, ROOT, chromium_path, missing_requirements, require, running_jupyterlab
 
 SCREENSHOTS = Path(os.environ.get("PKI_LAB_UI_SCREENSHOTS") or ROOT / "ui-screenshots").resolve()
 _used: list[Path] = []  # set once a test asked for the screenshot folder
 
 
 def _require_ui() -> None:
-    reason = missing_requirements()
-    if reason is None:
-        return
-    if os.environ.get("PKI_LAB_REQUIRE_UI", "").strip() not in ("", "0"):
-        pytest.fail(f"PKI_LAB_REQUIRE_UI is set but the browser tests cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
+    require(missing_requirements())
 
 
 @pytest.fixture(scope="session")

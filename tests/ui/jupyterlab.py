@@ -34,6 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Flags for Chromium: headless, no GPU, and nothing that phones home.
@@ -67,6 +69,15 @@ def missing_requirements() -> str | None:
     if chromium_path() is None:
         return "Chromium is not installed: `apt-get install chromium` (Debian) or set PKI_LAB_CHROMIUM to its path."
     return None
+
+
+def require(reason: str | None, what: str = "the browser tests") -> None:
+    """Skip with ``reason`` (a sentence), or fail with it where ``PKI_LAB_REQUIRE_UI`` is set (CI); None: go on."""
+    if reason is None:
+        return
+    if os.environ.get("PKI_LAB_REQUIRE_UI", "").strip() not in ("", "0"):
+        pytest.fail(f"PKI_LAB_REQUIRE_UI is set but {what} cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def _free_port() -> int:
