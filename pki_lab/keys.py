@@ -274,24 +274,24 @@ def _public_classes() -> tuple[type, ...]:
 _PUBLIC_CLASSES = _public_classes()
 
 
+def _pq_level(key: object, module: Any, classes: dict[str, str]) -> str | None:
+    """The kind's display name (``"ML-DSA-65"``) whose private or public class ``key`` is an instance of, else None."""
+    if module is None:  # pragma: no cover - cryptography < 48
+        return None
+    for kind, prefix in classes.items():
+        if isinstance(key, (getattr(module, f"{prefix}PrivateKey"), getattr(module, f"{prefix}PublicKey"))):
+            return kind.upper()
+    return None
+
+
 def ml_dsa_level(key: object) -> str | None:
     """``"ML-DSA-44"``, ``"ML-DSA-65"`` or ``"ML-DSA-87"`` for an ML-DSA key (private or public), else None."""
-    if mldsa is None:  # pragma: no cover - cryptography < 48
-        return None
-    for prefix in _ML_DSA_CLASSES.values():
-        if isinstance(key, (getattr(mldsa, f"{prefix}PrivateKey"), getattr(mldsa, f"{prefix}PublicKey"))):
-            return f"ML-DSA-{prefix[-2:]}"
-    return None
+    return _pq_level(key, mldsa, _ML_DSA_CLASSES)
 
 
 def ml_kem_level(key: object) -> str | None:
     """``"ML-KEM-768"`` or ``"ML-KEM-1024"`` for an ML-KEM key (private or public), else None."""
-    if mlkem is None:  # pragma: no cover - cryptography < 48
-        return None
-    for prefix in _ML_KEM_CLASSES.values():
-        if isinstance(key, (getattr(mlkem, f"{prefix}PrivateKey"), getattr(mlkem, f"{prefix}PublicKey"))):
-            return f"ML-KEM-{prefix[len('MLKEM'):]}"
-    return None
+    return _pq_level(key, mlkem, _ML_KEM_CLASSES)
 
 
 def is_randomised(key: object) -> bool:
