@@ -15,7 +15,7 @@ from pki_lab.postquantum import lab_chain
 
 def test_13_1_the_client_share_is_ml_kem_768s_key_and_x25519s_share():
     ex = exercises.get("13.1")
-    assert ex.expected() == 1184 + 32  # FIPS 203 Table 3 and RFC 7748; RFC 10024 puts them side by side
+    assert ex.expected() == 1184 + 32  # FIPS 203 Table 3 and RFC 7748, side by side (ecdhe-mlkem)
     assert ex.check(1216).correct
     assert "ML-KEM-768's key alone" in ex.check(1184).message
     assert "what the server answers" in ex.check(1088 + 32).message

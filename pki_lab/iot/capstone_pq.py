@@ -42,7 +42,8 @@ FIRMWARE_SIGNATURES = {
 
 _SOURCES = {
     "key-exchange-first": "chapter 13 and NIST IR 8547 (draft): recorded traffic is decrypted later (harvest now, "
-                          "decrypt later), so key exchange is exposed today; RFC 10024 (X25519MLKEM768)",
+                          "decrypt later), so key exchange is exposed today; draft-ietf-tls-ecdhe-mlkem "
+                          "(X25519MLKEM768)",
     "pq-root-now": "NIST IR 8547 (draft): quantum-vulnerable signatures disallowed after 2035; RFC 9881 (ML-DSA in "
                    "X.509); chapter 09: a root must be on the devices before anything depends on it",
     "firmware-pq": "NIST SP 800-208 (LMS, XMSS for firmware), FIPS 204 and 205: an update channel that a CRQC can "
